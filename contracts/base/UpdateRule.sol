@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.26;
+// Compiler settings: solc 0.8.26, optimizer 999 runs, evmVersion cancun. viaIR is NOT needed:
+// locals travel in memory structs, so no function hits "stack too deep".
+
+import "@prb/math/contracts/PRBMathSD59x18.sol";
+import "./Int128PairStorage.sol";
+import "./GuardRails.sol";
+import "./PowHelper.sol";
+
+/// @title UpdateRule
+/// @notice The common CalculateNewWeights flow of the QuantAMM V1 rules (onchain-math §3) and their
+/// initialisation (§6.7). A rule supplies _getWeights and its own intermediate-state handling.
+abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
+    using PRBMathSD59x18 for int256;
+
+    int256 internal constant ONE = 1e18;
+
+    /// @dev What _getWeights gets besides the raw inputs. `lambda` is the pool lambda widened to int256
+    /// (scalar iff length 1); `movingAverages` is p̄(t), followed by p̄(t-1) for prev-MA rules.
+    struct RuleContext {
+        address pool;
+        uint256 n;
+        int256[] lambda;
+        int256[] movingAverages;
+    }
+
+    address internal immutable updateWeightRunner;
+    bool internal immutable requiresPrevMovingAverage;
+
+    /// @notice p̄(t) per pool, packed int128 pairs.
+    mapping(address => int256[]) public movingAverages;
+
+    string public name;
+    string[] public parameterDescriptions;
+
+    constructor(address _updateWeightRunner, string memory _name, bool _requiresPrevMovingAverage) {
+        updateWeightRunner = _updateWeightRunner;
+        name = _name;
+        requiresPrevMovingAverage = _requiresPrevMovingAverage;
+    }
+
+    /// @notice One weight update; only the runner may call. Returns the guarded weights (18 dec).
+    function CalculateNewWeights(
+        int256[] memory _prevWeights,
+        int256[] memory _data,
+        address _pool,
+        int256[][] memory _parameters,
+        uint64[] memory _lambdaStore,
+        uint64 _epsilonMax,
+        uint64 _absoluteWeightGuardRail
+    ) external returns (int256[] memory updatedWeights) {
+        require(msg.sender == updateWeightRunner, "UNAUTH_CALC");
+        RuleContext memory ctx;
+        ctx.pool = _pool;
+        ctx.n = _prevWeights.length;
+        ctx.lambda = new int256[](_lambdaStore.length);
+        for (uint256 i; i < _lambdaStore.length; ++i) {
+            ctx.lambda[i] = int256(uint256(_lambdaStore[i]));
+        }
+
+        int256[] memory prevMovingAverages = _unpackArray(movingAverages[_pool], ctx.n);
+        int256[] memory newMovingAverages = _ewma(prevMovingAverages, _data, ctx.lambda, ctx.n);
+
+        if (requiresPrevMovingAverage) {
+            ctx.movingAverages = new int256[](2 * ctx.n);
+            for (uint256 i; i < ctx.n; ++i) {
+                ctx.movingAverages[i] = newMovingAverages[i];
+                ctx.movingAverages[ctx.n + i] = prevMovingAverages[i];
+            }
+            movingAverages[_pool] = _packArray(newMovingAverages);
+        } else {
+            ctx.movingAverages = newMovingAverages;
+            _writePairs(movingAverages[_pool], newMovingAverages, ctx.n);
+        }
+
+        int256[] memory unguarded = _getWeights(_prevWeights, _data, _parameters, ctx);
+        updatedWeights = _guardQuantAMMWeights(
+            unguarded,
+            _prevWeights,
+            int256(uint256(_epsilonMax)),
+            int256(uint256(_absoluteWeightGuardRail))
+        );
+    }
+
+    /// @notice Sets p̄ and the rule's intermediate state; only the pool itself or the runner may call.
+    function initialisePoolRuleIntermediateValues(
+        address _poolAddress,
+        int256[] memory _newMovingAverages,
+        int256[] memory _newInitialValues,
+        uint256 _numberOfAssets
+    ) external {
+        require(msg.sender == _poolAddress || msg.sender == updateWeightRunner, "UNAUTH");
+        require(_newMovingAverages.length == _numberOfAssets, "Invalid set moving avg");
+        movingAverages[_poolAddress] = _packArray(_newMovingAverages);
+        _setInitialIntermediateValues(_poolAddress, _newInitialValues, _numberOfAssets);
+    }
+
+    /// @notice p̄(t) of a pool, unpacked for `numberOfAssets` assets.
+    function getMovingAverages(address poolAddress, uint256 numberOfAssets) external view returns (int256[] memory) {
+        return _unpackArray(movingAverages[poolAddress], numberOfAssets);
+    }
+
+    /// @notice Whether a parameter set is acceptable for this rule (the factory's check).
+    function validParameters(int256[][] calldata _parameters) external pure virtual returns (bool);
+
+    function _getWeights(
+        int256[] memory _prevWeights,
+        int256[] memory _data,
+        int256[][] memory _parameters,
+        RuleContext memory _ctx
+    ) internal virtual returns (int256[] memory unguardedWeights);
+
+    function _setInitialIntermediateValues(address _poolAddress, int256[] memory _values, uint256 _n) internal virtual;
+
+    /// @dev p̄_i(t) = ((p̄_i(t-1) ⊗ λ) + (p_i ⊗ (ONE - λ))) ⊘ ONE, scalar λ iff lambda has one entry.
+    function _ewma(
+        int256[] memory prev,
+        int256[] memory data,
+        int256[] memory lambda,
+        uint256 n
+    ) internal pure returns (int256[] memory next) {
+        next = new int256[](n);
+        bool scalar = lambda.length == 1;
+        for (uint256 i; i < n; ++i) {
+            int256 l = scalar ? lambda[0] : lambda[i];
+            next[i] = (prev[i].mul(l) + data[i].mul(ONE - l)).div(ONE);
+        }
+    }
+
+    /// @dev FINISH(s, κ, ±1) of onchain-math §6: scalar κ centres on tdiv(Σs, n); vector κ on
+    /// (Σ_{i<n} s_i ⊗ κ_i) ⊘ Σ_all κ_j. `anti` flips the sign of the signal.
+    function _finish(
+        int256[] memory prevWeights,
+        int256[] memory signal,
+        int256[] memory kappa,
+        bool anti,
+        uint256 n
+    ) internal pure returns (int256[] memory w) {
+        w = new int256[](n);
+        int256 centre;
+        bool scalar = kappa.length == 1;
+        if (scalar) {
+            int256 total;
+            for (uint256 i; i < n; ++i) {
+                total += signal[i];
+            }
+            centre = total / int256(n);
+        } else {
+            int256 total;
+            for (uint256 i; i < n; ++i) {
+                total += signal[i].mul(kappa[i]);
+            }
+            int256 kappaSum;
+            for (uint256 j; j < kappa.length; ++j) {
+                kappaSum += kappa[j];
+            }
+            centre = total.div(kappaSum);
+        }
+        for (uint256 i; i < n; ++i) {
+            int256 k = scalar ? kappa[0] : kappa[i];
+            int256 delta = anti ? centre - signal[i] : signal[i] - centre;
+            w[i] = prevWeights[i] + k.mul(delta);
+        }
+    }
+}
