@@ -1,0 +1,404 @@
+"""TFMMBasePool: the pool interface, path selection and the two weight paths.
+
+Timing (simulator-reference §6.3/§7, with the on-chain guard step of onchain-math §3–§4):
+
+* ``prices`` are rows every ``price_interval`` minutes; one update ("chunk") every
+  ``stride = chunk_period / price_interval`` rows; chunk prices ``C = prices[::stride]``.
+* The estimator state is initialised from chunk 0 (``get_initial_rule_state(C[0])``); every later chunk
+  is one on-chain ``CalculateNewWeights``.
+* A bout starts at price row ``s = start_index`` (``s_c = s // stride``) and covers ``L`` rows
+  (``bout_length − 1`` when set, quantammsim's inclusive count; else every row from ``s`` to the end).
+  Chunks 1..s_c warm the estimators up; the ``M = ceil(L/stride) − 1`` chunks s_c+1..s_c+M produce
+  coarse weights from the initial weights w₀. Fine weights: ``stride`` rows of w₀, then one interpolation
+  block per coarse weight, truncated to ``L`` rows. The block for chunk s_c+1+k starts at bout row
+  (k+1)·stride ≥ the chunk's own row, so nothing looks ahead. M is the fewest chunks that fill L rows, so
+  the needed chunks always exist (no clamped slices).
+
+Scan path: ``lax.fori_loop`` warm-up with a traced bound, then ``lax.scan`` of the coarse step.
+Vectorized path: rule outputs for all chunks at once from the estimators' ``series`` forms, then the
+sequential coarse guard scan. A pool supports a path only if its own class implements that path's rule
+hook (``_rule_step`` for scan, ``_rule_series`` for vectorized).
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from parity.params import decode_array, encode_array
+from parity.pools.common import as_vector, check_length, is_concrete
+from parity.weights.guardrails import guard_weights
+
+PATHS = ("vectorized", "scan")
+
+
+class UnsupportedPathError(ValueError):
+    """A weight path was forced that the pool does not implement for its own rule."""
+
+
+def _defines(cls, name):
+    """True if ``cls`` itself (not only a parent) defines attribute ``name``."""
+    return name in cls.__dict__
+
+
+# ----------------------------------------------------------------------------------------- timing
+
+
+def stride_rows(run_fingerprint):
+    """Price rows per chunk."""
+    return run_fingerprint.chunk_period // run_fingerprint.price_interval
+
+
+def interpolation_rows(run_fingerprint):
+    """Price rows over which a new coarse weight is ramped in."""
+    period = run_fingerprint.weight_interpolation_period or run_fingerprint.chunk_period
+    return period // run_fingerprint.price_interval
+
+
+def bout_rows(run_fingerprint, n_rows, start_index):
+    """L, the number of fine-weight rows of the bout (see module docstring)."""
+    if run_fingerprint.bout_length is not None:
+        rows = int(run_fingerprint.bout_length) - 1
+    else:
+        if not is_concrete(start_index):
+            raise ValueError(
+                "bout_length=None needs a concrete start_index (the bout runs to the end of the prices); "
+                "set bout_length to use a traced start_index"
+            )
+        rows = n_rows - int(start_index)
+    if rows < 1:
+        raise ValueError(f"bout_length={run_fingerprint.bout_length}, start_index={start_index}: the bout has {rows} rows, must be >= 1")
+    if is_concrete(start_index) and int(start_index) + rows > n_rows:
+        raise ValueError(
+            f"start_index={int(start_index)} + bout rows {rows} > {n_rows} price rows: the bout runs past the end of the prices"
+        )
+    return rows
+
+
+def bout_chunks(run_fingerprint, rows):
+    """M, the number of coarse updates needed to fill ``rows`` fine rows after the w₀ block."""
+    return max(math.ceil(rows / stride_rows(run_fingerprint)) - 1, 0)
+
+
+# ------------------------------------------------------------------------------------------- pool
+
+
+class TFMMBasePool:
+    """Base class of the seven pools. Subclasses set the class attributes and implement the hooks.
+
+    Hooks (``cp`` = resolved on-chain float params, 1-D jnp arrays):
+      ``_resolve(params, fp) -> cp``; ``_checks(cp, n)`` (value checks on concrete cp);
+      ``_init_state(initial_price, cp, params) -> est_carry``;
+      ``_rule_step(est_carry, price, cp, oracle_row) -> (est_carry, rule_output)`` (scan path);
+      ``_rule_series(est_carry0, chunk_prices, cp, oracle) -> (rule_outputs, states)`` (vectorized path);
+      ``_encode(cp, n)`` / ``_decode(parameters, lambda_store, n)``.
+    Delta rules' rule output is the FINISH delta (w̃ = w + Δ); weight rules' output is a target weight
+    vector mixed as w̃ = Λ·w + (1−Λ)·target with ``cp["mixing"]``.
+    """
+
+    rule: str = ""
+    chain_rule: str | None = None
+    rule_outputs_are_weights: bool = False
+    carry_keys: tuple = ()
+    needs_oracle_input: bool = False
+
+    # --------------------------------------------------------------------------- capabilities
+
+    def supports_scan_path(self) -> bool:
+        """True iff this pool's own class implements the per-step rule (no inherited step of another rule)."""
+        return _defines(type(self), "_rule_step")
+
+    def supports_vectorized_path(self) -> bool:
+        """True iff this pool's own class implements the whole-series rule outputs."""
+        return _defines(type(self), "_rule_series")
+
+    def select_path(self, run_fingerprint) -> str:
+        """Resolve weight_calculation_method to "vectorized" or "scan" (errors name pool and path)."""
+        method = run_fingerprint.weight_calculation_method
+        supported = {"vectorized": self.supports_vectorized_path(), "scan": self.supports_scan_path()}
+        if method == "auto":
+            if supported["vectorized"]:
+                return "vectorized"
+            if supported["scan"]:
+                return "scan"
+            raise UnsupportedPathError(f"pool {self.rule!r} supports neither the vectorized nor the scan path")
+        if method not in PATHS:
+            raise ValueError(
+                f"weight_calculation_method={method!r}: unknown method, must be one of 'auto', 'vectorized', 'scan'"
+            )
+        if not supported[method]:
+            raise UnsupportedPathError(f"pool {self.rule!r} does not support the {method} path")
+        return method
+
+    # ----------------------------------------------------------------------------- parameters
+
+    def _resolve(self, params, run_fingerprint):
+        raise NotImplementedError
+
+    def _checks(self, cp, n):
+        raise NotImplementedError
+
+    def resolve_params(self, params, run_fingerprint, *, validate=True):
+        """On-chain float params as jnp arrays; validated when the values are concrete."""
+        if not isinstance(params, dict):
+            raise ValueError(f"params={type(params).__name__}: must be a dict")
+        cp = self._resolve(params, run_fingerprint)
+        n = run_fingerprint.n_assets
+        check_length(cp, n, self.rule)
+        if validate and is_concrete(cp):
+            self._checks(cp, n)
+        return cp
+
+    def chain_params(self, params, run_fingerprint) -> dict:
+        """Validated on-chain float params (numpy arrays of length 1 or n; ``use_raw_price`` a bool)."""
+        cp = self.resolve_params(params, run_fingerprint)
+        if not is_concrete(cp):
+            raise ValueError(f"{self.rule}: chain_params needs concrete parameter values, not jit tracers")
+        out = {}
+        for key, value in cp.items():
+            arr = np.asarray(value, dtype=np.float64).reshape(-1)
+            out[key] = bool(arr[0] == 1.0) if key == "use_raw_price" else arr
+        return out
+
+    def encode_chain_params(self, chain_params, n) -> tuple:
+        """(parameters int256[][], lambdaStore uint64[]) as 18-decimal ints for the rule contract."""
+        if self.chain_rule is None:
+            raise ValueError(f"pool {self.rule!r} has no on-chain rule: its parameters cannot be encoded")
+        cp = {k: (as_vector(v, k) if k != "use_raw_price" else as_vector(float(bool(v)), k)) for k, v in chain_params.items()}
+        check_length(cp, n, self.rule)
+        self._checks(cp, n)
+        return self._encode(cp, n)
+
+    def decode_chain_params(self, parameters, lambda_store, n) -> dict:
+        """Float params meaning exactly the given ints (Fraction(i, 10**18) -> float), as chain_params returns."""
+        if self.chain_rule is None:
+            raise ValueError(f"pool {self.rule!r} has no on-chain rule: there are no parameters to decode")
+        return self._decode([list(map(int, row)) for row in parameters], [int(x) for x in lambda_store], n)
+
+    @staticmethod
+    def _encode_lamb(lamb):
+        return encode_array(lamb, "lamb")
+
+    @staticmethod
+    def _flag(use_raw_price):
+        return [10**18 if float(np.asarray(use_raw_price).reshape(-1)[0]) == 1.0 else 0]
+
+    @staticmethod
+    def _decode_vec(ints):
+        return decode_array(ints)
+
+    def initial_weights(self, params, run_fingerprint):
+        """w₀ from ``initial_weights`` (sum 1 ± 1e-12, each ≥ the guard rail) or softmax(``initial_weights_logits``);
+        uniform if neither is given."""
+        n = run_fingerprint.n_assets
+        if params.get("initial_weights") is not None:
+            w = as_vector(params["initial_weights"], "initial_weights")
+            key = "initial_weights"
+        elif params.get("initial_weights_logits") is not None:
+            logits = jnp.broadcast_to(as_vector(params["initial_weights_logits"], "initial_weights_logits"), (n,))
+            w = jax.nn.softmax(logits)
+            key = "initial_weights_logits"
+        else:
+            return jnp.full((n,), 1.0 / n)
+        if w.shape[0] != n:
+            raise ValueError(f"{key} has length {w.shape[0]}: must be n_assets={n}")
+        if is_concrete(w):
+            arr = np.asarray(w)
+            g = run_fingerprint.absolute_weight_guard_rail
+            if np.isnan(arr).any():
+                raise ValueError(f"{key}={arr.tolist()}: contains NaN")
+            if abs(arr.sum() - 1.0) > 1e-12:
+                raise ValueError(f"initial weights {arr.tolist()} (from {key}) sum to {arr.sum()!r}: must sum to 1 (tolerance 1e-12)")
+            if (arr < g).any():
+                raise ValueError(f"initial weights {arr.tolist()} (from {key}): every weight must be >= absolute_weight_guard_rail={g}")
+        return w
+
+    # ---------------------------------------------------------------------------- scan path
+
+    def _init_state(self, initial_price, cp, params):
+        raise NotImplementedError
+
+    def get_initial_rule_state(self, initial_price, params, run_fingerprint):
+        """Estimator carry at chunk 0: ewma = initial price, running_a / variance = 0, short_ewma = initial price,
+        each overridable by params ``initial_ewma``, ``initial_running_a``, ``initial_variance``, ``initial_short_ewma``."""
+        cp = self.resolve_params(params, run_fingerprint)
+        return self._init_state(jnp.asarray(initial_price, dtype=jnp.float64), cp, params)
+
+    def _override(self, params, key, default):
+        n = default.shape[0]
+        if params.get(key) is None:
+            return default
+        value = as_vector(params[key], key)
+        if value.shape[0] != n:
+            raise ValueError(f"{key} has length {value.shape[0]}: must be n_assets={n}")
+        if is_concrete(value) and not np.isfinite(np.asarray(value)).all():
+            raise ValueError(f"{key}={np.asarray(value).tolist()}: must be finite")
+        return value
+
+    def calculate_rule_output_step(self, carry, price, params, run_fingerprint, additional_oracle_input=None):
+        """One estimator update and rule output (delta or target) for one chunk price row (n,)."""
+        if not self.supports_scan_path():
+            raise UnsupportedPathError(f"pool {self.rule!r} does not support the scan path")
+        cp = self.resolve_params(params, run_fingerprint, validate=False)
+        return self._rule_step(carry, jnp.asarray(price, dtype=jnp.float64), cp, self._oracle_row(additional_oracle_input))
+
+    def get_initial_guardrail_state(self, initial_weights):
+        """Weight carry of the scan path: {"prev_actual_weight": w₀}."""
+        return {"prev_actual_weight": jnp.asarray(initial_weights, dtype=jnp.float64)}
+
+    def _raw_weights(self, rule_output, prev_weights, cp):
+        if self.rule_outputs_are_weights:
+            mixing = cp["mixing"]
+            return mixing * prev_weights + (1.0 - mixing) * rule_output
+        return prev_weights + rule_output
+
+    def _guard(self, raw, prev, run_fingerprint):
+        return guard_weights(raw, prev, run_fingerprint.epsilon_max, run_fingerprint.absolute_weight_guard_rail)
+
+    def _coarse_step(self, est_carry, prev_weights, price, cp, oracle_row, run_fingerprint):
+        est_carry, out = self._rule_step(est_carry, price, cp, oracle_row)
+        new = self._guard(self._raw_weights(out, prev_weights, cp), prev_weights, run_fingerprint)
+        return est_carry, new
+
+    def calculate_coarse_weight_step(self, est_carry, wt_carry, price, params, run_fingerprint, additional_oracle_input=None):
+        """One on-chain CalculateNewWeights in float64: estimators -> raw weights w̃ -> guard(w̃, prev, ε, g).
+
+        Returns (est_carry, wt_carry, coarse_weights).
+        """
+        if not self.supports_scan_path():
+            raise UnsupportedPathError(f"pool {self.rule!r} does not support the scan path")
+        cp = self.resolve_params(params, run_fingerprint, validate=False)
+        prev = wt_carry["prev_actual_weight"]
+        est_carry, new = self._coarse_step(
+            est_carry, prev, jnp.asarray(price, dtype=jnp.float64), cp, self._oracle_row(additional_oracle_input), run_fingerprint
+        )
+        return est_carry, {"prev_actual_weight": new}, new
+
+    def calculate_fine_weights_step(self, prev_weights, new_weights, run_fingerprint):
+        """One interpolation block (stride rows) from the previous coarse weight towards the new one."""
+        from parity.weights import interpolation
+
+        return interpolation.interpolation_block(
+            prev_weights,
+            new_weights,
+            stride_rows(run_fingerprint),
+            interpolation_rows(run_fingerprint),
+            run_fingerprint.weight_interpolation_method,
+        )
+
+    @staticmethod
+    def _oracle_row(additional_oracle_input):
+        if additional_oracle_input is None:
+            return None
+        return jnp.asarray(additional_oracle_input, dtype=jnp.float64)
+
+    # ------------------------------------------------------------------------- vectorized path
+
+    def calculate_rule_outputs(self, params, run_fingerprint, prices, additional_oracle_input=None, return_states=False):
+        """Rule outputs for chunks 1..N−1 (row r <-> chunk r+1), estimators started from chunk 0.
+
+        ``prices``: (T, n) rows every price_interval minutes (sub-sampled every stride rows here).
+        With ``return_states=True`` also returns {carry key: (N−1, n) state after each chunk}.
+        """
+        if not self.supports_vectorized_path():
+            raise UnsupportedPathError(f"pool {self.rule!r} does not support the vectorized path")
+        cp = self.resolve_params(params, run_fingerprint)
+        chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
+        carry0 = self._init_state(chunks[0], cp, params)
+        outputs, states = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
+        return (outputs, states) if return_states else outputs
+
+    def _coarse_scan(self, rule_outputs, initial_weights, cp, run_fingerprint):
+        def body(prev, out):
+            new = self._guard(self._raw_weights(out, prev, cp), prev, run_fingerprint)
+            return new, new
+
+        _, coarse = jax.lax.scan(body, initial_weights, rule_outputs)
+        return coarse
+
+    def calculate_fine_weights(self, rule_output, initial_weights, run_fingerprint, params):
+        """Fine weights from (already bout-sliced) rule outputs (M, n): coarse guard scan from w₀, then
+        stride rows of w₀ and one interpolation block per coarse weight ((M+1)·stride rows)."""
+        cp = self.resolve_params(params, run_fingerprint, validate=False)
+        w0 = jnp.asarray(initial_weights, dtype=jnp.float64)
+        coarse = self._coarse_scan(jnp.asarray(rule_output, dtype=jnp.float64), w0, cp, run_fingerprint)
+        return self._fine_from_coarse(w0, coarse, run_fingerprint)
+
+    def _fine_from_coarse(self, w0, coarse, run_fingerprint):
+        from parity.weights import interpolation
+
+        return interpolation.fine_weights(
+            w0,
+            coarse,
+            stride_rows(run_fingerprint),
+            interpolation_rows(run_fingerprint),
+            run_fingerprint.weight_interpolation_method,
+        )
+
+    # --------------------------------------------------------------------------------- orchestration
+
+    def _chunks(self, prices, additional_oracle_input, run_fingerprint):
+        prices = jnp.asarray(prices, dtype=jnp.float64)
+        n = run_fingerprint.n_assets
+        if prices.ndim != 2 or prices.shape[1] != n or prices.shape[0] < 1:
+            raise ValueError(f"prices has shape {tuple(prices.shape)}: must be (T, n_assets={n}) with T >= 1")
+        stride = stride_rows(run_fingerprint)
+        oracle = None
+        if self.needs_oracle_input:
+            if additional_oracle_input is None:
+                raise ValueError(f"pool {self.rule!r} needs additional_oracle_input (T, n) market caps; got None")
+            oracle = jnp.asarray(additional_oracle_input, dtype=jnp.float64)
+            if oracle.shape != prices.shape:
+                raise ValueError(
+                    f"additional_oracle_input has shape {tuple(oracle.shape)}: must match prices {tuple(prices.shape)}"
+                )
+            oracle = oracle[::stride]
+        return prices[::stride], oracle
+
+    def calculate_weights(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None):
+        """Fine weights (L, n) of the bout starting at price row ``start_index`` on the selected path."""
+        fine, _ = self.calculate_weights_and_coarse(params, run_fingerprint, prices, start_index, additional_oracle_input)
+        return fine
+
+    def calculate_weights_and_coarse(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None):
+        """(fine weights (L, n), coarse weights (M, n)) of the bout on the selected path."""
+        path = self.select_path(run_fingerprint)
+        cp = self.resolve_params(params, run_fingerprint)
+        w0 = self.initial_weights(params, run_fingerprint)
+        chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
+        rows = bout_rows(run_fingerprint, int(jnp.shape(prices)[0]), start_index)
+        m = bout_chunks(run_fingerprint, rows)
+        n = run_fingerprint.n_assets
+        s_c = jnp.asarray(start_index) // stride_rows(run_fingerprint)
+        carry0 = self._init_state(chunks[0], cp, params)
+        if m == 0:
+            coarse = jnp.zeros((0, n))
+        elif path == "scan":
+            coarse = self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
+        else:
+            outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
+            bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
+            coarse = self._coarse_scan(bout, w0, cp, run_fingerprint)
+        fine = self._fine_from_coarse(w0, coarse, run_fingerprint)[:rows]
+        return fine, coarse
+
+    def _scan_coarse(self, carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint):
+        n = run_fingerprint.n_assets
+
+        def warm(k, carry):
+            row = None if oracle is None else oracle[k]
+            return self._rule_step(carry, chunks[k], cp, row)[0]
+
+        carry = jax.lax.fori_loop(1, s_c + 1, warm, carry0)
+        bout = jax.lax.dynamic_slice(chunks, (s_c + 1, 0), (m, n))
+        bout_oracle = None if oracle is None else jax.lax.dynamic_slice(oracle, (s_c + 1, 0), (m, n))
+
+        def body(state, xs):
+            est, prev = state
+            price, row = xs
+            est, new = self._coarse_step(est, prev, price, cp, row, run_fingerprint)
+            return (est, new), new
+
+        _, coarse = jax.lax.scan(body, (carry, w0), (bout, bout_oracle))
+        return coarse
