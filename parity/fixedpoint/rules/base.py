@@ -1,0 +1,242 @@
+"""RuleModel: the storage and entry points of one deployed rule contract (onchain-math.md §3, §6.7, §8)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from ..errors import Revert
+from ..estimators import gradient, moving_average
+from ..guard import guard_weights
+from ..int256 import INT256_MAX, INT256_MIN, UINT64_MAX, UINT256_MAX, add, at, sub, tdiv
+from ..sd59x18 import ONE, div, mul
+from ..storage import pack_array, unpack, write_elements
+
+MOVING_AVERAGES = "movingAverages"
+GRADIENT_STATES = "intermediateGradientStates"
+VARIANCE_STATES = "intermediateVarianceStates"
+SHORT_MOVING_AVERAGES = "shortMovingAverages"
+
+Storage = dict[str, dict[str, list[int]]]
+T = TypeVar("T")
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def normalise_address(field: str, value: str) -> str:
+    """Lower-case 0x address; ValueError naming ``field`` if ``value`` is not a 20-byte hex address."""
+    if not isinstance(value, str) or not _ADDRESS.fullmatch(value):
+        raise ValueError(f"{field}={value!r}: must be a 0x-prefixed 20-byte hex address")
+    return value.lower()
+
+
+def _check_int(field: str, value: object, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{field}={value!r}: must be an int in [{lo}, {hi}] (ABI type range)")
+    return value
+
+
+def int256_list(field: str, values: Sequence[int]) -> list[int]:
+    """ABI ``int256[]`` check: a sequence of Python ints within int256."""
+    return [_check_int(f"{field}[{i}]", v, INT256_MIN, INT256_MAX) for i, v in enumerate(values)]
+
+
+def int256_matrix(field: str, values: Sequence[Sequence[int]]) -> list[list[int]]:
+    """ABI ``int256[][]`` check."""
+    return [int256_list(f"{field}[{i}]", row) for i, row in enumerate(values)]
+
+
+def uint64_list(field: str, values: Sequence[int]) -> list[int]:
+    """ABI ``uint64[]`` check."""
+    return [_check_int(f"{field}[{i}]", v, 0, UINT64_MAX) for i, v in enumerate(values)]
+
+
+def relative(d: int, g: int) -> int:
+    """Relative gradient ``(ONE ⊘ d) ⊗ g``: the reciprocal is truncated first."""
+    return mul(div(ONE, d), g)
+
+
+def finish(prev_weights: Sequence[int], signals: Sequence[int], kappa: Sequence[int], n: int, sign: int = 1) -> list[int]:
+    """FINISH(s, κ, sign) of §6: scalar κ centres on ``tdiv(Σs, n)``; vector κ on ``(Σ s_i ⊗ κ_i) ⊘ Σ_all κ_j``."""
+    if len(kappa) == 1:
+        total = 0
+        for s in signals:
+            total = add(total, s)
+        centre = tdiv(total, n)
+        k = kappa[0]
+        return [
+            add(prev_weights[i], mul(k, sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])))
+            for i in range(n)
+        ]
+    total = 0
+    for i in range(n):
+        total = add(total, mul(signals[i], at(kappa, i)))
+    k_sum = 0
+    for k in kappa:
+        k_sum = add(k_sum, k)
+    centre = div(total, k_sum)
+    return [
+        add(prev_weights[i], mul(kappa[i], sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])))
+        for i in range(n)
+    ]
+
+
+def use_raw_flag(parameters: Sequence[Sequence[int]], index: int) -> bool:
+    """``parameters[index][0] == 1e18`` (bounds-checked)."""
+    return at(at(parameters, index), 0) == ONE
+
+
+class RuleModel:
+    """Exact model of one deployed rule contract: its storage and every external function.
+
+    A revert raises :class:`Revert` and leaves storage unchanged. ``sender``/``pool`` are addresses
+    (compared case-insensitively). Inputs outside their ABI types raise ValueError.
+    """
+
+    name: str = ""
+    requires_prev_ma: bool = False
+    mappings: tuple[str, ...] = (MOVING_AVERAGES,)
+
+    def __init__(self, update_weight_runner: str):
+        self.update_weight_runner = normalise_address("update_weight_runner", update_weight_runner)
+        self._storage: Storage = {m: {} for m in self.mappings}
+
+    # ---- transactions -------------------------------------------------------------------------
+    def _transact(self, body: Callable[[Storage], T]) -> T:
+        work = {m: dict(pools) for m, pools in self._storage.items()}
+        result = body(work)  # writers only ever assign fresh lists, so a shallow copy isolates the work
+        self._storage = work
+        return result
+
+    def _words(self, mapping: str, pool: str, storage: Storage | None = None) -> list[int]:
+        return (self._storage if storage is None else storage)[mapping].get(pool, [])
+
+    # ---- external functions -------------------------------------------------------------------
+    def valid_parameters(self, parameters: list[list[int]]) -> bool:
+        """``validParameters(int256[][])`` exactly as the contract (may revert only on checked overflow)."""
+        return self._valid(int256_matrix("parameters", parameters))
+
+    def initialise(
+        self, pool: str, moving_averages: list[int], initial_values: list[int], n: int, *, sender: str
+    ) -> None:
+        """``initialisePoolRuleIntermediateValues`` (§6.7); caller must be ``pool`` or the runner."""
+        pool = normalise_address("pool", pool)
+        sender = normalise_address("sender", sender)
+        mas = int256_list("moving_averages", moving_averages)
+        init = int256_list("initial_values", initial_values)
+        n = _check_int("n", n, 0, UINT256_MAX)
+
+        def body(st: Storage) -> None:
+            if sender not in (pool, self.update_weight_runner):
+                raise Revert("UNAUTH")
+            if len(mas) != n:
+                raise Revert("Invalid set moving avg")
+            st[MOVING_AVERAGES][pool] = pack_array(mas)
+            self._initialise_state(st, pool, init, n)
+
+        self._transact(body)
+
+    def calculate_new_weights(
+        self,
+        prev_weights: list[int],
+        data: list[int],
+        pool: str,
+        parameters: list[list[int]],
+        lambda_store: list[int],
+        epsilon_max: int,
+        guard_rail: int,
+        *,
+        sender: str,
+    ) -> list[int]:
+        """``CalculateNewWeights`` (§3): update p̄, run the rule, guard; returns the guarded weights."""
+        prev = int256_list("prev_weights", prev_weights)
+        data = int256_list("data", data)
+        pool = normalise_address("pool", pool)
+        params = int256_matrix("parameters", parameters)
+        lambdas = uint64_list("lambda_store", lambda_store)
+        eps = _check_int("epsilon_max", epsilon_max, 0, UINT64_MAX)
+        g = _check_int("guard_rail", guard_rail, 0, UINT64_MAX)
+        sender = normalise_address("sender", sender)
+
+        def body(st: Storage) -> list[int]:
+            if sender != self.update_weight_runner:
+                raise Revert("UNAUTH_CALC")
+            n = len(prev)
+            words = self._words(MOVING_AVERAGES, pool, st)
+            prev_ma = unpack(words, n)
+            ma = moving_average(prev_ma, data, lambdas, n)
+            st[MOVING_AVERAGES][pool] = pack_array(ma) if self.requires_prev_ma else write_elements(words, ma)
+            raw = self._get_weights(st, pool, prev, data, params, lambdas, ma, prev_ma, n)
+            return guard_weights(raw, prev, eps, g)
+
+        return self._transact(body)
+
+    def get_moving_averages(self, pool: str, n: int) -> list[int]:
+        """``getMovingAverages(pool, n)``: p̄(t) unpacked (reverts "SRC!=TGT" if too few words)."""
+        return unpack(self._words(MOVING_AVERAGES, normalise_address("pool", pool)), n)
+
+    def moving_averages_word(self, pool: str, i: int) -> int:
+        """``movingAverages(pool, i)``: the raw packed word (out of range -> Panic(0x32))."""
+        return at(self._words(MOVING_AVERAGES, normalise_address("pool", pool)), i)
+
+    def get_intermediate_gradient_state(self, pool: str, n: int) -> list[int]:
+        """``getIntermediateGradientState``; only gradient-based contracts have it."""
+        raise NotImplementedError(f"{self.name} has no getIntermediateGradientState")
+
+    def get_intermediate_variance_state(self, pool: str, n: int) -> list[int]:
+        """``getIntermediateVarianceState``; only MinimumVariance has it."""
+        raise NotImplementedError(f"{self.name} has no getIntermediateVarianceState")
+
+    def short_moving_averages(self, pool: str, word_index: int) -> int:
+        """``shortMovingAverages(pool, i)``; only DifferenceMomentum has it."""
+        raise NotImplementedError(f"{self.name} has no shortMovingAverages")
+
+    # ---- per rule -----------------------------------------------------------------------------
+    def _valid(self, parameters: list[list[int]]) -> bool:
+        raise NotImplementedError
+
+    def _initialise_state(self, st: Storage, pool: str, init: list[int], n: int) -> None:
+        raise NotImplementedError
+
+    def _get_weights(
+        self,
+        st: Storage,
+        pool: str,
+        prev_weights: list[int],
+        data: list[int],
+        parameters: list[list[int]],
+        lambdas: list[int],
+        ma: list[int],
+        prev_ma: list[int],
+        n: int,
+    ) -> list[int]:
+        raise NotImplementedError
+
+
+def initialise_paired_state(st: Storage, mapping: str, pool: str, init: list[int], n: int, reason: str) -> None:
+    """Store ``init`` in ``mapping`` if it has n entries and the store is empty or already ⌈n/2⌉ words."""
+    words = st[mapping].get(pool, [])
+    fits = not words or (n % 2 == 0 and len(words) == n // 2) or (n % 2 == 1 and len(words) == n // 2 + 1)
+    if len(init) != n or not fits:
+        raise Revert(reason)
+    st[mapping][pool] = pack_array(init)
+
+
+class GradientRuleModel(RuleModel):
+    """Shared state of the gradient-based rules: ``intermediateGradientStates`` (§5.1)."""
+
+    mappings = (MOVING_AVERAGES, GRADIENT_STATES)
+
+    def get_intermediate_gradient_state(self, pool: str, n: int) -> list[int]:
+        """``getIntermediateGradientState(pool, n)``: a(t) unpacked."""
+        return unpack(self._words(GRADIENT_STATES, normalise_address("pool", pool)), n)
+
+    def _initialise_state(self, st: Storage, pool: str, init: list[int], n: int) -> None:
+        initialise_paired_state(st, GRADIENT_STATES, pool, init, n, "Invalid set gradient")
+
+    def _gradient(self, st: Storage, pool: str, data: list[int], ma: list[int], lambdas: list[int], n: int) -> list[int]:
+        words = self._words(GRADIENT_STATES, pool, st)
+        a, g = gradient(unpack(words, n), data, ma, lambdas, n)
+        st[GRADIENT_STATES][pool] = write_elements(words, a)
+        return g

@@ -1,0 +1,54 @@
+"""DifferenceMomentumRule (§6.5): signal (ONE ⊘ p̄) ⊗ (s̄ − p̄) from a short and the long EWMA, then FINISH."""
+
+from __future__ import annotations
+
+from ..errors import Revert
+from ..estimators import moving_average
+from ..int256 import add, at, low_int128, sub
+from ..sd59x18 import ONE, div, mul
+from ..storage import pack_array, unpack
+from .base import GRADIENT_STATES, MOVING_AVERAGES, SHORT_MOVING_AVERAGES, RuleModel, finish, normalise_address
+
+
+class DifferenceMomentumModel(RuleModel):
+    """Exact model of ``DifferenceMomentumRule``; its state is the short EWMA ``shortMovingAverages``."""
+
+    name = "DifferenceMomentum"
+    mappings = (MOVING_AVERAGES, GRADIENT_STATES, SHORT_MOVING_AVERAGES)
+
+    def get_intermediate_gradient_state(self, pool: str, n: int) -> list[int]:
+        """Inherited getter over a never-written store: reverts "SRC!=TGT" for any n ≥ 1."""
+        return unpack(self._words(GRADIENT_STATES, normalise_address("pool", pool)), n)
+
+    def short_moving_averages(self, pool: str, word_index: int) -> int:
+        """``shortMovingAverages(pool, i)``: raw packed word of s̄ (out of range -> Panic(0x32))."""
+        return at(self._words(SHORT_MOVING_AVERAGES, normalise_address("pool", pool)), word_index)
+
+    def _valid(self, parameters):
+        if len(parameters) != 2:
+            return False
+        if any(not 0 <= v <= ONE for v in parameters[1]):
+            return False
+        kappa = parameters[0]
+        if not kappa:
+            return False
+        total = 0
+        for k in kappa:
+            if k == 0:
+                return False
+            total = add(total, k)
+        return total != 0
+
+    def _initialise_state(self, st, pool, init, n):
+        if len(init) != n:
+            raise Revert("Invalid initial values")
+        st[SHORT_MOVING_AVERAGES][pool] = pack_array(init)
+
+    def _get_weights(self, st, pool, prev_weights, data, parameters, lambdas, ma, prev_ma, n):
+        kappa = at(parameters, 0)
+        lam_short = [low_int128(v) for v in at(parameters, 1)]
+        prev_short = unpack(self._words(SHORT_MOVING_AVERAGES, pool, st), n)
+        short = moving_average(prev_short, data, lam_short, n)
+        st[SHORT_MOVING_AVERAGES][pool] = pack_array(short)
+        signals = [mul(div(ONE, ma[i]), sub(short[i], ma[i])) for i in range(n)]
+        return finish(prev_weights, signals, kappa, n)
