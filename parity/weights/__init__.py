@@ -1,0 +1,1 @@
+"""Coarse-weight guard rails (on-chain semantics, float64) and fine-weight interpolation."""
