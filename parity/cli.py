@@ -1,0 +1,361 @@
+"""The `parity` command: `parity verify` (lockstep JAX vs on-chain rule); `record` / `replay` live below it.
+
+Exit codes: 0 parity, 1 divergence (including a revert or a chain/integer-model mismatch), 2 bad input or
+set-up error (one line on stderr saying what to fix; no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_PARITY, EXIT_DIVERGENCE, EXIT_USAGE = 0, 1, 2
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PRICES = REPO_ROOT / "fixtures" / "prices" / "trending_daily_8.csv"
+ON_CHAIN_RULES = (
+    "momentum",
+    "anti_momentum",
+    "power_channel",
+    "mean_reversion_channel",
+    "difference_momentum",
+    "min_variance",
+)
+
+# Defaults used when neither --params nor a flag gives a value: moderate settings for daily prices
+# (λ = 0.9 is about a 3-day memory at daily updates), chosen so the out-of-the-box run moves weights
+# without pinning them at the guard rails.
+DEFAULT_PARAMS = {
+    "momentum": {"lamb": 0.9, "kappa": 1.0},
+    "anti_momentum": {"lamb": 0.9, "kappa": 1.0},
+    "power_channel": {"lamb": 0.9, "kappa": 20.0, "exponents": 2.0},
+    "mean_reversion_channel": {
+        "lamb": 0.9,
+        "kappa": 1.0,
+        "width": 0.1,
+        "amplitude": 0.1,
+        "exponents": 1.5,
+        "inverse_scaling": 0.5415,
+        "pre_exp_scaling": 0.5,
+    },
+    "difference_momentum": {"lamb": 0.9, "lamb_short": 0.5, "kappa": 1.0},
+    "min_variance": {"lamb": 0.9, "mixing": 0.5},
+}
+
+# flag -> params key (values: one number or comma-separated per-asset numbers)
+PARAM_FLAGS = {
+    "--lamb": "lamb",
+    "--kappa": "kappa",
+    "--memory-days": "memory_days",
+    "--exponents": "exponents",
+    "--width": "width",
+    "--amplitude": "amplitude",
+    "--inverse-scaling": "inverse_scaling",
+    "--pre-exp-scaling": "pre_exp_scaling",
+    "--lamb-short": "lamb_short",
+    "--mixing": "mixing",
+    "--initial-weights": "initial_weights",
+}
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors: same one-line format and exit code 2
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# verify
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _number_list(text: str):
+    try:
+        vals = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number or comma-separated numbers") from None
+    return vals[0] if len(vals) == 1 else vals
+
+
+def add_verify_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `parity verify`."""
+    p.add_argument("--rule", required=True, help=f"rule to verify: {', '.join(ON_CHAIN_RULES)}")
+    p.add_argument("--prices", type=Path, default=None, help="price CSV (default: bundled fixtures/prices/trending_daily_8.csv)")
+    p.add_argument("--assets", default=None, help="number of assets (first k columns) or comma-separated column names")
+    p.add_argument("--params", type=Path, default=None, help="JSON file of rule parameters (flags override its entries)")
+    for flag, key in PARAM_FLAGS.items():
+        p.add_argument(flag, dest=f"param_{key}", type=_number_list, default=None, metavar="X[,X...]", help=f"parameter {key}")
+    raw = p.add_mutually_exclusive_group()
+    raw.add_argument("--use-raw-price", dest="use_raw_price", action="store_true", default=None, help="gradient denominator = raw price")
+    raw.add_argument("--no-use-raw-price", dest="use_raw_price", action="store_false", help="gradient denominator = moving average (default)")
+    p.add_argument("--blocks", type=int, default=None, help="number of update blocks to compare (default: all prices)")
+    p.add_argument("--chunk-period", type=int, default=None, help="minutes between updates (default: the price CSV's row interval)")
+    p.add_argument("--epsilon-max", type=float, default=None, help="maximum weight change per update (ε)")
+    p.add_argument("--guard-rail", type=float, default=None, help="absolute minimum weight (guard rail g)")
+    p.add_argument("--mode", choices=("independent", "resync"), default="independent")
+    p.add_argument("--burn-in", type=int, default=0, help="update blocks before the compared ones")
+    p.add_argument("--burn-in-mode", choices=("replay", "seed"), default="replay")
+    p.add_argument("--backend", choices=("eth-tester", "revm", "rpc"), default="eth-tester")
+    p.add_argument("--rpc-url", default=None, help="JSON-RPC URL (backend rpc)")
+    p.add_argument("--rule-address", default=None, help="verify an already-deployed rule at this address (its runner must be --sender)")
+    p.add_argument("--sender", default=None, help="sending account (the rule's updateWeightRunner); default the chain's first account")
+    p.add_argument("--tolerance", action="append", default=[], metavar="FIELD=VALUE", help="override a field's tolerance (repeatable)")
+    p.add_argument("--report", type=Path, default=None, help="write the JSON report here")
+    p.add_argument("--plot", type=Path, default=None, help="write a PNG plot of the divergence per block here")
+    p.add_argument("--no-model-check", dest="model_check", action="store_false", help="skip the exact integer model")
+    p.add_argument("--no-vectorized-check", dest="vectorized_check", action="store_false", help="skip the vectorized-path cross-check")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and only the verdict line")
+
+
+def _load_params(args) -> dict:
+    if args.rule not in ON_CHAIN_RULES:
+        hint = " (it has no on-chain rule)" if args.rule == "index_market_cap" else ""
+        raise UsageError(f"--rule {args.rule!r}{hint}: choose one of {', '.join(ON_CHAIN_RULES)}")
+    params = dict(DEFAULT_PARAMS[args.rule])
+    if args.params is not None:
+        try:
+            loaded = json.loads(Path(args.params).read_text())
+        except FileNotFoundError:
+            raise UsageError(f"--params {args.params}: file not found") from None
+        except json.JSONDecodeError as e:
+            raise UsageError(f"--params {args.params}: not valid JSON ({e.msg} at line {e.lineno})") from None
+        if not isinstance(loaded, dict):
+            raise UsageError(f"--params {args.params}: must hold a JSON object of parameter names to values")
+        if any(k in loaded for k in ("memory_days", "logit_lamb")):
+            params.pop("lamb", None)
+        if any(k in loaded for k in ("log_k", "k", "absolute_k", "sp_k")):
+            params.pop("kappa", None)
+        params.update(loaded)
+    for key in PARAM_FLAGS.values():
+        v = getattr(args, f"param_{key}")
+        if v is not None:
+            if key == "memory_days":
+                params.pop("lamb", None)
+            params[key] = v
+    if args.use_raw_price is not None:
+        params["use_raw_price"] = bool(args.use_raw_price)
+    return params
+
+
+def _load_price_table(path: Path):
+    """(names, (T, n) float array, row interval in minutes or None) from a CSV."""
+    if not path.exists():
+        raise UsageError(f"--prices {path}: file not found")
+    try:
+        from parity.prices import load_prices
+    except ImportError:
+        load_prices = None
+    if load_prices is not None:
+        table = load_prices(path)
+        return _normalise_table(table)
+    return _read_csv(path)
+
+
+def _normalise_table(table):
+    import numpy as np
+
+    if isinstance(table, tuple):
+        names, values = table[0], table[1]
+        interval = table[2] if len(table) > 2 else None
+        return list(names), np.asarray(values, dtype=np.float64), interval
+    names = getattr(table, "names", None) or getattr(table, "columns", None) or getattr(table, "assets", None)
+    values = getattr(table, "prices", None)
+    if values is None:
+        values = getattr(table, "values")
+    interval = getattr(table, "interval_minutes", None) or getattr(table, "price_interval", None)
+    return list(names), np.asarray(values, dtype=np.float64), interval
+
+
+def _read_csv(path: Path):
+    import csv
+
+    import numpy as np
+
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], [r for r in rows[1:] if r]
+    first_numeric = 1 if header and header[0].lower() in ("timestamp", "time", "date", "unix", "t") else 0
+    names = header[first_numeric:]
+    try:
+        values = np.array([[float(x) for x in r[first_numeric:]] for r in body], dtype=np.float64)
+    except ValueError as e:
+        raise UsageError(f"--prices {path}: non-numeric price ({e})") from None
+    interval = None
+    if first_numeric and len(body) > 1:
+        try:
+            t0, t1 = float(body[0][0]), float(body[1][0])
+            dt = t1 - t0
+            interval = int(dt // 60) if dt >= 60 else None
+            if dt > 1e6:  # milliseconds
+                interval = int(dt // 60000)
+        except ValueError:
+            interval = None
+    return names, values, interval
+
+
+def _select_assets(names, values, spec):
+    if spec is None:
+        return names, values
+    spec = spec.strip()
+    if spec.isdigit():
+        k = int(spec)
+        if not 2 <= k <= len(names):
+            raise UsageError(f"--assets {k}: must be between 2 and the {len(names)} price columns ({', '.join(names)})")
+        return names[:k], values[:, :k]
+    wanted = [s.strip() for s in spec.split(",") if s.strip()]
+    missing = [w for w in wanted if w not in names]
+    if missing:
+        raise UsageError(f"--assets: unknown column(s) {', '.join(missing)}; the price file has {', '.join(names)}")
+    if len(wanted) < 2 or len(set(wanted)) != len(wanted):
+        raise UsageError(f"--assets {spec!r}: give at least 2 distinct column names")
+    idx = [names.index(w) for w in wanted]
+    return wanted, values[:, idx]
+
+
+def _make_fingerprint(args, n: int, interval):
+    from parity.fingerprint import make_run_fingerprint
+
+    chunk = args.chunk_period if args.chunk_period is not None else (interval or 1440)
+    kwargs = {"rule": args.rule, "n_assets": n, "chunk_period": chunk, "price_interval": interval or chunk}
+    if args.epsilon_max is not None:
+        kwargs["epsilon_max"] = args.epsilon_max
+    if args.guard_rail is not None:
+        kwargs["absolute_weight_guard_rail"] = args.guard_rail
+    return make_run_fingerprint(**kwargs)
+
+
+def _make_chain(args):
+    from parity.chain import make_chain
+
+    if args.backend == "rpc":
+        if not args.rpc_url:
+            raise UsageError("--backend rpc needs --rpc-url (e.g. http://127.0.0.1:8545)")
+        return make_chain("rpc", url=args.rpc_url)
+    if args.rpc_url:
+        raise UsageError(f"--rpc-url only applies to --backend rpc (got --backend {args.backend})")
+    return make_chain(args.backend)
+
+
+def run_verify(args) -> int:
+    """`parity verify`: returns the exit code."""
+    from parity.harness import compare
+
+    params = _load_params(args)
+    tolerances = {}
+    for spec in args.tolerance:
+        try:
+            field, value = compare.parse_tolerance(spec)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        tolerances[field] = value
+    path = args.prices if args.prices is not None else DEFAULT_PRICES
+    names, values, interval = _load_price_table(Path(path))
+    names, values = _select_assets(names, values, args.assets)
+    n = len(names)
+    if args.blocks is not None and args.blocks < 1:
+        raise UsageError(f"--blocks {args.blocks}: must be ≥ 1")
+    if args.burn_in < 0:
+        raise UsageError(f"--burn-in {args.burn_in}: must be ≥ 0")
+
+    from parity.harness.driver import SetupError, run_lockstep
+    from parity.pools import create_pool
+
+    try:
+        fp = _make_fingerprint(args, n, interval)
+        pool = create_pool(args.rule)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
+        chain = _make_chain(args)
+    except UsageError:
+        raise
+    except Exception as e:
+        raise SetupError(f"could not start the {args.backend} chain: {e}") from None
+    deployed = None
+    if args.rule_address:
+        from parity.harness.driver import _rule_artifacts
+
+        contract = pool.chain_rule
+        deployed = chain.attach(contract, args.rule_address, _rule_artifacts()[contract].abi)
+    try:
+        result = run_lockstep(
+            pool,
+            params,
+            fp,
+            values,
+            chain,
+            blocks=args.blocks,
+            mode=args.mode,
+            burn_in=args.burn_in,
+            burn_in_mode=args.burn_in_mode,
+            tolerances=tolerances,
+            model_check=args.model_check,
+            vectorized_check=args.vectorized_check,
+            progress=not args.quiet,
+            sender=args.sender,
+            deployed=deployed,
+        )
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+    from parity.harness import report
+
+    text = report.summary(result)
+    print(text.splitlines()[0] if args.quiet else text)
+    if args.report is not None:
+        report.write_json(result, args.report)
+        if not args.quiet:
+            print(f"  report: {args.report}")
+    if args.plot is not None:
+        from parity.harness.plot import plot_report
+
+        plot_report(result, args.plot)
+        if not args.quiet:
+            print(f"  plot: {args.plot}")
+    return EXIT_PARITY if result.passed else EXIT_DIVERGENCE
+
+
+# ---------------------------------------------------------------------------------------------------------
+# subcommand registry: `record` and `replay` register here (add_arguments, run) -> exit code
+# ---------------------------------------------------------------------------------------------------------
+
+SUBCOMMANDS: dict = {
+    "verify": ("lockstep-verify a rule: JAX scan path vs the on-chain contract, block by block", add_verify_arguments, run_verify),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="parity", description="Prove a JAX TFMM simulator and the on-chain rules agree, block by block.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, (help_text, add_args, _) in SUBCOMMANDS.items():
+        add_args(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the `parity` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _, _, run = SUBCOMMANDS[args.command]
+    from parity.harness.driver import SetupError
+
+    try:
+        code = run(args)
+    except UsageError as e:
+        print(f"parity {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except SetupError as e:
+        print(f"parity {args.command}: setup error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"parity {args.command}: interrupted", file=sys.stderr)
+        return EXIT_USAGE
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

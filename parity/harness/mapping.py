@@ -1,0 +1,287 @@
+"""Mapping between the JAX scan path and an on-chain rule: parameters, initial state and state getters.
+
+Both sides of a comparison always run on *identical* inputs: float parameters are encoded to the rule's
+18-decimal integers and decoded back to the floats the JAX side uses; prices, initial weights and initial
+estimator state go through the same round trip.
+
+Which carry key is read through which getter is data (`StateMap`), so the harness can drive any simulator
+whose carry uses other key names (pass your own StateMap).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+WAD = 10**18
+INT128_MIN = -(2**127)
+INT128_MAX = 2**127 - 1
+UINT64_MAX = 2**64 - 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# float <-> 18-decimal integers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def to_wei(x: float) -> int:
+    """Exact nearest integer to x·1e18 (ties to even), computed from the float's exact binary value."""
+    x = float(x)
+    if not np.isfinite(x):
+        raise ValueError(f"value {x!r} is not finite and has no 18-decimal encoding")
+    num, den = x.as_integer_ratio()
+    q, r = divmod(num * WAD, den)
+    twice = 2 * r
+    if twice > den or (twice == den and q % 2 == 1):
+        q += 1
+    return q
+
+
+def from_wei(i: int) -> float:
+    """Correctly rounded float of i/1e18 (Python's int true division rounds correctly)."""
+    return int(i) / WAD
+
+
+def to_wei_list(values) -> list[int]:
+    """to_wei over a 1-d array-like."""
+    return [to_wei(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def from_wei_array(values: Sequence[int]) -> np.ndarray:
+    """from_wei over a sequence of ints, as a float64 array."""
+    return np.array([int(v) / WAD for v in values], dtype=np.float64)
+
+
+def quantise(values) -> np.ndarray:
+    """Round-trip an array through 18-decimal integers (what the chain can represent)."""
+    arr = np.asarray(values, dtype=np.float64)
+    return np.array([from_wei(to_wei(v)) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+
+
+def encode_weights(weights) -> list[int]:
+    """Weights to wei summing to exactly 1e18; the rounding residual goes to the last asset.
+
+    The rule itself does not require Σw = 1e18, but a pool always starts from weights that do, so the
+    harness starts the same way (the residual is at most n/2 wei)."""
+    w = to_wei_list(weights)
+    w[-1] += WAD - sum(w)
+    return w
+
+
+def wei_error(x: float, i: int) -> float:
+    """|x·1e18 − i| computed exactly from the float's binary value, returned as a float."""
+    num, den = float(x).as_integer_ratio()
+    return abs(num * WAD - int(i) * den) / den
+
+
+# ---------------------------------------------------------------------------------------------------------
+# state maps: carry key <-> getter
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StateField:
+    """One compared estimator state: carry key, the getter that reads it, and how the getter returns it.
+
+    packed=False: getter(pool, n) -> int256[] of n values.
+    packed=True: getter(pool, word_index) -> one raw word holding two int128 values (onchain-math §2.1)."""
+
+    key: str
+    getter: str
+    packed: bool = False
+
+
+@dataclass(frozen=True)
+class StateMap:
+    """Which carry keys a rule keeps on chain, and which one initialises its rule-specific state."""
+
+    fields: tuple[StateField, ...]
+    init_key: str
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields)
+
+    def field(self, key: str) -> StateField:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+
+EWMA = StateField("ewma", "getMovingAverages")
+_GRADIENT = StateMap((EWMA, StateField("running_a", "getIntermediateGradientState")), init_key="running_a")
+_VARIANCE = StateMap((EWMA, StateField("variance", "getIntermediateVarianceState")), init_key="variance")
+_SHORT = StateMap((EWMA, StateField("short_ewma", "shortMovingAverages", packed=True)), init_key="short_ewma")
+
+STATE_MAPS: dict[str, StateMap] = {
+    "MomentumRule": _GRADIENT,
+    "AntiMomentumRule": _GRADIENT,
+    "PowerChannelRule": _GRADIENT,
+    "ChannelFollowingRule": _GRADIENT,
+    "DifferenceMomentumRule": _SHORT,
+    "MinimumVarianceRule": _VARIANCE,
+}
+
+
+def state_map_for(contract_name: str) -> StateMap:
+    """The StateMap of one of the shipped rule contracts."""
+    try:
+        return STATE_MAPS[contract_name]
+    except KeyError:
+        raise ValueError(
+            f"contract {contract_name!r} has no built-in state map (known: {sorted(STATE_MAPS)}); pass state_map="
+        ) from None
+
+
+def _int128(x: int) -> int:
+    x &= (1 << 128) - 1
+    return x - (1 << 128) if x >> 127 else x
+
+
+def unpack_words(words: Sequence[int], n: int) -> list[int]:
+    """Decode raw int128-pair words (onchain-math §2.1): element 2k = word_k >> 128 (arithmetic),
+    element 2k+1 = low 128 bits as int128; an odd tail is the low half of the last word."""
+    if len(words) != (n + 1) // 2:
+        raise ValueError(f"need {(n + 1) // 2} words for n={n}, got {len(words)}")
+    out: list[int] = []
+    for k, word in enumerate(words):
+        word = int(word)
+        if word >= 2**255 or word < -(2**255):
+            raise ValueError(f"word {k} = {word} is not an int256")
+        if 2 * k + 1 < n:
+            out.append(word >> 128)  # Python's >> is arithmetic on negative ints
+            out.append(_int128(word))
+        else:
+            out.append(_int128(word))
+    return out
+
+
+def pack_words(values: Sequence[int]) -> list[int]:
+    """Inverse of unpack_words in the per-update writer's form (odd tail stored as (0, x))."""
+    words = []
+    for k in range(0, len(values), 2):
+        if k + 1 < len(values):
+            hi, lo = int(values[k]), int(values[k + 1])
+            words.append(_int256((hi << 128) | (lo & ((1 << 128) - 1))))
+        else:
+            words.append(_int256(int(values[k]) & ((1 << 128) - 1)))
+    return words
+
+
+def _int256(x: int) -> int:
+    x &= (1 << 256) - 1
+    return x - (1 << 256) if x >> 255 else x
+
+
+Caller = Callable[[str, Sequence[Any]], Any]
+
+
+def read_state(call: Caller, pool: str, n: int, state_map: StateMap) -> dict[str, list[int]]:
+    """Read every mapped state through `call(fn, args)` (a chain or the integer model); ints per key."""
+    out = {}
+    for f in state_map.fields:
+        if f.packed:
+            out[f.key] = unpack_words([call(f.getter, (pool, k)) for k in range((n + 1) // 2)], n)
+        else:
+            out[f.key] = [int(v) for v in call(f.getter, (pool, n))]
+    return out
+
+
+# getter name -> integer-model method (parity.fixedpoint.rules.RuleModel)
+MODEL_METHODS = {
+    "getMovingAverages": "get_moving_averages",
+    "getIntermediateGradientState": "get_intermediate_gradient_state",
+    "getIntermediateVarianceState": "get_intermediate_variance_state",
+    "shortMovingAverages": "short_moving_averages",
+    "movingAverages": "moving_averages_word",
+}
+
+
+def model_caller(model) -> Caller:
+    """A `call(fn, args)` over the integer model's methods, using the contract's getter names."""
+
+    def call(fn: str, args: Sequence[Any]):
+        return getattr(model, MODEL_METHODS[fn])(*args)
+
+    return call
+
+
+def chain_caller(chain, deployed, sender=None) -> Caller:
+    """A `call(fn, args)` over a deployed rule (eth_call on the latest state)."""
+
+    def call(fn: str, args: Sequence[Any]):
+        return chain.call(deployed, fn, list(args), sender=sender)
+
+    return call
+
+
+# ---------------------------------------------------------------------------------------------------------
+# parameters
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MappedParams:
+    """Parameters as both sides see them.
+
+    chain_params: the pool's validated on-chain-style float params, decoded from the integers (exact);
+    parameters / lambda_store / epsilon_max / guard_rail: the integers the contract receives;
+    jax_params: the params the JAX pool receives (the caller's params with the decoded values substituted);
+    fingerprint: the run fingerprint with ε and the guard rail replaced by their decoded values."""
+
+    chain_params: dict
+    parameters: list[list[int]]
+    lambda_store: list[int]
+    epsilon_max: int
+    guard_rail: int
+    jax_params: dict
+    fingerprint: Any
+
+
+def _uint64_wei(name: str, value: float) -> int:
+    i = to_wei(value)
+    if not 0 <= i <= UINT64_MAX:
+        raise ValueError(f"{name}={value!r} does not fit the contract's uint64 (0 ≤ {name}·1e18 ≤ 2^64−1)")
+    return i
+
+
+def map_parameters(pool, params: dict, run_fingerprint) -> MappedParams:
+    """Float params -> on-chain integers -> decoded floats, via the pool's own encoding.
+
+    Invalid parameters raise the pool's ValueError (its validation), before anything touches a chain."""
+    n = run_fingerprint.n_assets
+    chain_params = pool.chain_params(params, run_fingerprint)
+    parameters, lambda_store = pool.encode_chain_params(chain_params, n)
+    parameters = [[int(v) for v in row] for row in parameters]
+    lambda_store = [int(v) for v in lambda_store]
+    decoded = pool.decode_chain_params(parameters, lambda_store, n)
+    eps = _uint64_wei("epsilon_max", run_fingerprint.epsilon_max)
+    guard = _uint64_wei("absolute_weight_guard_rail", run_fingerprint.absolute_weight_guard_rail)
+    fingerprint = dataclasses.replace(
+        run_fingerprint, epsilon_max=from_wei(eps), absolute_weight_guard_rail=from_wei(guard)
+    )
+    # The JAX side runs on exactly the decoded on-chain values (plus the caller's initial-state overrides
+    # and initial weights, which are not contract parameters).
+    jax_params = {**{k: v for k, v in params.items() if k.startswith("initial_")}, **decoded}
+    return MappedParams(decoded, parameters, lambda_store, eps, guard, jax_params, fingerprint)
+
+
+def initial_weights(params: dict, n: int) -> np.ndarray:
+    """w(0): params["initial_weights"], else softmax(params["initial_weights_logits"]), else uniform."""
+    if "initial_weights" in params:
+        w = np.asarray(params["initial_weights"], dtype=np.float64).ravel()
+    elif "initial_weights_logits" in params:
+        z = np.broadcast_to(np.asarray(params["initial_weights_logits"], dtype=np.float64).ravel(), (n,))
+        e = np.exp(z - z.max())
+        w = e / e.sum()
+    else:
+        w = np.full(n, 1.0 / n)
+    if w.shape != (n,):
+        raise ValueError(f"initial_weights has {w.size} entries but the run has n_assets={n}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"initial_weights={w.tolist()} must be finite and non-negative")
+    return w

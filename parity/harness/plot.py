@@ -1,0 +1,48 @@
+"""PNG plot of divergence per block and field (log scale), with each field's tolerance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from parity.harness.driver import LockstepResult
+
+
+def plot_report(result: LockstepResult, path) -> Path:
+    """Max-over-assets scaled error per block, one line per field, tolerance dashed; marks the first
+    divergence and a revert. Uses the Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(9, 4.8), dpi=110)
+    blocks = np.asarray(result.block_ids)
+    floor = 1e-20  # exact agreement is drawn at the floor of the log axis
+    for i, (name, e) in enumerate(result.errors.items()):
+        color = f"C{i}"
+        y = np.maximum(np.where(np.isfinite(e.scaled), e.scaled, 1e3).max(axis=1), floor)
+        ax.plot(blocks, y, color=color, lw=1.2, label=f"{name}")
+        ax.axhline(max(e.tolerance, floor), color=color, ls="--", lw=0.8, alpha=0.7)
+    if result.burn_in and result.burn_in_mode == "replay" and len(blocks):
+        ax.axvspan(blocks[0] - 0.5, result.burn_in + 0.5, color="0.9", label="burn-in (not counted)")
+    d = result.first_divergence
+    if d is not None:
+        ax.axvline(d.block, color="red", lw=1, label=f"first divergence: block {d.block} {d.field}[{d.asset}]")
+    if result.revert is not None:
+        ax.axvline(result.revert.block, color="black", lw=1.5, label=f"revert at block {result.revert.block}: {result.revert.reason}")
+    if result.model_mismatch is not None:
+        ax.axvline(result.model_mismatch.block, color="purple", lw=1.5, ls=":", label=f"chain ≠ model at block {result.model_mismatch.block}")
+    ax.set_yscale("log")
+    ax.set_xlabel("update block")
+    ax.set_ylabel("scaled error |jax − chain| / scale (max over assets)")
+    ax.set_title(f"{result.rule} ({result.contract}) n={result.n_assets}, {result.backend}, {result.mode}: {result.status}")
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(True, which="major", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

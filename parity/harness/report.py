@@ -1,0 +1,220 @@
+"""Renderings of a LockstepResult: a concise terminal summary and a JSON report.
+
+Exact chain integers are written as decimal strings in JSON (they exceed float precision); floats as numbers
+(non-finite ones as strings).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from parity.harness.driver import LockstepResult
+
+REPORT_VERSION = 1
+
+
+def _f(x) -> object:
+    x = float(x)
+    return x if math.isfinite(x) else str(x)
+
+
+def _ints(v) -> list:
+    return [str(int(x)) for x in v]
+
+
+def _state_json(result: LockstepResult, block: int) -> dict | None:
+    if block not in result.block_ids:
+        return None
+    s = result.state_at(block)
+    return {
+        "jax": {k: [_f(x) for x in v] for k, v in s["jax"].items()},
+        "chain": {k: _ints(v) for k, v in s["chain"].items()},
+        "price": _ints(s["price"]),
+    }
+
+
+def _div_json(result: LockstepResult, d, with_state: bool) -> dict | None:
+    if d is None:
+        return None
+    out = d.to_json()
+    if with_state:
+        out["state"] = _state_json(result, d.block)
+    return out
+
+
+def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
+    """The JSON-able report: verdict, settings, first divergence with both states, worst per field,
+    revert, model check, vectorized cross-check and (optionally) every compared value per block."""
+    m = result.mapped
+    out = {
+        "report_version": REPORT_VERSION,
+        "status": result.status,
+        "passed": result.passed,
+        "rule": result.rule,
+        "contract": result.contract,
+        "backend": result.backend,
+        "n_assets": result.n_assets,
+        "mode": result.mode,
+        "burn_in": result.burn_in,
+        "burn_in_mode": result.burn_in_mode,
+        "blocks_requested": result.blocks_requested,
+        "blocks_compared": int(np.sum(result.counted)) if result.block_ids else 0,
+        "blocks_run": len(result.block_ids),
+        "chunk_period_minutes": result.chunk_period,
+        "parameters": {
+            "float": {k: _jsonable(v) for k, v in m.chain_params.items()},
+            "parameters": [_ints(r) for r in m.parameters],
+            "lambdaStore": _ints(m.lambda_store),
+            "epsilonMax": str(m.epsilon_max),
+            "absoluteWeightGuardRail": str(m.guard_rail),
+        },
+        "initial": {k: (_ints(v) if isinstance(v, list) else v) for k, v in result.initial.items()},
+        "tolerances": {k: float(v) for k, v in result.tolerances.items()},
+        "scales": {k: [_f(x) for x in v] for k, v in result.scales.items()},
+        "tolerance_measure": "scaled error = |jax − chain| / scale (per field and asset); see parity.harness.compare",
+        "first_divergence": _div_json(result, result.first_divergence, True),
+        "worst": {k: _div_json(result, d, False) for k, d in result.worst.items()},
+        "revert": None,
+        "model_check": {
+            "enabled": result.model_check,
+            "blocks_checked": result.model_blocks_checked,
+            "mismatch": None,
+        },
+        "vectorized": None,
+        "contract_artifact": result.artifact_info,
+        "timing": {k: _f(v) for k, v in result.timing.items()},
+    }
+    if result.revert is not None:
+        r = result.revert
+        out["revert"] = {
+            "block": r.block,
+            "function": r.function,
+            "reason": r.reason,
+            "model_reason": r.model_reason,
+            "backend": r.backend,
+            "chain_block": r.chain_block,
+            "inputs": r.inputs,
+            "jax_weights": r.jax_weights,
+            "state_before": _state_json(result, r.block - 1) if r.block - 1 in result.block_ids else None,
+        }
+    if result.model_mismatch is not None:
+        mm = result.model_mismatch
+        out["model_check"]["mismatch"] = {
+            "block": mm.block,
+            "field": mm.field,
+            "asset": mm.asset,
+            "chain_value": _jsonable(mm.chain_value),
+            "model_value": _jsonable(mm.model_value),
+            "chain_state": {k: _jsonable(v) for k, v in mm.chain_state.items()},
+            "model_state": {k: _jsonable(v) for k, v in mm.model_state.items()},
+            "meaning": "the contract and the exact integer model disagree: a contract bug (or a model bug)",
+        }
+    if result.vectorized is not None:
+        v = result.vectorized
+        if "skipped" in v:
+            out["vectorized"] = {"skipped": v["skipped"]}
+        else:
+            out["vectorized"] = {
+                "compared_with": "scan path (independent trajectory)",
+                "first_divergence": v["first_divergence"].to_json() if v["first_divergence"] else None,
+                "worst": {k: d.to_json() for k, d in v["worst"].items()},
+            }
+    if include_series and result.block_ids:
+        out["series"] = {
+            "block": list(result.block_ids),
+            "burn_in": [bool(x) for x in result.burn_in_rows],
+            "chain_block": list(result.chain_blocks),
+            "timestamp": list(result.timestamps),
+            "price": [_ints(p) for p in result.prices_wei],
+            "jax": {k: [[_f(x) for x in row] for row in v] for k, v in result.jax.items()},
+            "chain": {k: [_ints(row) for row in v] for k, v in result.chain.items()},
+            "max_scaled_error": {k: [_f(x) for x in e.scaled.max(axis=1)] for k, e in result.errors.items()},
+        }
+    return out
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v)) if abs(int(v)) > 2**53 else int(v)
+    if isinstance(v, (float, np.floating)):
+        return _f(v)
+    if hasattr(v, "tolist"):
+        return _jsonable(np.asarray(v).tolist())
+    return v
+
+
+def write_json(result: LockstepResult, path, *, include_series: bool = True) -> Path:
+    """Write the JSON report (sorted keys, deterministic)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(to_dict(result, include_series=include_series), indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def _fmt_div(d) -> str:
+    return (
+        f"block {d.block}, {d.field}[{d.asset}]: jax {d.jax_value:.17g} vs chain {d.chain_value} "
+        f"({d.chain_value / 1e18:.17g}); abs {d.abs:.3g}, rel {d.rel:.3g}, {d.wei:.3g} wei, "
+        f"scaled {d.scaled:.3g} > tol {d.tolerance:.3g}"
+    )
+
+
+def summary(result: LockstepResult) -> str:
+    """A short human-readable verdict for the terminal."""
+    lines = []
+    n_cmp = int(np.sum(result.counted)) if result.block_ids else 0
+    head = {
+        "parity": "PARITY",
+        "divergence": "DIVERGENCE",
+        "revert": "REVERT",
+        "contract_bug": "CONTRACT BUG (chain != exact integer model)",
+    }[result.status]
+    lines.append(
+        f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
+        f"{n_cmp} blocks compared"
+        + (f" after {result.burn_in} burn-in ({result.burn_in_mode})" if result.burn_in else "")
+    )
+    if result.model_mismatch is not None:
+        mm = result.model_mismatch
+        lines.append(
+            f"  chain vs integer model differ at block {mm.block}, {mm.field}[{mm.asset}]: "
+            f"chain {mm.chain_value} vs model {mm.model_value}"
+        )
+    if result.revert is not None:
+        r = result.revert
+        lines.append(
+            f"  {r.function} reverted at block {r.block} with reason {r.reason!r}"
+            + (f" (integer model: {r.model_reason!r})" if r.model_reason is not None else "")
+            + f"; price {r.inputs.get('data') if isinstance(r.inputs, dict) else ''}"
+        )
+    if result.first_divergence is not None:
+        lines.append("  first divergence: " + _fmt_div(result.first_divergence))
+    if result.worst:
+        lines.append("  worst per field (scaled error / tolerance):")
+        for f, d in result.worst.items():
+            lines.append(
+                f"    {f:<11} {d.scaled:9.3g} / {d.tolerance:<9.3g} at block {d.block} asset {d.asset}"
+                f"  (abs {d.abs:.3g}, rel {d.rel:.3g}, {d.wei:.3g} wei)"
+            )
+    if result.model_check and result.model_mismatch is None:
+        lines.append(f"  integer model == chain exactly on {result.model_blocks_checked} blocks")
+    v = result.vectorized
+    if v is not None:
+        if "skipped" in v:
+            lines.append(f"  vectorized cross-check skipped: {v['skipped']}")
+        elif v["first_divergence"] is not None:
+            lines.append("  vectorized vs scan diverge: " + _fmt_div(v["first_divergence"]))
+        else:
+            worst = ", ".join(f"{k} {d.scaled:.2g}" for k, d in v["worst"].items())
+            lines.append(f"  vectorized == scan within tolerance (worst scaled: {worst})")
+    return "\n".join(lines)
