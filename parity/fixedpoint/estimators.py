@@ -63,7 +63,8 @@ def variance(
     for i in range(n):
         lam = lam_at(lambdas, i)
         p = at(data, i)
-        a = add(mul(lam, prev_var[i]), div(mul(sub(p, prev_ma[i]), sub(p, ma[i])), ONE))
+        innovation = mul(sub(p, prev_ma[i]), sub(p, ma[i]))
+        a = add(mul(lam, prev_var[i]), div(innovation, ONE))
         a_new.append(a)
         var.append(mul(sub(ONE, lam), a))
     return a_new, var

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .errors import PANIC_OVERFLOW, Revert
 from .int256 import at, sub, wrap
 from .sd59x18 import ONE, div, from_int, mul
 
@@ -13,6 +14,8 @@ def clamp_weights(weights: Sequence[int], guard_rail: int) -> list[int]:
     n = len(weights)
     if n == 1:
         return list(weights)
+    if n == 0:
+        raise Revert(PANIC_OVERFLOW)  # unsigned n − 1 in checked arithmetic
     lo = guard_rail
     hi = sub(ONE, mul(from_int(n - 1), guard_rail))
     remainder, others = ONE, 0

@@ -13,17 +13,12 @@ from .errors import PANIC_OUT_OF_BOUNDS, PANIC_OVERFLOW, Revert
 from .int256 import INT128_MAX, INT128_MIN, MASK128, high_int128, low_int128, wrap
 
 
-def _check_int128(v: int) -> None:
-    if v > INT128_MAX:
-        raise Revert("Overflow")
-    if v < INT128_MIN:
-        raise Revert("Underflow")
-
-
 def pack_pair(a: int, b: int) -> int:
-    """The word holding ``(a, b)``; each value range-checked in order ("Overflow" / "Underflow")."""
-    _check_int128(a)
-    _check_int128(b)
+    """The word holding ``(a, b)``: "Overflow" if either is above int128, then "Underflow" if either is below."""
+    if a > INT128_MAX or b > INT128_MAX:
+        raise Revert("Overflow")
+    if a < INT128_MIN or b < INT128_MIN:
+        raise Revert("Underflow")
     return wrap((a << 128) | (b & MASK128))
 
 
@@ -56,19 +51,20 @@ def write_elements_raw_tail(words: Sequence[int], values: Sequence[int]) -> list
 def pack_array(values: Sequence[int]) -> list[int]:
     """Whole-array packer: a fresh array of ⌈n/2⌉ words; an odd tail is stored sign-extended.
 
-    Reverts: n = 0 -> "LEN0"; n = 1 -> Panic(0x11) (checked ``n − 2``); pair out of int128 range ->
-    "Overflow"/"Underflow" (pairs first, in order); odd tail out of range -> "Last array element overflow".
+    Reverts, in this order: n = 0 -> "LEN0"; odd n: tail out of int128 range -> "Last array element
+    overflow", then n = 1 -> Panic(0x11) (checked ``n − 2``); a pair out of range -> "Overflow"/"Underflow".
     """
     n = len(values)
     if n == 0:
         raise Revert("LEN0")
-    if n == 1:
-        raise Revert(PANIC_OVERFLOW)
-    out = [pack_pair(values[2 * k], values[2 * k + 1]) for k in range(n // 2)]
     if n % 2:
         tail = values[-1]
         if tail > INT128_MAX or tail < INT128_MIN:
             raise Revert("Last array element overflow")
+        if n == 1:
+            raise Revert(PANIC_OVERFLOW)
+    out = [pack_pair(values[2 * k], values[2 * k + 1]) for k in range(n // 2)]
+    if n % 2:
         out.append(tail)
     return out
 

@@ -82,6 +82,13 @@ def finish(prev_weights: Sequence[int], signals: Sequence[int], kappa: Sequence[
     ]
 
 
+def public_array_word(words: Sequence[int], i: int) -> int:
+    """A public ``mapping(address => int256[])`` getter: out of range reverts with EMPTY data (not a Panic)."""
+    if i < 0 or i >= len(words):
+        raise Revert("")
+    return words[i]
+
+
 def use_raw_flag(parameters: Sequence[Sequence[int]], index: int) -> bool:
     """``parameters[index][0] == 1e18`` (bounds-checked)."""
     return at(at(parameters, index), 0) == ONE
@@ -177,8 +184,8 @@ class RuleModel:
         return unpack(self._words(MOVING_AVERAGES, normalise_address("pool", pool)), n)
 
     def moving_averages_word(self, pool: str, i: int) -> int:
-        """``movingAverages(pool, i)``: the raw packed word (out of range -> Panic(0x32))."""
-        return at(self._words(MOVING_AVERAGES, normalise_address("pool", pool)), i)
+        """``movingAverages(pool, i)``: the raw packed word (out of range reverts with empty data, ``""``)."""
+        return public_array_word(self._words(MOVING_AVERAGES, normalise_address("pool", pool)), i)
 
     def get_intermediate_gradient_state(self, pool: str, n: int) -> list[int]:
         """``getIntermediateGradientState``; only gradient-based contracts have it."""

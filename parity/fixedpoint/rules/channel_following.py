@@ -50,10 +50,10 @@ class ChannelFollowingModel(GradientRuleModel):
         kappa, width, amp, expo, inv, pre = (at(parameters, k) for k in range(6))
         use_raw = at(at(parameters, 6), 0) == ONE
         g = self._gradient(st, pool, data, ma, lambdas, n)
+        r = [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]
         scalar = len(kappa) == 1
         signals = []
-        for i in range(n):
+        for i, x in enumerate(r):
             j = 0 if scalar else i
-            x = relative(data[i] if use_raw else ma[i], g[i])
             signals.append(channel_signal(x, at(width, j), at(amp, j), at(expo, j), at(inv, j), at(pre, j)))
         return finish(prev_weights, signals, kappa, n)

@@ -7,7 +7,7 @@ from ..estimators import moving_average
 from ..int256 import add, at, low_int128, sub
 from ..sd59x18 import ONE, div, mul
 from ..storage import pack_array, unpack
-from .base import GRADIENT_STATES, MOVING_AVERAGES, SHORT_MOVING_AVERAGES, RuleModel, finish, normalise_address
+from .base import GRADIENT_STATES, MOVING_AVERAGES, SHORT_MOVING_AVERAGES, RuleModel, finish, normalise_address, public_array_word
 
 
 class DifferenceMomentumModel(RuleModel):
@@ -21,8 +21,8 @@ class DifferenceMomentumModel(RuleModel):
         return unpack(self._words(GRADIENT_STATES, normalise_address("pool", pool)), n)
 
     def short_moving_averages(self, pool: str, word_index: int) -> int:
-        """``shortMovingAverages(pool, i)``: raw packed word of s̄ (out of range -> Panic(0x32))."""
-        return at(self._words(SHORT_MOVING_AVERAGES, normalise_address("pool", pool)), word_index)
+        """``shortMovingAverages(pool, i)``: raw packed word of s̄ (out of range reverts with empty data)."""
+        return public_array_word(self._words(SHORT_MOVING_AVERAGES, normalise_address("pool", pool)), word_index)
 
     def _valid(self, parameters):
         if len(parameters) != 2:

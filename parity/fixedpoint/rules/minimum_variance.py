@@ -33,10 +33,10 @@ class MinimumVarianceModel(RuleModel):
         # scalar λ: the odd tail is stored raw and unchecked (silent int128 wrap on the next read)
         writer = write_elements_raw_tail if len(lambdas) == 1 else write_elements
         st[VARIANCE_STATES][pool] = writer(words, a)
-        precision = [div(ONE, v) for v in var]
-        total = 0
-        for p in precision:
-            total = add(total, p)
+        precision, total = [], 0
+        for v in var:
+            precision.append(div(ONE, v))
+            total = add(total, precision[-1])
         out = []
         for i in range(n):
             m = mix[0] if len(mix) == 1 else at(mix, i)

@@ -29,9 +29,9 @@ class PowerChannelModel(GradientRuleModel):
         q = at(parameters, 1)
         use_raw = len(parameters) > 2 and use_raw_flag(parameters, 2)
         g = self._gradient(st, pool, data, ma, lambdas, n)
+        r = [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]
         signals = []
-        for i in range(n):
-            x = relative(data[i] if use_raw else ma[i], g[i])
+        for i, x in enumerate(r):
             sigma = ONE if x >= 0 else -ONE
             q_i = q[0] if len(q) == 1 else at(q, i)
             signals.append(mul(sigma, qpow(abs_(x), q_i)))
