@@ -26,6 +26,12 @@ def harness_artifact():
     return compile_sources({"test/MathHarness.sol": HARNESS_SOURCE.read_text()})["MathHarness"]
 
 
+@pytest.fixture(scope="session")
+def tester_harness(tester_chain, harness_artifact):
+    """MathHarness (PRBMath routines, the rules' _pow, the guard rails) deployed on the eth-tester chain."""
+    return tester_chain.deploy(harness_artifact)
+
+
 def _deploy_rules(chain, artifacts):
     runner = chain.accounts[0]
     return {rule: chain.deploy(artifacts[contract], runner) for rule, contract in RULE_CONTRACTS.items()}

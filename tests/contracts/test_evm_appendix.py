@@ -64,21 +64,16 @@ APPENDIX_A_REVERTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def harness(tester_chain, harness_artifact):
-    return tester_chain.deploy(harness_artifact)
-
-
 @pytest.mark.parametrize("fn,model_fn,args,expected", APPENDIX_A, ids=[f"{a[0]}{a[2]}" for a in APPENDIX_A])
-def test_appendix_a_vector(tester_chain, harness, fn, model_fn, args, expected):
-    assert tester_chain.call(harness, fn, list(args)) == expected
+def test_appendix_a_vector(tester_chain, tester_harness, fn, model_fn, args, expected):
+    assert tester_chain.call(tester_harness, fn, list(args)) == expected
     assert model_fn(*args) == expected
 
 
 @pytest.mark.parametrize("fn,model_fn,args,reason", APPENDIX_A_REVERTS, ids=[f"{a[0]}{a[2]}" for a in APPENDIX_A_REVERTS])
-def test_appendix_a_reverts(tester_chain, harness, fn, model_fn, args, reason):
+def test_appendix_a_reverts(tester_chain, tester_harness, fn, model_fn, args, reason):
     expected = ("ok", E) if reason is None else ("revert", reason)
-    assert outcome(lambda: tester_chain.call(harness, fn, list(args))) == expected
+    assert outcome(lambda: tester_chain.call(tester_harness, fn, list(args))) == expected
     assert outcome(lambda: model_fn(*args)) == expected
 
 
