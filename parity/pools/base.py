@@ -309,6 +309,22 @@ class TFMMBasePool:
         outputs, states = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
         return (outputs, states) if return_states else outputs
 
+    def calculate_rule_outputs_scan(self, params, run_fingerprint, prices, additional_oracle_input=None, return_states=False):
+        """The scan-path counterpart of :meth:`calculate_rule_outputs` (same rows, built from the step hook)."""
+        if not self.supports_scan_path():
+            raise UnsupportedPathError(f"pool {self.rule!r} does not support the scan path")
+        cp = self.resolve_params(params, run_fingerprint)
+        chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
+        carry0 = self._init_state(chunks[0], cp, params)
+
+        def body(carry, xs):
+            price, row = xs
+            carry, out = self._rule_step(carry, price, cp, row)
+            return carry, (out, carry)
+
+        _, (outputs, states) = jax.lax.scan(body, carry0, (chunks[1:], None if oracle is None else oracle[1:]))
+        return (outputs, states) if return_states else outputs
+
     def _coarse_scan(self, rule_outputs, initial_weights, cp, run_fingerprint):
         def body(prev, out):
             new = self._guard(self._raw_weights(out, prev, cp), prev, run_fingerprint)
@@ -363,7 +379,17 @@ class TFMMBasePool:
 
     def calculate_weights_and_coarse(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None):
         """(fine weights (L, n), coarse weights (M, n)) of the bout on the selected path."""
-        path = self.select_path(run_fingerprint)
+        w0 = self.initial_weights(params, run_fingerprint)
+        coarse = self.calculate_coarse_weights(params, run_fingerprint, prices, start_index, additional_oracle_input)
+        rows = bout_rows(run_fingerprint, int(jnp.shape(prices)[0]), start_index)
+        return self._fine_from_coarse(w0, coarse, run_fingerprint)[:rows], coarse
+
+    def calculate_coarse_weights(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None, path=None):
+        """Coarse weights (M, n), one per update of the bout, on ``path`` (default: the fingerprint's method)."""
+        if path is None:
+            path = self.select_path(run_fingerprint)
+        elif path not in PATHS or not (self.supports_scan_path() if path == "scan" else self.supports_vectorized_path()):
+            raise UnsupportedPathError(f"pool {self.rule!r} does not support the {path} path")
         cp = self.resolve_params(params, run_fingerprint)
         w0 = self.initial_weights(params, run_fingerprint)
         chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
@@ -373,15 +399,12 @@ class TFMMBasePool:
         s_c = jnp.asarray(start_index) // stride_rows(run_fingerprint)
         carry0 = self._init_state(chunks[0], cp, params)
         if m == 0:
-            coarse = jnp.zeros((0, n))
-        elif path == "scan":
-            coarse = self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
-        else:
-            outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
-            bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
-            coarse = self._coarse_scan(bout, w0, cp, run_fingerprint)
-        fine = self._fine_from_coarse(w0, coarse, run_fingerprint)[:rows]
-        return fine, coarse
+            return jnp.zeros((0, n))
+        if path == "scan":
+            return self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
+        outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
+        bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
+        return self._coarse_scan(bout, w0, cp, run_fingerprint)
 
     def _scan_coarse(self, carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint):
         n = run_fingerprint.n_assets
