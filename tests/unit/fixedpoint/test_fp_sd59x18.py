@@ -159,6 +159,24 @@ def test_log2_error_bound_above_one(x):
     assert -20 <= err <= 0
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=1, max_value=ONE - 1))
+def test_log2_error_bound_below_one(x):
+    err = sd.log2(x) - _log2_exact_wei(x)
+    assert 0 <= err <= 21  # magnitude falls short: the negative result lies above the exact value
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=-40 * ONE, max_value=130 * ONE))
+def test_exp_accuracy(x):
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 120
+        exact = (Decimal(x) / Decimal(ONE)).exp() * Decimal(ONE)
+        assert abs(Decimal(sd.exp(x)) - exact) <= max(exact * Decimal("1e-16"), Decimal(3))
+
+
 def _log2_exact_wei(x: int) -> int:
     """⌊log2(x/1e18)·1e18⌋ from 120-digit decimal arithmetic."""
     from decimal import Decimal, localcontext

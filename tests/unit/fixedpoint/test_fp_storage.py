@@ -73,6 +73,10 @@ def test_range_reverts():
     assert reason(stg.pack_array, [INT128_MAX + 1, 2]) == "Overflow"
     assert reason(stg.pack_array, []) == "LEN0"
     assert reason(stg.pack_array, [5]) == "Panic(0x11)"
+    assert reason(stg.pack_array, [INT128_MAX + 1]) == "Last array element overflow"  # tail checked before n − 2
+    assert reason(stg.pack_array, [INT128_MAX + 1, 0, INT128_MAX + 1]) == "Last array element overflow"
+    # "Overflow" is checked on both halves before "Underflow"
+    assert reason(stg.pack_pair, INT128_MIN - 1, INT128_MAX + 1) == "Overflow"
 
 
 def test_unpack_preconditions():
