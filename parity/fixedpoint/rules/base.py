@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -32,9 +33,9 @@ def normalise_address(field: str, value: str) -> str:
 
 
 def _check_int(field: str, value: object, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ValueError(f"{field}={value!r}: must be an int in [{lo}, {hi}] (ABI type range)")
-    return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
+        raise ValueError(f"{field}={value!r}: must be an integer in [{lo}, {hi}] (ABI type range)")
+    return int(value)
 
 
 def int256_list(field: str, values: Sequence[int]) -> list[int]:

@@ -1,5 +1,6 @@
 """RuleModel API: authorisation, validParameters truth tables, initialisation, base-flow quirks, rollback."""
 
+import numpy as np
 import pytest
 
 from parity.fixedpoint.errors import Revert
@@ -88,6 +89,11 @@ def test_abi_range_checks_raise_value_error():
         m.calculate_new_weights(PREV, DATA, POOL, [[E]], LAM, 2**64, 0, sender=RUNNER)
     with pytest.raises(ValueError, match=r"parameters\[0\]\[0\]"):
         m.valid_parameters([[2**255]])
+    with pytest.raises(ValueError, match="n="):
+        m.initialise(POOL, MA0, [0, 0, 0], -3, sender=POOL)
+    with pytest.raises(ValueError, match=r"prev_weights\[0\]"):
+        m.calculate_new_weights([0.5, 0.5], DATA, POOL, [[E]], LAM, 0, 0, sender=RUNNER)
+    assert m.valid_parameters([np.array([E], dtype=np.int64)]) is True  # numpy integers are accepted
 
 
 VALID = {
