@@ -38,12 +38,11 @@ def n_words(n: int) -> int:
     return (n + 1) // 2
 
 
-def evm_state(chain, contract, rule: str, pool: str, n: int, *, words: bool = True) -> dict[str, tuple[str, Any]]:
-    """Every public state getter of the rule for `pool` with the true n; with `words`, also the raw packed
-    words of the public mappings (only meaningful once the pool is initialised: an out-of-range index of
-    a public array getter reverts with empty data on the EVM)."""
+def evm_state(chain, contract, rule: str, pool: str, n: int) -> dict[str, tuple[str, Any]]:
+    """Every public state getter of the rule for `pool` with the true n, and the raw packed words of its
+    public mappings (an index past the end of a public array getter reverts with empty data)."""
     state = {"getMovingAverages": outcome(lambda: chain.call(contract, "getMovingAverages", [pool, n]))}
-    for k in range(n_words(n) if words else 0):
+    for k in range(n_words(n)):
         state[f"movingAverages[{k}]"] = outcome(lambda k=k: chain.call(contract, "movingAverages", [pool, k]))
     if rule in GRADIENT_RULES:
         state["getIntermediateGradientState"] = outcome(
@@ -53,7 +52,7 @@ def evm_state(chain, contract, rule: str, pool: str, n: int, *, words: bool = Tr
         state["getIntermediateVarianceState"] = outcome(
             lambda: chain.call(contract, "getIntermediateVarianceState", [pool, n])
         )
-    if rule == "difference_momentum" and words:
+    if rule == "difference_momentum":
         for k in range(n_words(n)):
             state[f"shortMovingAverages[{k}]"] = outcome(
                 lambda k=k: chain.call(contract, "shortMovingAverages", [pool, k])
@@ -61,16 +60,16 @@ def evm_state(chain, contract, rule: str, pool: str, n: int, *, words: bool = Tr
     return state
 
 
-def model_state(model, rule: str, pool: str, n: int, *, words: bool = True) -> dict[str, tuple[str, Any]]:
+def model_state(model, rule: str, pool: str, n: int) -> dict[str, tuple[str, Any]]:
     """The same getters as evm_state, read from the model."""
     state = {"getMovingAverages": outcome(lambda: model.get_moving_averages(pool, n))}
-    for k in range(n_words(n) if words else 0):
+    for k in range(n_words(n)):
         state[f"movingAverages[{k}]"] = outcome(lambda k=k: model.moving_averages_word(pool, k))
     if rule in GRADIENT_RULES:
         state["getIntermediateGradientState"] = outcome(lambda: model.get_intermediate_gradient_state(pool, n))
     if rule == "min_variance":
         state["getIntermediateVarianceState"] = outcome(lambda: model.get_intermediate_variance_state(pool, n))
-    if rule == "difference_momentum" and words:
+    if rule == "difference_momentum":
         for k in range(n_words(n)):
             state[f"shortMovingAverages[{k}]"] = outcome(lambda k=k: model.short_moving_averages(pool, k))
     return state

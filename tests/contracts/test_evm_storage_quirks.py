@@ -234,7 +234,23 @@ def test_names_and_descriptions(revm_chain, revm_rules, rule):
 def test_public_array_getter_out_of_range_reverts_with_empty_data(tester_chain, tester_rules):
     """Solidity's generated getter reverts without data for an index past the end (not Panic(0x32))."""
     contract = tester_rules["momentum"]
+    model = make_model("momentum", tester_chain.accounts[0])
     pool = fresh_pool()
+    for i in (0, 1):
+        assert outcome(lambda: tester_chain.call(contract, "movingAverages", [pool, i])) == ("revert", "")
     evm_initialise(tester_chain, contract, pool, [E, E, E], [0, 0, 0], 3)
-    assert outcome(lambda: tester_chain.call(contract, "movingAverages", [pool, 1])) == ("ok", E)
-    assert outcome(lambda: tester_chain.call(contract, "movingAverages", [pool, 2])) == ("revert", "")
+    model.initialise(pool, [E, E, E], [0, 0, 0], 3, sender=tester_chain.accounts[0])
+    for i, want in ((1, ("ok", E)), (2, ("revert", ""))):
+        assert outcome(lambda: tester_chain.call(contract, "movingAverages", [pool, i])) == want
+        assert outcome(lambda: model.moving_averages_word(pool, i)) == want
+
+
+@pytest.mark.parametrize("mas,n,reason", [
+    ([MIN128 - 1, MAX128 + 1], 2, "Overflow"),  # both halves are checked for "Overflow" before "Underflow"
+    ([MAX128 + 1, 0, MAX128 + 1], 3, "Last array element overflow"),  # the odd tail is checked before the pairs
+    ([MAX128 + 1], 1, "Last array element overflow"),  # ... and before the checked n - 2 (Panic(0x11))
+])
+def test_packer_revert_precedence(revm_chain, revm_rules, mas, n, reason):
+    """Where two packer checks fail at once the spec (§2.1) names no order; the contracts follow the
+    deployed packer's order, and the model must agree."""
+    assert Both(revm_chain, revm_rules, "momentum").initialise(mas, [0] * n, n) == ("revert", reason)

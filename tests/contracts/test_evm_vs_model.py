@@ -29,16 +29,12 @@ def run_scenario(chain, contract, sc, max_steps=None) -> tuple[int, set[str]]:
         assert e == m, f"{where} {what}: EVM {e} != model {m}"
         return e
 
-    initialised = False
-
     def compare_state(what):
-        e = evm_state(chain, contract, sc.rule, pool, sc.n, words=initialised)
-        m = model_state(model, sc.rule, pool, sc.n, words=initialised)
+        e, m = evm_state(chain, contract, sc.rule, pool, sc.n), model_state(model, sc.rule, pool, sc.n)
         assert e == m, f"{where} {what}: state differs\nEVM   {e}\nmodel {m}"
 
-    r = both(lambda: evm_initialise(chain, contract, pool, sc.moving_averages, sc.initial_values, sc.n),
-             lambda: model.initialise(pool, sc.moving_averages, sc.initial_values, sc.n, sender=runner), "initialise")
-    initialised = r[0] == "ok"
+    both(lambda: evm_initialise(chain, contract, pool, sc.moving_averages, sc.initial_values, sc.n),
+         lambda: model.initialise(pool, sc.moving_averages, sc.initial_values, sc.n, sender=runner), "initialise")
     compare_state("after initialise")
     prev = list(sc.weights)
     steps = sc.steps if max_steps is None else sc.steps[:max_steps]
@@ -48,7 +44,6 @@ def run_scenario(chain, contract, sc, max_steps=None) -> tuple[int, set[str]]:
             r = both(lambda: evm_initialise(chain, contract, pool, mas, init, n),
                      lambda: model.initialise(pool, mas, init, n, sender=runner), f"step {t} re-initialise")
             seen.add("init:" + (r[1] if r[0] == "revert" else "ok"))
-            initialised = initialised or r[0] == "ok"
         sender = chain.accounts[step.sender_index]
         args = (prev, step.data, pool, sc.parameters, step.lambdas, sc.epsilon_max, sc.guard_rail)
         r = both(lambda: evm_update(chain, contract, *args, sender=sender),
