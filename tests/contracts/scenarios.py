@@ -94,28 +94,37 @@ def parameters(rng: random.Random, rule: str, n: int) -> list[list[int]]:
     raise ValueError(f"rule={rule!r}: no scenario generator")
 
 
-def initial_values(rng: random.Random, rule: str, prices: list[float]) -> list[int]:
-    """The rule's intermediate state at initialisation: a(0), A(0) or s̄(0)."""
+def initial_values(rng: random.Random, rule: str, prices: list[float], scale: float = 0.05) -> list[int]:
+    """The rule's intermediate state at initialisation: a(0), A(0) or s̄(0), relative size `scale`."""
     if rule == "min_variance":
-        return [wad((p * rng.uniform(0, 0.01)) ** 2) for p in prices]
+        return [wad((p * rng.uniform(0, scale / 5)) ** 2) for p in prices]
     if rule == "difference_momentum":
-        return [wad(p * rng.uniform(0.9, 1.1)) for p in prices]
-    return [wad(p * rng.gauss(0, 0.05)) for p in prices]
+        return [wad(p * rng.uniform(1 - 2 * scale, 1 + 2 * scale)) for p in prices]
+    return [wad(p * rng.gauss(0, scale)) for p in prices]
 
 
-def make_scenario(rule: str, seed: str, *, invalid_rate: float = 0.2) -> Scenario:
-    """A deterministic scenario for `seed`: 2–8 assets, 3–7 steps, each step invalid with `invalid_rate`."""
+def make_scenario(rule: str, seed: str, *, invalid_rate: float = 0.2, stress: bool = False) -> Scenario:
+    """A deterministic scenario for `seed`: 2–8 assets, 3–7 steps, each step invalid with `invalid_rate`.
+
+    `stress` widens everything beyond realistic settings (prices 1e-9–1e15 with jumps, λ anywhere in
+    [0, 1) plus invalid 0 / ≥ 1 values, extreme rule parameters, ε and g anywhere, unnormalised previous
+    weights) to reach the reverts and roundings deep inside the rules."""
     rng = random.Random(seed)
     n = rng.randint(2, 8)
-    lambdas = _vector(rng, n, lambda: _lambda(rng))
-    g = rng.randint(E // 100, E // n - 1)
-    eps = wad(log_uniform(rng, 1e-3, 1))
-    prices = [log_uniform(rng, 1e-6, 1e12) for _ in range(n)]
-    sigma = log_uniform(rng, 1e-3, 0.2)
+    draw_lambda = (lambda: _stress_lambda(rng)) if stress else (lambda: _lambda(rng))
+    lambdas = _vector(rng, n, draw_lambda)
+    g = rng.randint(0, E // n) if stress else rng.randint(E // 100, E // n - 1)
+    eps = rng.randint(0, E) if stress else wad(log_uniform(rng, 1e-3, 1))
+    prices = [log_uniform(rng, 1e-9, 1e15) if stress else log_uniform(rng, 1e-6, 1e12) for _ in range(n)]
+    sigma = log_uniform(rng, 1e-4, 1.0) if stress else log_uniform(rng, 1e-3, 0.2)
+    weights = _weights(rng, n, g)
+    if stress and rng.random() < 0.3:
+        weights = [rng.randint(0, E) for _ in range(n)]
     sc = Scenario(
-        seed=seed, rule=rule, n=n, lambdas=lambdas, epsilon_max=eps, guard_rail=g, weights=_weights(rng, n, g),
-        parameters=parameters(rng, rule, n), moving_averages=[wad(p * rng.uniform(0.95, 1.05)) for p in prices],
-        initial_values=initial_values(rng, rule, prices),
+        seed=seed, rule=rule, n=n, lambdas=lambdas, epsilon_max=eps, guard_rail=g, weights=weights,
+        parameters=stress_parameters(rng, rule, n) if stress else parameters(rng, rule, n),
+        moving_averages=[wad(p * rng.uniform(0.95, 1.05)) for p in prices],
+        initial_values=initial_values(rng, rule, prices, scale=1.0 if stress else 0.05),
     )
     for _ in range(rng.randint(3, 7)):
         prices = [p * math.exp(rng.gauss(0, sigma)) for p in prices]
@@ -125,6 +134,28 @@ def make_scenario(rule: str, seed: str, *, invalid_rate: float = 0.2) -> Scenari
             step = _invalid_step(rng, rule, n, data, lambdas, prices)
         sc.steps.append(step)
     return sc
+
+
+def _stress_lambda(rng: random.Random) -> int:
+    if rng.random() < 0.05:
+        return rng.choice([0, E, E + 1, 2 * E, 2**64 - 1])
+    return wad(1 - log_uniform(rng, 1e-6, 1))
+
+
+def stress_parameters(rng: random.Random, rule: str, n: int) -> list[list[int]]:
+    """Parameters that validParameters accepts, drawn far outside realistic ranges."""
+    size = n if rng.random() < 0.5 else 1
+    arr = lambda lo, hi: [wad(log_uniform(rng, lo, hi)) for _ in range(size)]  # noqa: E731
+    if rule in ("momentum", "anti_momentum"):
+        return [arr(1e-3, 1e6)] + _use_raw(rng)
+    if rule == "power_channel":
+        return [arr(1e-3, 1e8), [wad(1 + log_uniform(rng, 1e-3, 10)) for _ in range(size)]] + _use_raw(rng)
+    if rule == "mean_reversion_channel":
+        return [arr(1e-3, 1e6), arr(1e-9, 1), arr(1e-3, 1e3), arr(0.1, 10), arr(1e-6, 10), arr(1e-9, 1),
+                [rng.choice([0, E])]]
+    if rule == "min_variance":
+        return [[rng.randint(0, E) for _ in range(size)]]
+    return parameters(rng, rule, n)
 
 
 def _invalid_step(rng, rule, n, data, lambdas, prices) -> Step:

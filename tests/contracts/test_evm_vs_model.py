@@ -13,6 +13,8 @@ from scenarios import make_scenario
 
 CI_STEPS_PER_RULE = 200
 TESTER_STEPS_PER_RULE = 3
+STRESS_STEPS_PER_RULE = 100
+STRESS_STEPS_LONG = 5000
 
 
 def run_scenario(chain, contract, sc, max_steps=None) -> tuple[int, set[str]]:
@@ -66,6 +68,16 @@ def test_random_sequences_revm(revm_chain, revm_rules, rule, runs):
         total, seen, i = total + steps, seen | kinds, i + 1
     # the budget must exercise both successful updates and the deliberate reverts
     assert "ok" in seen and {"UNAUTH_CALC", "Panic(0x32)", "Overflow"} <= seen, seen
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_stress_sequences_revm(revm_chain, revm_rules, rule, runs, request):
+    budget = runs or (STRESS_STEPS_LONG if request.config.getoption("--long") else STRESS_STEPS_PER_RULE)
+    total, seen, i = 0, set(), 0
+    while total < budget:
+        steps, kinds = run_scenario(revm_chain, revm_rules[rule], make_scenario(rule, f"stress-{rule}-{i}", stress=True))
+        total, seen, i = total + steps, seen | kinds, i + 1
+    assert "ok" in seen and len(seen) >= 4, seen
 
 
 @pytest.mark.parametrize("rule", RULES)
