@@ -38,7 +38,7 @@ def run_series(mean0, a0, A0, prices, lamb):
 
 
 def condition_scale(x0, lamb, u):
-    """Σ_k λ^k |u_{t−k}| + λ^(t+1)|x0|: the size float rounding of x_t is proportional to."""
+    """Σ_k λ^k |u_{t−k}| + λ^(t+1)|x0| for the given magnitudes |u|."""
     return np.asarray(jax.jit(linear_recurrence)(jnp.abs(x0), lamb, jnp.abs(u)))
 
 
@@ -121,32 +121,38 @@ def assert_series_matches_steps(prices, mean0, a0, A0, lamb, rtol):
     means, a, _, A, _ = steps
     # moving average of positive prices: plain relative error
     np.testing.assert_allclose(series[0], means, rtol=rtol, atol=0)
-    # running states can cross zero: error relative to the size rounding is proportional to
+    # running states can cross zero, and p − p̄ cancels: compare relative to the size rounding is
+    # proportional to (the operands of every subtraction, carried through the recurrence)
     lam = jnp.asarray(lamb)
     prev = np.vstack([mean0[None], means[:-1]])
-    scale_a = condition_scale(a0, lam, np.abs(prices - means) / (1 - np.asarray(lamb)))
-    scale_A = condition_scale(A0, lam, np.abs((prices - prev) * (prices - means)))
+    scale_a = condition_scale(a0, lam, (np.abs(prices) + np.abs(means)) / (1 - np.asarray(lamb)))
+    scale_A = condition_scale(A0, lam, (np.abs(prices) + np.abs(prev)) * (np.abs(prices) + np.abs(means)))
     c = (1 - np.asarray(lamb)) ** 3 / np.asarray(lamb)
     for got, ref, scale in ((series[1], a, scale_a), (series[2], steps[2], c * scale_a),
                             (series[3], A, scale_A), (series[4], steps[4], (1 - np.asarray(lamb)) * scale_A)):
         assert np.all(np.abs(got - ref) <= rtol * scale), np.max(np.abs(got - ref) / scale)
 
 
-@settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([1, 3, 8]), T=st.sampled_from([1, 3, 1000]),
-       per_asset=st.booleans(), lamb_exp=st.floats(0.05, 4.0))
-def test_series_matches_steps(seed, n, T, per_asset, lamb_exp):
-    rng = np.random.default_rng(seed)
-    prices = random_prices(rng, T, n)
-    # λ = 1 − 10^(−e): from 0.1 up to 0.9999
-    if per_asset:
-        lamb = 1.0 - 10.0 ** (-rng.uniform(0.05, lamb_exp + 1e-9, size=n))
-    else:
-        lamb = np.float64(1.0 - 10.0 ** (-lamb_exp))
-    mean0 = prices[0] * rng.uniform(0.5, 1.5, size=n)
-    a0 = rng.normal(0.0, 1.0, size=n) * prices[0]
-    A0 = rng.uniform(0.0, 0.1, size=n) * prices[0] ** 2
-    assert_series_matches_steps(prices, mean0, a0, A0, lamb, rtol=1e-13)
+def test_series_matches_steps(request):
+    """Random λ (scalar or per asset, 0.1 … 0.9999), n and T; examples: 15, or --runs N."""
+
+    @settings(max_examples=request.config.getoption("runs") or 15, deadline=None)
+    @given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([1, 3, 8]), T=st.sampled_from([1, 3, 1000]),
+           per_asset=st.booleans(), lamb_exp=st.floats(0.05, 4.0))
+    def check(seed, n, T, per_asset, lamb_exp):
+        rng = np.random.default_rng(seed)
+        prices = random_prices(rng, T, n)
+        # λ = 1 − 10^(−e): from about 0.1 up to 0.9999
+        if per_asset:
+            lamb = 1.0 - 10.0 ** (-rng.uniform(0.05, lamb_exp + 1e-9, size=n))
+        else:
+            lamb = np.float64(1.0 - 10.0 ** (-lamb_exp))
+        mean0 = prices[0] * rng.uniform(0.5, 1.5, size=n)
+        a0 = rng.normal(0.0, 1.0, size=n) * prices[0]
+        A0 = rng.uniform(0.0, 0.1, size=n) * prices[0] ** 2
+        assert_series_matches_steps(prices, mean0, a0, A0, lamb, rtol=1e-13)
+
+    check()
 
 
 @pytest.mark.parametrize("lamb", [0.9999, np.array([0.9, 0.99, 0.999, 0.9999])])

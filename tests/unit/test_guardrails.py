@@ -153,9 +153,13 @@ def guard_inputs(draw):
     return dec(enc(raw)), dec(prev_ints), eps, g
 
 
-@settings(max_examples=60, deadline=None)
-@given(guard_inputs())
-def test_guard_properties(inputs):
+def test_guard_properties(request):
+    """Examples: 60, or --runs N."""
+    given(guard_inputs())(settings(max_examples=request.config.getoption("runs") or 60, deadline=None)(
+        check_guard_properties))()
+
+
+def check_guard_properties(inputs):
     raw, prev, eps, g = inputs
     clamped = np.asarray(clamp_weights(raw, g))
     limited = np.asarray(limit_change(clamped, prev, eps))
@@ -166,9 +170,13 @@ def test_guard_properties(inputs):
     assert abs(np.sum(np.asarray(guard_weights(raw, prev, eps, g))) - 1.0) < 4e-16
 
 
-@settings(max_examples=60, deadline=None)
-@given(guard_inputs())
-def test_guard_matches_integer_model(inputs):
+def test_guard_matches_integer_model(request):
+    """Examples: 60, or --runs N."""
+    given(guard_inputs())(settings(max_examples=request.config.getoption("runs") or 60, deadline=None)(
+        check_guard_matches_integer_model))()
+
+
+def check_guard_matches_integer_model(inputs):
     raw, prev, eps, g = inputs
     eps_i, g_i = enc([eps, g])
     eps, g = dec([eps_i, g_i])
