@@ -142,59 +142,16 @@ def _load_params(args) -> dict:
 
 
 def _load_price_table(path: Path):
-    """(names, (T, n) float array, row interval in minutes or None) from a CSV."""
-    if not path.exists():
+    """(token names, (T, n) float array, minutes between rows) from a price CSV (parity.prices format)."""
+    from parity.prices import load_prices
+
+    if not Path(path).exists():
         raise UsageError(f"--prices {path}: file not found")
     try:
-        from parity.prices import load_prices
-    except ImportError:
-        load_prices = None
-    if load_prices is not None:
-        table = load_prices(path)
-        return _normalise_table(table)
-    return _read_csv(path)
-
-
-def _normalise_table(table):
-    import numpy as np
-
-    if isinstance(table, tuple):
-        names, values = table[0], table[1]
-        interval = table[2] if len(table) > 2 else None
-        return list(names), np.asarray(values, dtype=np.float64), interval
-    names = getattr(table, "names", None) or getattr(table, "columns", None) or getattr(table, "assets", None)
-    values = getattr(table, "prices", None)
-    if values is None:
-        values = getattr(table, "values")
-    interval = getattr(table, "interval_minutes", None) or getattr(table, "price_interval", None)
-    return list(names), np.asarray(values, dtype=np.float64), interval
-
-
-def _read_csv(path: Path):
-    import csv
-
-    import numpy as np
-
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    header, body = rows[0], [r for r in rows[1:] if r]
-    first_numeric = 1 if header and header[0].lower() in ("timestamp", "time", "date", "unix", "t") else 0
-    names = header[first_numeric:]
-    try:
-        values = np.array([[float(x) for x in r[first_numeric:]] for r in body], dtype=np.float64)
+        series = load_prices(path)
     except ValueError as e:
-        raise UsageError(f"--prices {path}: non-numeric price ({e})") from None
-    interval = None
-    if first_numeric and len(body) > 1:
-        try:
-            t0, t1 = float(body[0][0]), float(body[1][0])
-            dt = t1 - t0
-            interval = int(dt // 60) if dt >= 60 else None
-            if dt > 1e6:  # milliseconds
-                interval = int(dt // 60000)
-        except ValueError:
-            interval = None
-    return names, values, interval
+        raise UsageError(f"--prices {path}: {e}") from None
+    return list(series.tokens), series.prices, int(series.interval_minutes)
 
 
 def _select_assets(names, values, spec):

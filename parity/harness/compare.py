@@ -1,7 +1,7 @@
 """Comparing float64 (JAX) with 18-decimal integers (chain): error measures, tolerances, divergences.
 
 Every compared element gets four measures:
-  abs    = |jax − chain/1e18|                      (in the field's own units)
+  abs    = |jax − chain/1e18|                      (in the field's own units, exact: wei/1e18)
   rel    = abs / |chain/1e18|                      (inf when the chain value is 0 and jax is not)
   wei    = |jax·1e18 − chain|                      (exact, from the float's binary value)
   scaled = abs / scale                             (the measure the tolerances apply to)
@@ -186,13 +186,15 @@ def field_errors(field: str, jax_values, chain_values: Sequence[Sequence[int]], 
         jax_arr = jax_arr[None, :]
     chain_ints = [[int(v) for v in row] for row in chain_values]
     chain_f = np.array([[v / WAD for v in row] for row in chain_ints], dtype=np.float64).reshape(jax_arr.shape)
-    abs_err = np.abs(jax_arr - chain_f)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(chain_f != 0, abs_err / np.abs(chain_f), np.where(abs_err == 0, 0.0, np.inf))
+    # Exact: the float's binary value against the integer (a float decode of the chain value would hide
+    # differences below one ulp, e.g. 10 wei at a value of 2).
     wei = np.array(
         [[wei_error(x, c) if math.isfinite(x) else math.inf for x, c in zip(jrow, crow)] for jrow, crow in zip(jax_arr.tolist(), chain_ints)],
         dtype=np.float64,
     ).reshape(jax_arr.shape)
+    abs_err = wei / WAD
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(chain_f != 0, abs_err / np.abs(chain_f), np.where(abs_err == 0, 0.0, np.inf))
     scale = np.asarray(scale, dtype=np.float64)
     scaled = abs_err / scale
     scaled = np.where(np.isnan(jax_arr), np.inf, scaled)

@@ -41,7 +41,7 @@ MODES = ("independent", "resync")
 BURN_IN_MODES = ("replay", "seed")
 DEFAULT_START_TIMESTAMP = 2_000_000_000
 # Storage key of the simulated pool; the pool contract is never called by a rule (onchain-math §3).
-POOL_ADDRESS = "0x00000000000000000000000000000000000Fa17E"
+POOL_ADDRESS = "0x00000000000000000000000000000000000fa17E"
 WEIGHT_KEY = "prev_actual_weight"
 
 VALID_PARAMETER_RULES = {
@@ -320,6 +320,7 @@ def run_lockstep(
     deployed=None,
     artifact=None,
     rule_contract: str | None = None,
+    pool_address: str = POOL_ADDRESS,
 ) -> LockstepResult:
     """Run the JAX scan path and the rule contract in lockstep and compare every field at every block.
 
@@ -330,6 +331,7 @@ def run_lockstep(
       update (row 0 initialises).
     chain: a parity.chain Chain. `deployed` attaches to an already-deployed rule (runner = `sender`);
       otherwise `artifact` (default: compiled from contracts/) is deployed with `sender` as runner.
+    pool_address: the storage key of the simulated pool (initialised, so reusing a key or a contract is safe).
     Returns a LockstepResult (also when a revert stops the run). Raises ValueError for bad inputs (before
     deploying anything) and SetupError when the chain side cannot be set up.
     """
@@ -365,7 +367,14 @@ def run_lockstep(
 
     mapped = map_parameters(pool, params, fp0)
     fp = mapped.fingerprint
-    runner = sender or chain.accounts[0]
+    if sender is not None:
+        from eth_utils import is_address, to_checksum_address
+
+        if not is_address(sender):
+            raise ValueError(f"sender={sender!r} is not an address")
+        runner = to_checksum_address(sender)
+    else:
+        runner = chain.accounts[0]
     model = _make_model(contract, runner) if model_check else None
     if model is not None and not model.valid_parameters(mapped.parameters):
         raise ValueError(
@@ -425,7 +434,9 @@ def run_lockstep(
     except ContractRevert as e:
         raise SetupError(f"deploying {contract} failed: {e}") from e
 
-    call = chain_caller(chain, deployed, sender=runner)
+    # sender=None means accounts[0] without re-checksumming the address on every call (hot loop).
+    tx_sender = None if runner == chain.accounts[0] else runner
+    call = chain_caller(chain, deployed, sender=tx_sender)
     m_call = model_caller(model) if model is not None else None
     result = LockstepResult(
         rule=getattr(pool, "rule", None) or _contract_to_rule(contract) or contract,
@@ -453,18 +464,18 @@ def run_lockstep(
     result.jax = {f: [] for f in fields}
     result.chain = {f: [] for f in fields}
 
-    init_args = [POOL_ADDRESS, ma_wei, init_wei, n]
+    init_args = [pool_address, ma_wei, init_wei, n]
     try:
         chain.transact(deployed, "initialisePoolRuleIntermediateValues", init_args, timestamp=t0 + 1, sender=runner)
     except ContractRevert as e:
         result.revert = RevertInfo(0, e.function, e.reason, {"moving_averages": ma_wei, "initial_values": init_wei}, e.backend, e.block)
         if model is not None:
-            result.revert.model_reason = _model_revert(lambda: model.initialise(POOL_ADDRESS, ma_wei, init_wei, n, sender=runner))
+            result.revert.model_reason = _model_revert(lambda: model.initialise(pool_address, ma_wei, init_wei, n, sender=runner))
         _finish(result, pool, params, fp, price_dec, w0, tolerances, vectorized_check=False, t_start=t_start)
         return result
     if model is not None:
-        model.initialise(POOL_ADDRESS, ma_wei, init_wei, n, sender=runner)
-        _check_model(result, 0, read_state(call, POOL_ADDRESS, n, smap), read_state(m_call, POOL_ADDRESS, n, smap), None, None)
+        model.initialise(pool_address, ma_wei, init_wei, n, sender=runner)
+        _check_model(result, 0, read_state(call, pool_address, n, smap), read_state(m_call, pool_address, n, smap), None, None)
 
     chain_w = list(w_wei)
     chain_state_dec = None
@@ -476,10 +487,10 @@ def run_lockstep(
             est = {**est, **{key: jnp.asarray(v) for key, v in chain_state_dec.items()}}
             wt = {**wt, WEIGHT_KEY: jnp.asarray(from_wei_array(chain_w))}
         est, wt, w_jax = step(est, wt, price_dec[k])
-        args = [chain_w, price_wei[k], POOL_ADDRESS, mapped.parameters, mapped.lambda_store, mapped.epsilon_max, mapped.guard_rail]
+        args = [chain_w, price_wei[k], pool_address, mapped.parameters, mapped.lambda_store, mapped.epsilon_max, mapped.guard_rail]
         ts = t0 + (k - start) * max(int(getattr(fp, "chunk_period", 1)), 1) * 60
         try:
-            tx = chain.transact(deployed, "CalculateNewWeights", args, timestamp=ts, sender=runner)
+            tx = chain.transact(deployed, "CalculateNewWeights", args, timestamp=ts, sender=tx_sender)
         except ContractRevert as e:
             result.revert = RevertInfo(
                 block=k,
@@ -496,11 +507,11 @@ def run_lockstep(
                     result.model_mismatch = ModelMismatch(k, "revert", -1, e.reason, result.revert.model_reason, {}, {})
             break
         new_w = [int(v) for v in tx.return_value]
-        state = read_state(call, POOL_ADDRESS, n, smap)
+        state = read_state(call, pool_address, n, smap)
         if model_ok:
             try:
                 m_w = [int(v) for v in model.calculate_new_weights(*args, sender=runner)]
-                m_state = read_state(m_call, POOL_ADDRESS, n, smap)
+                m_state = read_state(m_call, pool_address, n, smap)
             except Exception as exc:  # the model reverted where the chain did not
                 reason = getattr(exc, "reason", repr(exc))
                 result.model_mismatch = ModelMismatch(k, "revert", -1, "(no revert)", reason, state, {})

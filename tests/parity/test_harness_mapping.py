@@ -1,0 +1,174 @@
+"""Parameter/state mapping and the comparison arithmetic of the harness (no chain)."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parity.fingerprint import make_run_fingerprint
+from parity.harness import compare as cmp
+from parity.harness.mapping import (
+    STATE_MAPS,
+    encode_weights,
+    from_wei,
+    map_parameters,
+    pack_words,
+    to_wei,
+    unpack_words,
+    wei_error,
+)
+from parity.pools import create_pool
+
+WAD = 10**18
+
+
+def test_unpack_appendix_b6_short_moving_average_words():
+    # onchain-math Appendix B6: word 0 holds (1050e18, 1.85e18), word 1 the odd tail 52.5e18.
+    words = [357296485266985386636543337803356622028801850000000000000000, 52500000000000000000]
+    assert unpack_words(words, 3) == [1050 * WAD, 1850000000000000000, 52500000000000000000]
+
+
+def test_unpack_negative_halves_and_sign_extended_tail():
+    # high half -1 (all ones), low half -2 (two's complement in 128 bits); tail stored sign-extended.
+    word = ((-1 << 128) | ((1 << 128) - 2))
+    word = word - (1 << 256) if word >= 1 << 255 else word
+    assert unpack_words([word, -5], 3) == [-1, -2, -5]
+
+
+@given(st.lists(st.integers(min_value=-(2**127), max_value=2**127 - 1), min_size=1, max_size=9))
+@settings(max_examples=60, deadline=None)
+def test_pack_unpack_round_trip(values):
+    assert unpack_words(pack_words(values), len(values)) == values
+
+
+def test_unpack_rejects_wrong_word_count():
+    with pytest.raises(ValueError, match="need 2 words for n=3"):
+        unpack_words([1], 3)
+
+
+@given(st.floats(min_value=-1e20, max_value=1e20, allow_nan=False))
+@settings(max_examples=200, deadline=None)
+def test_to_wei_is_the_exact_nearest_integer(x):
+    exact = Fraction(x) * WAD
+    i = to_wei(x)
+    assert abs(Fraction(i) - exact) <= Fraction(1, 2)
+    # and from_wei is correctly rounded: no float is closer to i/1e18
+    f = from_wei(i)
+    target = Fraction(i, WAD)
+    for g in (math.nextafter(f, math.inf), math.nextafter(f, -math.inf)):
+        assert abs(Fraction(f) - target) <= abs(Fraction(g) - target)
+
+
+def test_to_wei_ties_go_to_even_and_nonfinite_is_rejected():
+    # 2^-19 · 1e18 = 1907348632812.5 exactly: a tie, rounded to the even neighbour.
+    assert to_wei(2.0**-19) == 1907348632812
+    assert to_wei(3 * 2.0**-19) == 5722045898438
+    with pytest.raises(ValueError, match="not finite"):
+        to_wei(float("nan"))
+
+
+def test_encode_weights_sums_to_one_with_residual_on_last():
+    third = round(Fraction(1 / 3) * WAD)  # the float 1/3 is 0.33333333333333331483...
+    assert third == 333333333333333315
+    assert encode_weights([1 / 3] * 3) == [third, third, WAD - 2 * third]
+    w = encode_weights(np.full(7, 1 / 7))
+    assert w[:-1] == [to_wei(1 / 7)] * 6 and sum(w) == WAD
+
+
+def test_wei_error_is_exact():
+    assert wei_error(0.1, 10**17) == abs(float(Fraction(0.1) * WAD - 10**17))
+    assert wei_error(1.0, WAD) == 0.0
+    assert wei_error(1e-18, 0) == 1.0
+
+
+def test_map_parameters_round_trips_through_integers():
+    pool = create_pool("momentum")
+    fp = make_run_fingerprint(rule="momentum", n_assets=3, epsilon_max=0.1, absolute_weight_guard_rail=0.05)
+    m = map_parameters(pool, {"lamb": 0.9, "kappa": [1.0, 2.0, 0.3]}, fp)
+    # the exact binary values of the floats, e.g. 0.9 = 0.90000000000000002220446...
+    assert m.lambda_store == [round(Fraction(0.9) * WAD)] == [900000000000000022]
+    assert m.parameters == [[WAD, 2 * WAD, round(Fraction(0.3) * WAD)]]
+    assert (m.epsilon_max, m.guard_rail) == (round(Fraction(0.1) * WAD), round(Fraction(0.05) * WAD))
+    assert m.fingerprint.epsilon_max == from_wei(m.epsilon_max) == 0.1  # the round trip of a float is exact
+    assert m.fingerprint.absolute_weight_guard_rail == 0.05
+    # the JAX side receives exactly the decoded values
+    assert [to_wei(x) for x in np.ravel(m.jax_params["kappa"])] == m.parameters[0]
+    assert [to_wei(x) for x in np.ravel(m.jax_params["lamb"])] == m.lambda_store
+
+
+def test_map_parameters_rejects_invalid_with_the_pools_reason():
+    pool = create_pool("momentum")
+    fp = make_run_fingerprint(rule="momentum", n_assets=3)
+    with pytest.raises(ValueError, match="kappa"):
+        map_parameters(pool, {"lamb": 0.9, "kappa": -1.0}, fp)
+
+
+def test_state_maps_cover_every_rule_contract():
+    from parity.chain import RULE_CONTRACTS
+
+    assert set(STATE_MAPS) == set(RULE_CONTRACTS.values())
+    for contract, smap in STATE_MAPS.items():
+        assert smap.keys[0] == "ewma" and smap.init_key in smap.keys
+        pool_keys = set(create_pool(next(r for r, c in RULE_CONTRACTS.items() if c == contract)).carry_keys)
+        assert set(smap.keys) <= pool_keys
+
+
+# ---------------------------------------------------------------------------------------- comparison
+
+
+def test_field_errors_measures():
+    e = cmp.field_errors("ewma", [[1.5, 2.0]], [[15 * 10**17, 2 * WAD + 10]], scale=[2.0, 4.0], tolerance=1e-18)
+    assert e.abs[0, 0] == 0 and e.wei[0, 0] == 0
+    assert e.wei[0, 1] == 10.0
+    assert e.rel[0, 1] == pytest.approx(10 / (2 * WAD + 10), rel=1e-6)
+    assert e.scaled[0, 1] == pytest.approx(e.abs[0, 1] / 4.0)
+    assert e.failing.tolist() == [[False, True]]
+
+
+def test_first_divergence_is_earliest_block_then_largest_ratio():
+    a = cmp.field_errors("ewma", [[1.0, 1.0], [1.0, 1.0]], [[WAD, WAD], [WAD + 5000, WAD + 90000]], [1.0, 1.0], 1e-15)
+    w = cmp.field_errors("weights", [[0.5, 0.5], [0.5, 0.5]], [[5 * 10**17, 5 * 10**17 + 2000], [5 * 10**17] * 2], [1.0, 1.0], 1e-15)
+    d = cmp.first_divergence({"ewma": a, "weights": w}, blocks=[7, 8])
+    assert (d.block, d.field, d.asset) == (7, "weights", 1)
+    assert d.chain_value == 5 * 10**17 + 2000
+    d2 = cmp.first_divergence({"ewma": a}, blocks=[7, 8])
+    assert (d2.block, d2.asset) == (8, 1)  # 90000 wei beats 5000 wei at the same block
+    # burn-in rows are not counted
+    assert cmp.first_divergence({"weights": w}, blocks=[7, 8], counted=[False, True]) is None
+    worst = cmp.worst_per_field({"ewma": a, "weights": w}, blocks=[7, 8])
+    assert (worst["ewma"].block, worst["ewma"].asset) == (8, 1)
+
+
+def test_nan_always_diverges():
+    e = cmp.field_errors("weights", [[float("nan"), 0.5]], [[5 * 10**17, 5 * 10**17]], [1.0, 1.0], 1.0)
+    assert e.failing.tolist() == [[True, False]]
+
+
+def test_default_tolerances_grow_with_memory_and_horizon():
+    prices = np.array([[100.0, 2.0], [101.0, 2.1]])
+    t = lambda lamb, h: cmp.default_tolerances(lamb=lamb, prices=prices, horizon=h, kappa=1.0)  # noqa: E731
+    short, longer = t(0.9, 1000), t(0.99, 1000)
+    assert all(longer[f] >= short[f] for f in ("ewma", "running_a", "variance"))
+    assert longer["ewma"] > short["ewma"]
+    assert t(0.9, 1000)["weights"] > t(0.9, 10)["weights"] >= 1e-12
+    assert t(0.99, 10)["ewma"] == t(0.9, 10)["ewma"]  # horizon shorter than either memory
+    # the mulFactor term 1e-18/(1−λ)³ dominates weights for λ → 1
+    assert t(0.9999, 10)["weights"] > 100 * t(0.99, 10)["weights"]
+
+
+@pytest.mark.parametrize(
+    "spec,msg",
+    [("ewma", "FIELD=VALUE"), ("foo=1", "unknown"), ("ewma=abc", "must be a number"), ("ewma=-1", "≥ 0")],
+)
+def test_parse_tolerance_errors(spec, msg):
+    with pytest.raises(ValueError, match=msg):
+        cmp.parse_tolerance(spec)
+
+
+def test_parse_tolerance_ok():
+    assert cmp.parse_tolerance("weights=1e-9") == ("weights", 1e-9)
