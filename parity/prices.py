@@ -62,8 +62,7 @@ class PriceSeries:
     def select(self, assets) -> PriceSeries:
         """Columns by count (first k) or by token names, in the order given."""
         columns = _asset_columns(assets, self.tokens)
-        return PriceSeries(self.timestamps, tuple(self.tokens[c] for c in columns),
-                           np.ascontiguousarray(self.prices[:, columns]), self.interval_minutes)
+        return _from_arrays(self.timestamps, self.prices[:, columns], tuple(self.tokens[c] for c in columns))
 
 
 def _asset_columns(assets, tokens) -> list[int]:
