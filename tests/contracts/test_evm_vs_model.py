@@ -84,4 +84,4 @@ def test_stress_sequences_revm(revm_chain, revm_rules, rule, runs, request):
 def test_random_sequences_eth_tester(tester_chain, tester_rules, rule):
     steps, seen = run_scenario(tester_chain, tester_rules[rule], make_scenario(rule, f"tester-{rule}", invalid_rate=0.0),
                                max_steps=TESTER_STEPS_PER_RULE)
-    assert steps == TESTER_STEPS_PER_RULE
+    assert steps == TESTER_STEPS_PER_RULE and seen == {"ok"}, seen
