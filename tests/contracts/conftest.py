@@ -3,17 +3,14 @@ worker, the rules deployed on each with the test account as their runner, and fr
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import pytest
-from eth_utils import to_checksum_address
 
-from parity.chain import RULE_CONTRACTS, compile_rules, compile_sources, make_chain
+from evm_rule_io import deploy_rules
+from parity.chain import compile_rules, compile_sources, make_chain
 
-RULES = tuple(RULE_CONTRACTS)
 HARNESS_SOURCE = Path(__file__).with_name("sol") / "MathHarness.sol"
-_POOL_COUNTER = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -32,11 +29,6 @@ def tester_harness(tester_chain, harness_artifact):
     return tester_chain.deploy(harness_artifact)
 
 
-def _deploy_rules(chain, artifacts):
-    runner = chain.accounts[0]
-    return {rule: chain.deploy(artifacts[contract], runner) for rule, contract in RULE_CONTRACTS.items()}
-
-
 @pytest.fixture(scope="session")
 def revm_chain():
     return make_chain("revm")
@@ -50,18 +42,13 @@ def tester_chain():
 @pytest.fixture(scope="session")
 def revm_rules(revm_chain, artifacts):
     """rule name -> Deployed on the revm chain; the runner is revm_chain.accounts[0]."""
-    return _deploy_rules(revm_chain, artifacts)
+    return deploy_rules(revm_chain, artifacts)
 
 
 @pytest.fixture(scope="session")
 def tester_rules(tester_chain, artifacts):
     """rule name -> Deployed on the eth-tester chain; the runner is tester_chain.accounts[0]."""
-    return _deploy_rules(tester_chain, artifacts)
-
-
-def fresh_pool() -> str:
-    """A pool key never used before in this process (rule state is keyed by pool address)."""
-    return to_checksum_address(f"0x{0xB00000 + next(_POOL_COUNTER):040x}")
+    return deploy_rules(tester_chain, artifacts)
 
 
 @pytest.fixture

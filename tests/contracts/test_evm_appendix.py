@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import fresh_pool
 from parity.fixedpoint import sd59x18
 from parity.fixedpoint.rules import make_model
-from rule_io import evm_initialise, evm_state, evm_update, model_state, model_update, outcome
+
+from evm_rule_io import evm_initialise, evm_state, evm_update, fresh_pool, model_state, model_update, outcome
 
 E = 10**18
 

@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from conftest import RULES
 from parity.fixedpoint.rules import make_model
-from rule_io import outcome
-from scenarios import parameters as valid_parameters_for
+
+from evm_rule_io import RULES, outcome
+from evm_scenarios import parameters as valid_parameters_for
 
 E = 10**18
 MAXSD, MINSD = 2**255 - 1, -(2**255)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import RULES, fresh_pool
 from parity.fixedpoint.rules import make_model
-from rule_io import evm_initialise, evm_state, evm_update, model_state, model_update, outcome
-from scenarios import make_scenario
+
+from evm_rule_io import RULES, evm_initialise, evm_state, evm_update, fresh_pool, model_state, model_update, outcome
+from evm_scenarios import make_scenario
 
 CI_STEPS_PER_RULE = 200
 TESTER_STEPS_PER_RULE = 3

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Callable
 
-from parity.chain import ContractRevert
+from eth_utils import to_checksum_address
+
+from parity.chain import RULE_CONTRACTS, ContractRevert
 from parity.fixedpoint.errors import Revert
 
+RULES = tuple(RULE_CONTRACTS)
+_POOL_COUNTER = itertools.count(1)
 GRADIENT_RULES = ("momentum", "anti_momentum", "power_channel", "mean_reversion_channel", "difference_momentum")
+
+
+def deploy_rules(chain, artifacts) -> dict:
+    """rule name -> Deployed, every rule deployed with chain.accounts[0] as its runner."""
+    runner = chain.accounts[0]
+    return {rule: chain.deploy(artifacts[contract], runner) for rule, contract in RULE_CONTRACTS.items()}
+
+
+def fresh_pool() -> str:
+    """A pool key never used before in this process (rule state is keyed by pool address)."""
+    return to_checksum_address(f"0x{0xB00000 + next(_POOL_COUNTER):040x}")
 
 
 def outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
