@@ -276,7 +276,7 @@ class TFMMBasePool:
         return est_carry, {"prev_actual_weight": new}, new
 
     def calculate_fine_weights_step(self, prev_weights, new_weights, run_fingerprint):
-        """One interpolation block (stride rows) from the previous coarse weight towards the new one."""
+        """One interpolation block (stride rows, n) from the previous coarse weight towards the new one."""
         from parity.weights import interpolation
 
         return interpolation.interpolation_block(
@@ -344,12 +344,15 @@ class TFMMBasePool:
     def _fine_from_coarse(self, w0, coarse, run_fingerprint):
         from parity.weights import interpolation
 
+        w0 = jnp.asarray(w0, dtype=jnp.float64)
+        if coarse.shape[0] == 0:
+            return jnp.broadcast_to(w0, (stride_rows(run_fingerprint), w0.shape[0]))
         return interpolation.fine_weights(
             w0,
             coarse,
-            stride_rows(run_fingerprint),
-            interpolation_rows(run_fingerprint),
-            run_fingerprint.weight_interpolation_method,
+            chunk_steps=stride_rows(run_fingerprint),
+            interpolation_steps=interpolation_rows(run_fingerprint),
+            method=run_fingerprint.weight_interpolation_method,
         )
 
     # --------------------------------------------------------------------------------- orchestration
