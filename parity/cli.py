@@ -280,8 +280,14 @@ def run_verify(args) -> int:
 # subcommand registry: `record` and `replay` register here (add_arguments, run) -> exit code
 # ---------------------------------------------------------------------------------------------------------
 
+from parity import fixtures as _fixtures  # noqa: E402  (record/replay live in parity.fixtures)
+
 SUBCOMMANDS: dict = {
     "verify": ("lockstep-verify a rule: JAX scan path vs the on-chain contract, block by block", add_verify_arguments, run_verify),
+    "record": ("record a golden fixture: run a rule on chain and write its per-block state and weights",
+               _fixtures.add_record_arguments, _fixtures.run_record),
+    "replay": ("replay a golden fixture: validate it, re-run both JAX paths without a chain and compare",
+               _fixtures.add_replay_arguments, _fixtures.run_replay),
 }
 
 
