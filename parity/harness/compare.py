@@ -101,7 +101,8 @@ def default_tolerances(
       (`mulfactor_error`, the 1e-18/(1−λ)³ term of §9 #5), the state error (the signal c·a/p̄ turns a
       scaled error tol_a of a into (1−λ)²/λ·tol_a), and the truncated reciprocal 1/p̄ (relative
       p_max·1e-18):
-        tol_w = max(1e-12, SAFETY·H·(n·4e-18 + 4u + κ_sum·(ε_c + (1−λ)²/λ·tol_a + p_max·1e-18))).
+        tol_w = max(1e-12, H·(SAFETY·(n·4e-18 + 4u + κ_sum·(ε_c + p_max·1e-18)) + κ_sum·(1−λ)²/λ·tol_a))
+      (tol_a already carries its safety factor).
       Non-gradient rules use the moving-average errors (tol_ewma, tol_short) in place of the a term.
       The 1e-12 floor is the brief's "absolute ~1e-12 for weights" for short runs.
     The defaults are bounds for *independent* mode; resync mode's one-step errors sit far below them.
@@ -127,7 +128,7 @@ def default_tolerances(
     a_to_signal = float(np.max((1.0 - lam) ** 2 / lam))
     state_err = tol_a * a_to_signal if gradient else max(tol_short, tol_ewma)
     H = max(int(horizon), 1)
-    tol_w = max(1e-12, SAFETY * H * (n * 4 * WEI + 4 * U + kappa_sum * (eps_c + state_err + pmax * WEI)))
+    tol_w = max(1e-12, H * (SAFETY * (n * 4 * WEI + 4 * U + kappa_sum * (eps_c + pmax * WEI)) + kappa_sum * state_err))
     return {
         "ewma": tol_ewma,
         "short_ewma": tol_short,

@@ -42,7 +42,6 @@ BURN_IN_MODES = ("replay", "seed")
 DEFAULT_START_TIMESTAMP = 2_000_000_000
 # Storage key of the simulated pool; the pool contract is never called by a rule (onchain-math §3).
 POOL_ADDRESS = "0x00000000000000000000000000000000000fa17E"
-WEIGHT_KEY = "prev_actual_weight"
 
 VALID_PARAMETER_RULES = {
     "MomentumRule": "1 or 2 arrays; every κ > 0; optional [useRawPrice] ∈ {0, 1e18}",
@@ -365,6 +364,13 @@ def run_lockstep(
         raise ValueError(f"rule {getattr(pool, 'rule', type(pool).__name__)!r} has no on-chain rule to verify against")
     smap = state_map or (STATE_MAPS.get(contract) if contract in STATE_MAPS else None) or state_map_for(contract)
 
+    allowed = {*cmp.FIELDS, *smap.keys}
+    for key, v in (tolerances or {}).items():
+        if key not in allowed:
+            raise ValueError(f"tolerance field {key!r} is unknown; use one of {', '.join(sorted(allowed))}")
+        if not (isinstance(v, (int, float)) and v >= 0):
+            raise ValueError(f"tolerance {key}={v!r} must be a number ≥ 0")
+
     mapped = map_parameters(pool, params, fp0)
     fp = mapped.fingerprint
     if sender is not None:
@@ -388,14 +394,15 @@ def run_lockstep(
     price_wei = [[to_wei(x) for x in row] for row in used.tolist()]
     price_dec = np.array([[v / 10**18 for v in row] for row in price_wei], dtype=np.float64)
 
+    wkey = smap.weight_key
     step = make_jax_step(pool, mapped.jax_params, fp)
     est = pool.get_initial_rule_state(jnp.asarray(price_dec[0]), mapped.jax_params, fp)
-    w0 = initial_weights(params, n)
+    w0 = np.asarray(pool.initial_weights(params, fp), dtype=np.float64) if hasattr(pool, "initial_weights") else initial_weights(params, n)
     if hasattr(pool, "get_initial_guardrail_state"):
         wt = dict(pool.get_initial_guardrail_state(jnp.asarray(w0)))
     else:
         wt = {}
-    wt[WEIGHT_KEY] = jnp.asarray(w0)
+    wt[wkey] = jnp.asarray(w0)
 
     start = 0
     if burn_in and burn_in_mode == "seed":
@@ -404,13 +411,14 @@ def run_lockstep(
         start = burn_in
 
     # Initial state: JAX carry -> wei -> contract; then the JAX carry takes the decoded values.
-    ma_wei = [to_wei(x) for x in _as_np(est["ewma"]).ravel()]
+    ma_key = smap.moving_average_key
+    ma_wei = [to_wei(x) for x in _as_np(est[ma_key]).ravel()]
     init_wei = [to_wei(x) for x in np.broadcast_to(_as_np(est[smap.init_key]), (n,)).ravel()]
-    w_wei = encode_weights(_as_np(wt[WEIGHT_KEY]))
+    w_wei = encode_weights(_as_np(wt[wkey]))
     est = dict(est)
-    est["ewma"] = jnp.asarray(from_wei_array(ma_wei))
+    est[ma_key] = jnp.asarray(from_wei_array(ma_wei))
     est[smap.init_key] = jnp.asarray(from_wei_array(init_wei))
-    wt[WEIGHT_KEY] = jnp.asarray(from_wei_array(w_wei))
+    wt[wkey] = jnp.asarray(from_wei_array(w_wei))
 
     # Chain set-up.
     from parity.chain.errors import ContractRevert
@@ -454,7 +462,7 @@ def run_lockstep(
         scales={},
         model_check=model is not None,
     )
-    result.initial = {"ewma": ma_wei, smap.init_key: init_wei, "weights": w_wei, "block": start}
+    result.initial = {ma_key: ma_wei, smap.init_key: init_wei, "weights": w_wei, "block": start}
     if artifact is not None:
         result.artifact_info = {
             k: getattr(artifact, k) for k in ("contract_name", "compiler_version", "source_hash") if hasattr(artifact, k)
@@ -485,7 +493,7 @@ def run_lockstep(
     for k in range(start + 1, total + 1):
         if mode == "resync" and chain_state_dec is not None:
             est = {**est, **{key: jnp.asarray(v) for key, v in chain_state_dec.items()}}
-            wt = {**wt, WEIGHT_KEY: jnp.asarray(from_wei_array(chain_w))}
+            wt = {**wt, wkey: jnp.asarray(from_wei_array(chain_w))}
         est, wt, w_jax = step(est, wt, price_dec[k])
         args = [chain_w, price_wei[k], pool_address, mapped.parameters, mapped.lambda_store, mapped.epsilon_max, mapped.guard_rail]
         ts = t0 + (k - start) * max(int(getattr(fp, "chunk_period", 1)), 1) * 60
@@ -601,23 +609,25 @@ def _finish(result, pool, params, fp, price_dec, w0, tolerances, *, vectorized_c
     lamb_short = _lamb_of(cp, "lamb_short")
     horizon = max(len(result.block_ids), 1)
     kappa = cp.get("kappa", 1.0)
-    gradient = result.state_map.init_key == "running_a"
+    gradient = result.state_map.field(result.state_map.init_key).kind == "running_a"
     defaults = cmp.default_tolerances(
         lamb=lamb, prices=price_dec, horizon=horizon, kappa=kappa, lamb_short=lamb_short, gradient=gradient
     )
     tol = dict(defaults)
+    kinds = {f.key: f.kind for f in result.state_map.fields}
+    kinds["weights"] = "weights"
     for key, v in (tolerances or {}).items():
-        if key not in cmp.FIELDS:
-            raise ValueError(f"tolerance field {key!r} is unknown; use one of {', '.join(cmp.FIELDS)}")
-        tol[key] = float(v)
+        if key not in cmp.FIELDS and key not in kinds:
+            raise ValueError(f"tolerance field {key!r} is unknown; use one of {', '.join(dict.fromkeys([*kinds, *cmp.FIELDS]))}")
     scales = cmp.field_scales(price_dec, lamb, lamb_short)
     fields = list(result.state_map.keys) + ["weights"]
-    result.tolerances = {f: tol[f] for f in fields}
-    result.scales = {f: scales[f] for f in fields}
+    over = tolerances or {}
+    result.tolerances = {f: float(over.get(f, over.get(kinds[f], tol[kinds[f]]))) for f in fields}
+    result.scales = {f: scales[kinds[f]] for f in fields}
     if result.block_ids:
         counted = result.counted
         for f in fields:
-            result.errors[f] = cmp.field_errors(f, np.array(result.jax[f]), result.chain[f], scales[f], tol[f])
+            result.errors[f] = cmp.field_errors(f, np.array(result.jax[f]), result.chain[f], result.scales[f], result.tolerances[f])
         result.first_divergence = cmp.first_divergence(result.errors, result.block_ids, counted)
         result.worst = cmp.worst_per_field(result.errors, result.block_ids, counted)
     if vectorized_check and result.block_ids:
@@ -668,7 +678,7 @@ def _independent_scan(result, pool, fp, price_dec, w0) -> dict:
     step = make_jax_step(pool, result.mapped.jax_params, fp)
     est = pool.get_initial_rule_state(jnp.asarray(price_dec[0]), result.mapped.jax_params, fp)
     wt = dict(pool.get_initial_guardrail_state(jnp.asarray(w0))) if hasattr(pool, "get_initial_guardrail_state") else {}
-    wt[WEIGHT_KEY] = jnp.asarray(from_wei_array(encode_weights(w0)))
+    wt[result.state_map.weight_key] = jnp.asarray(from_wei_array(encode_weights(w0)))
     out = {f: [] for f in list(result.state_map.keys) + ["weights"]}
     last = result.block_ids[-1]
     for k in range(1, last + 1):

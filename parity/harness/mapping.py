@@ -93,6 +93,19 @@ class StateField:
     getter: str
     packed: bool = False
 
+    @property
+    def kind(self) -> str:
+        """The compared quantity (ewma, running_a, variance, short_ewma): picks scale and default tolerance."""
+        return GETTER_KINDS.get(self.getter, self.key)
+
+
+GETTER_KINDS = {
+    "getMovingAverages": "ewma",
+    "getIntermediateGradientState": "running_a",
+    "getIntermediateVarianceState": "variance",
+    "shortMovingAverages": "short_ewma",
+}
+
 
 @dataclass(frozen=True)
 class StateMap:
@@ -100,10 +113,19 @@ class StateMap:
 
     fields: tuple[StateField, ...]
     init_key: str
+    weight_key: str = "prev_actual_weight"  # key of the previous weights in the weight carry
 
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(f.key for f in self.fields)
+
+    @property
+    def moving_average_key(self) -> str:
+        """Carry key read through getMovingAverages (initialised from `initialisePoolRuleIntermediateValues`' MAs)."""
+        for f in self.fields:
+            if f.getter == "getMovingAverages":
+                return f.key
+        raise ValueError("a StateMap needs a field read through getMovingAverages")
 
     def field(self, key: str) -> StateField:
         for f in self.fields:

@@ -1,0 +1,148 @@
+"""Driver behaviour: duck-typed simulators with their own carry keys, resync vs independent mode, burn-in
+replay and seeding, and rejection of invalid parameters before anything is deployed."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from parity.fingerprint import make_run_fingerprint
+from parity.harness import StateField, StateMap, run_lockstep
+from parity.harness.mapping import to_wei
+from parity.pools import create_pool
+from parity_cases import load_scenario
+
+PARAMS = {"lamb": 0.9, "kappa": 1.0}
+
+
+class RenamedMomentum:
+    """A third-party-style simulator: only the scan-path methods and the parameter encoding, with its own
+    carry key names ("level", "trend", "w") and no vectorized path. It delegates the math to MomentumPool."""
+
+    chain_rule = "MomentumRule"
+    rule = "third_party_momentum"
+
+    def __init__(self):
+        self._inner = create_pool("momentum")
+
+    def chain_params(self, params, fp):
+        return self._inner.chain_params(params, fp)
+
+    def encode_chain_params(self, cp, n):
+        return self._inner.encode_chain_params(cp, n)
+
+    def decode_chain_params(self, parameters, lambda_store, n):
+        return self._inner.decode_chain_params(parameters, lambda_store, n)
+
+    def supports_vectorized_path(self):
+        return False
+
+    def get_initial_rule_state(self, price, params, fp):
+        c = self._inner.get_initial_rule_state(price, params, fp)
+        return {"level": c["ewma"], "trend": c["running_a"]}
+
+    def calculate_coarse_weight_step(self, est, wt, price, params, fp):
+        inner = {"ewma": est["level"], "running_a": est["trend"]}
+        inner, _, w = self._inner.calculate_coarse_weight_step(inner, {"prev_actual_weight": wt["w"]}, price, params, fp)
+        return {"level": inner["ewma"], "trend": inner["running_a"]}, {"w": w}, w
+
+
+RENAMED_MAP = StateMap(
+    (StateField("level", "getMovingAverages"), StateField("trend", "getIntermediateGradientState")),
+    init_key="trend",
+    weight_key="w",
+)
+
+
+def _fp(n=3, **kw):
+    return make_run_fingerprint(rule="momentum", n_assets=n, chunk_period=1440, price_interval=1440, **kw)
+
+
+def test_duck_typed_simulator_with_its_own_state_map(lockstep, chains):
+    prices = load_scenario("trending_daily_8", 3)
+    ours = lockstep("momentum", PARAMS, prices, blocks=12)
+    theirs = run_lockstep(RenamedMomentum(), PARAMS, _fp(), prices, chains["revm"], blocks=12, state_map=RENAMED_MAP,
+                          progress=False)
+    assert theirs.status == "parity"
+    assert theirs.vectorized == {"skipped": "the pool has no vectorized path"}
+    assert set(theirs.errors) == {"level", "trend", "weights"}
+    # same simulator math under other names: identical chain integers and identical JAX floats
+    assert theirs.chain["level"] == ours.chain["ewma"] and theirs.chain["trend"] == ours.chain["running_a"]
+    assert theirs.chain["weights"] == ours.chain["weights"]
+    assert np.array_equal(np.array(theirs.jax["trend"]), np.array(ours.jax["running_a"]))
+
+
+def test_resync_starts_each_block_from_the_chain_state(lockstep):
+    prices = load_scenario("crash_hourly_8", 5)
+    params = {"lamb": 0.98, "kappa": 1.0}
+    ind = lockstep("momentum", params, prices, chunk_period=60, blocks=60, mode="independent")
+    res = lockstep("momentum", params, prices, chunk_period=60, blocks=60, mode="resync")
+    assert ind.status == res.status == "parity"
+    assert ind.chain == res.chain  # the chain side does not depend on the mode
+    # one-step errors are never larger than the accumulated drift of the independent run
+    for f in ("ewma", "running_a"):
+        assert res.errors[f].scaled.max() <= ind.errors[f].scaled.max()
+    # resync: block k's JAX ewma is one float step from the chain's ewma at k−1
+    lam = res.mapped.jax_params["lamb"][0]
+    prev = np.array(res.chain["ewma"][9], dtype=object) / 10**18
+    price = np.array([int(x) for x in res.prices_wei[10]], dtype=object) / 10**18
+    expect = lam * prev.astype(float) + (1.0 - lam) * price.astype(float)
+    np.testing.assert_allclose(res.jax["ewma"][10], expect, rtol=4e-16, atol=0)  # XLA may fuse into an FMA
+
+
+def test_burn_in_replay_runs_but_does_not_count(lockstep):
+    prices = load_scenario("trending_daily_8", 3)
+    plain = lockstep("momentum", PARAMS, prices, blocks=15)
+    res = lockstep("momentum", PARAMS, prices, blocks=10, burn_in=5, burn_in_mode="replay")
+    assert res.block_ids == list(range(1, 16))
+    assert res.burn_in_rows == [True] * 5 + [False] * 10
+    assert res.chain == plain.chain  # replaying is just running the first blocks
+    assert res.first_divergence is None and res.status == "parity"
+
+
+def test_burn_in_seed_initialises_the_contract_from_the_jax_warm_up(lockstep):
+    prices = load_scenario("trending_daily_8", 3)
+    res = lockstep("momentum", PARAMS, prices, blocks=10, burn_in=6, burn_in_mode="seed")
+    plain = lockstep("momentum", PARAMS, prices, blocks=6)
+    assert res.block_ids == list(range(7, 17)) and res.status == "parity"
+    # the seed is the JAX state after 6 blocks, in wei (not the chain's own state after 6 blocks)
+    assert res.initial["block"] == 6
+    assert res.initial["ewma"] == [to_wei(x) for x in plain.jax["ewma"][-1]]
+    assert res.initial["running_a"] == [to_wei(x) for x in plain.jax["running_a"][-1]]
+    assert sum(res.initial["weights"]) == 10**18
+
+
+def test_invalid_parameters_are_rejected_before_deployment(chains):
+    chain = chains["revm"]
+    prices = load_scenario("trending_daily_8", 3)
+    before = chain.block_number()
+    with pytest.raises(ValueError, match="kappa"):
+        run_lockstep(create_pool("momentum"), {"lamb": 0.9, "kappa": -1.0}, _fp(), prices, chain, blocks=3)
+    with pytest.raises(ValueError, match="exponents"):
+        run_lockstep(create_pool("power_channel"), {"lamb": 0.9, "kappa": 1.0, "exponents": 0.5},
+                     make_run_fingerprint(rule="power_channel", n_assets=3, chunk_period=1440, price_interval=1440),
+                     prices, chain, blocks=3)
+    with pytest.raises(ValueError, match="blocks=500"):
+        run_lockstep(create_pool("momentum"), PARAMS, _fp(), prices[:20], chain, blocks=500)
+    with pytest.raises(ValueError, match="mode='sideways'"):
+        run_lockstep(create_pool("momentum"), PARAMS, _fp(), prices, chain, blocks=3, mode="sideways")
+    with pytest.raises(ValueError, match="oracle prices must be > 0"):
+        run_lockstep(create_pool("momentum"), PARAMS, _fp(), np.vstack([prices[:3], -prices[3:6]]), chain, blocks=3)
+    assert chain.block_number() == before  # nothing was deployed or sent
+
+
+def test_contract_validparameters_is_consulted(chains):
+    """A pool that encodes parameters the contract rejects: the run stops with the rule's own conditions."""
+
+    class LaxMomentum(RenamedMomentum):
+        def encode_chain_params(self, cp, n):
+            parameters, lam = super().encode_chain_params(cp, n)
+            return parameters + [[5]], lam  # useRawPrice must be 0 or 1e18
+
+        def decode_chain_params(self, parameters, lambda_store, n):
+            return super().decode_chain_params(parameters[:1], lambda_store, n)
+
+    prices = load_scenario("trending_daily_8", 3)
+    with pytest.raises(ValueError, match=r"MomentumRule.validParameters rejected .*useRawPrice"):
+        run_lockstep(LaxMomentum(), PARAMS, _fp(), prices, chains["revm"], blocks=3, state_map=RENAMED_MAP)
