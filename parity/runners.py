@@ -27,9 +27,9 @@ def _as_fingerprint(run_fingerprint):
     raise ValueError(f"run_fingerprint={type(run_fingerprint).__name__}: must be a RunFingerprint or a dict")
 
 
-def _as_prices(prices, n_assets):
+def _as_prices(prices, n_assets, field="prices"):
     if prices is None:
-        raise ValueError("prices=None: give a (T, n) array or a CSV path (nothing is downloaded)")
+        raise ValueError(f"{field}=None: give a (T, n) array or a CSV path (nothing is downloaded)")
     if isinstance(prices, (str, os.PathLike)):
         from parity.prices import load_prices
 
@@ -38,17 +38,17 @@ def _as_prices(prices, n_assets):
         try:
             arr = np.asarray(prices, dtype=np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"prices: cannot be read as a float array ({exc})") from exc
+            raise ValueError(f"{field}: cannot be read as a float array ({exc})") from exc
     if arr.ndim != 2:
-        raise ValueError(f"prices has shape {arr.shape}: must be 2-D (T rows, n_assets columns)")
+        raise ValueError(f"{field} has shape {arr.shape}: must be 2-D (T rows, n_assets columns)")
     if arr.shape[1] != n_assets:
-        raise ValueError(f"prices has {arr.shape[1]} columns: run_fingerprint.n_assets is {n_assets}")
+        raise ValueError(f"{field} has {arr.shape[1]} columns: run_fingerprint.n_assets is {n_assets}")
     if arr.shape[0] < 1:
-        raise ValueError("prices has 0 rows: need at least 1")
+        raise ValueError(f"{field} has 0 rows: need at least 1")
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
-        raise ValueError(f"prices[{row}, {col}]={arr[row, col]!r}: every price must be finite and > 0")
+        raise ValueError(f"{field}[{row}, {col}]={float(arr[row, col])!r}: every value must be finite and > 0")
     return arr
 
 
@@ -104,7 +104,7 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     bout_rows(fp, arr.shape[0], start_index)
     oracle = None
     if pool.needs_oracle_input or additional_oracle_input is not None:
-        oracle = _as_prices(additional_oracle_input, fp.n_assets) if additional_oracle_input is not None else None
+        oracle = _as_prices(additional_oracle_input, fp.n_assets, "additional_oracle_input") if additional_oracle_input is not None else None
         if oracle is None:
             raise ValueError(f"rule {fp.rule!r} needs additional_oracle_input (market caps, T × n); got None")
         if oracle.shape != arr.shape:
