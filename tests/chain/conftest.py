@@ -1,0 +1,28 @@
+"""Fixtures of the chain tests: the compiled Probe contract, the scenario runner, a local hardhat node."""
+
+from __future__ import annotations
+
+import pytest
+from chain_helpers import probe_sources, run_scenario, start_hardhat, stop_hardhat
+
+from parity.chain import compile_sources
+
+
+@pytest.fixture(scope="session")
+def probe():
+    return compile_sources(probe_sources())["Probe"]
+
+
+@pytest.fixture(scope="session")
+def scenario():
+    return run_scenario
+
+
+@pytest.fixture
+def hardhat_url():
+    """A fresh hardhat node for one test (genesis state), torn down afterwards."""
+    proc, url = start_hardhat()
+    try:
+        yield url
+    finally:
+        stop_hardhat(proc)
