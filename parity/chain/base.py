@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -203,8 +204,9 @@ class Chain(ABC):
     def _check_timestamp(self, timestamp: int | None, latest: int) -> int:
         if timestamp is None:
             return latest + 1
-        if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+        if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Integral):
             raise ValueError(f"timestamp: got {timestamp!r}, must be an int (seconds)")
+        timestamp = int(timestamp)
         if timestamp <= latest:
             raise ValueError(
                 f"timestamp: got {timestamp}, must be greater than the latest block's timestamp {latest}"

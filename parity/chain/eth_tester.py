@@ -39,7 +39,6 @@ class EthTesterChain(Chain):
         self.gas_limit = gas_limit
         self._keys = {to_checksum_address(k.public_key.to_canonical_address()): k for k in self.backend.account_keys}
         self.accounts = list(self._keys)
-        self._nonces: dict[str, int] = {}
         self._latest_vm = None
 
     @property
@@ -58,10 +57,7 @@ class EthTesterChain(Chain):
 
     # -- transactions --
     def _nonce(self, sender: str) -> int:
-        nonce = self._nonces.get(sender)
-        if nonce is None:
-            nonce = self._chain.get_vm().state.get_nonce(to_canonical_address(sender))
-        return nonce
+        return self._chain.get_vm().state.get_nonce(to_canonical_address(sender))  # pending state
 
     def _signed(self, sender: str, to: bytes, data: bytes):
         key = self._keys.get(sender)
@@ -98,8 +94,6 @@ class EthTesterChain(Chain):
             chain.header = pending  # the state root of `pending` predates the tx: nothing happened
             self._raise(computation, function, latest.block_number + 1, inputs)
         block = chain.mine_block(mix_hash=ZERO32)
-        self._nonces[sender] = tx.nonce + 1
-        self._latest_vm = None
         return receipt, computation, block.header
 
     def _raise(self, computation, function: str, block: int, inputs: tuple):
@@ -141,9 +135,10 @@ class EthTesterChain(Chain):
         inputs = tuple(args)
         sender = self._sender(sender)
         chain = self._chain
-        if self._latest_vm is None:
-            self._latest_vm = chain.get_vm(at_header=self._latest_header())
-        state = self._latest_vm.state
+        latest = self._latest_header()
+        if self._latest_vm is None or self._latest_vm[0] != latest.hash:  # blocks mined through w3 count too
+            self._latest_vm = (latest.hash, chain.get_vm(at_header=latest))
+        state = self._latest_vm[1].state
         unsigned = chain.get_transaction_builder().new_unsigned_dynamic_fee_transaction(
             chain_id=chain.chain_id,
             nonce=state.get_nonce(to_canonical_address(sender)),
@@ -161,7 +156,7 @@ class EthTesterChain(Chain):
         finally:
             state.revert(snapshot)
         if computation.is_error:
-            self._raise(computation, fn, self.block_number(), inputs)
+            self._raise(computation, fn, latest.block_number, inputs)
         return codec.decode(computation.output)
 
     def attach(self, name: str, address: str, abi: list) -> Deployed:

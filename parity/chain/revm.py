@@ -59,10 +59,10 @@ class RevmChain(Chain):
     def timestamp(self) -> int:
         return self._timestamp
 
-    def _bump_nonce(self, sender: str) -> None:
+    def _set_nonce(self, sender: str, nonce: int) -> None:
         info = self.evm.basic(sender)
         balance = info.balance
-        self.evm.insert_account_info(sender, AccountInfo(nonce=info.nonce + 1, code_hash=info.code_hash, code=info.code))
+        self.evm.insert_account_info(sender, AccountInfo(nonce=nonce, code_hash=info.code_hash, code=info.code))
         self.evm.set_balance(sender, balance)
 
     def _failure(self, exc: RuntimeError, function: str, block: int, inputs: tuple) -> Exception:
@@ -96,9 +96,14 @@ class RevmChain(Chain):
         sender = self._sender(sender)
         self.register_abi(artifact.abi)
         code = encode_constructor(artifact.abi, artifact.bytecode, ctor_args)
-        address = self._in_new_block(
-            lambda: self.evm.deploy(sender, code, gas=self.gas_limit), timestamp, "constructor", tuple(ctor_args)
-        )
+        nonce = self.evm.basic(sender).nonce
+        try:
+            address = self._in_new_block(
+                lambda: self.evm.deploy(sender, code, gas=self.gas_limit), timestamp, "constructor", tuple(ctor_args)
+            )
+        except ChainError:
+            self._set_nonce(sender, nonce)  # revm counts the failed CREATE; a reverted attempt mines nothing
+            raise
         return Deployed(address=to_checksum_address(address), abi=artifact.abi, name=artifact.contract_name)
 
     def transact(self, contract: Deployed, fn: str, args: Sequence, *, timestamp=None, sender=None) -> TxResult:
@@ -109,7 +114,7 @@ class RevmChain(Chain):
         out = self._in_new_block(
             lambda: self.evm.message_call(sender, contract.address, data, gas=self.gas_limit), timestamp, fn, inputs
         )
-        self._bump_nonce(sender)  # message_call does not count the nonce; a transaction does
+        self._set_nonce(sender, self.evm.basic(sender).nonce + 1)  # message_call does not count it; a tx does
         result = self.evm.result
         return TxResult(
             block_number=self._number,

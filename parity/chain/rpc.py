@@ -67,7 +67,7 @@ class RpcChain(Chain):
     def _set_next_timestamp(self, timestamp: int | None) -> None:
         if timestamp is None:
             return
-        self._check_timestamp(timestamp, self.timestamp())
+        timestamp = self._check_timestamp(timestamp, self.timestamp())
         response = self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
         if "error" in response:
             raise ChainError(

@@ -37,8 +37,9 @@ REVERTING = [  # (function, args, canonical reason)
 ]
 
 
-def run_scenario(chain, artifact) -> list:
+def run_scenario(chain, artifacts) -> list:
     """A fixed sequence of deploys, transactions, calls and reverts; returns everything observable."""
+    artifact = artifacts["Probe"]
     out = []
     owner = chain.accounts[1]
     p = chain.deploy(artifact, owner, timestamp=T0 + 10)
@@ -62,8 +63,14 @@ def run_scenario(chain, artifact) -> list:
     out.append(("onlyOwner", r.block_number, r.timestamp, r.return_value, r.logs))
     out.append(("calls", chain.call(p, "getStored"), chain.call(p, "pair"), chain.call(p, "owner"),
                 chain.call(p, "store", [[7]]), chain.call(p, "getStored")))
+    try:
+        chain.deploy(artifacts["RevertingConstructor"], 0, timestamp=T0 + 45)
+        out.append(("constructor", "no revert"))
+    except ContractRevert as exc:
+        out.append(("constructor", exc.reason, exc.function, exc.block, exc.data))
     q = chain.deploy(artifact, chain.accounts[2], timestamp=T0 + 50)
-    out.append(("second deploy", q.address, chain.block_number(), chain.timestamp()))
+    r = chain.deploy(artifacts["RevertingConstructor"], 3, timestamp=T0 + 51)
+    out.append(("deploys", q.address, r.address, chain.call(r, "value"), chain.block_number(), chain.timestamp()))
     return out
 
 

@@ -9,8 +9,13 @@ from parity.chain import compile_sources
 
 
 @pytest.fixture(scope="session")
-def probe():
-    return compile_sources(probe_sources())["Probe"]
+def probe_artifacts():
+    return compile_sources(probe_sources())
+
+
+@pytest.fixture(scope="session")
+def probe(probe_artifacts):
+    return probe_artifacts["Probe"]
 
 
 @pytest.fixture(scope="session")

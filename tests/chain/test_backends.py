@@ -151,11 +151,15 @@ def test_out_of_gas_surfaces_as_halt(backend, probe):
     assert chain.block_number() == 1
 
 
-def test_eth_tester_and_revm_are_bit_identical(probe, scenario):
-    runs = {name: scenario(make_chain(name), probe) for name in BACKENDS}
+def test_eth_tester_and_revm_are_bit_identical(probe_artifacts, scenario):
+    runs = {name: scenario(make_chain(name), probe_artifacts) for name in BACKENDS}
     assert runs["eth-tester"] == runs["revm"]
     reasons = {(rec[0], rec[1]): rec[2] for rec in runs["revm"] if len(rec) == 5 and rec[1] in ("tx", "call")}
     assert reasons == {(fn, mode): reason for fn, _, reason in REVERTING for mode in ("tx", "call")}
+    run, deployer = runs["revm"], make_chain("revm").accounts[0]
+    assert run[-2][:4] == ("constructor", "ZERO_VALUE", "constructor", 5)  # blocks 1-4: deploy, 2 txs, onlyOwner
+    # deployer nonces: Probe 0, store 1, mulAll 2 (reverts use none), Probe 3, RevertingConstructor 4
+    assert run[-1] == ("deploys", create_address(deployer, 3), create_address(deployer, 4), 3, 6, T0 + 51)
 
 
 def test_decode_revert_reason_canonical_forms():

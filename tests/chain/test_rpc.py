@@ -10,12 +10,13 @@ from parity.chain import ChainError, ContractRevert, make_chain
 pytestmark = pytest.mark.rpc
 
 
-def test_rpc_eth_tester_and_revm_are_bit_identical(hardhat_url, probe, scenario):
+def test_rpc_eth_tester_and_revm_are_bit_identical(hardhat_url, probe_artifacts, scenario):
+    probe = probe_artifacts["Probe"]
     rpc = make_chain("rpc", url=hardhat_url)
     assert rpc.block_number() == 0 and rpc.timestamp() == T0
     in_process = [make_chain("eth-tester"), make_chain("revm")]
     assert rpc.accounts == in_process[0].accounts == in_process[1].accounts
-    runs = {c.name: scenario(c, probe) for c in [rpc, *in_process]}
+    runs = {c.name: scenario(c, probe_artifacts) for c in [rpc, *in_process]}
     assert runs["rpc"] == runs["eth-tester"] == runs["revm"]
     reasons = {(rec[0], rec[1]): rec[2] for rec in runs["rpc"] if len(rec) == 5 and rec[1] in ("tx", "call")}
     assert reasons == {(fn, mode): reason for fn, _, reason in REVERTING for mode in ("tx", "call")}
