@@ -19,7 +19,6 @@ are exactly those of `parity verify`.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import math
@@ -567,6 +566,8 @@ def validate(data: Any, *, file="<fixture>", root=REPO_ROOT) -> Fixture:
     ck.equal(data.get("format_version"), FORMAT_VERSION, "format_version", " (the version this parity reads)")
     stored = data.get("content_sha256")
     actual = content_hash(data)
+    if stored is None:
+        ck.fail("content_sha256", f"missing (expected the SHA-256 of the canonical body, {actual})")
     if stored != actual:
         ck.fail("content_sha256", f"expected {stored!r} (stored), computed {actual}: the content was edited after recording")
     ck.obj(data, "(top level)", _TOP_KEYS)
@@ -644,9 +645,7 @@ class RecordedChain:
         self._fields = {f.getter: f for f in STATE_MAPS[fixture.contract].fields}
         self._pack = pack_words
         self._row = -1  # -1: before initialise; 0: initialised; k: after update block k
-        init = d["initial"]
-        self._states = [{key: fixture.ints("initial", key) for key in fixture.state_keys if key in init}]
-        self._states[0].update({"ewma": fixture.ints("initial", "ewma")})
+        self._states = [{key: fixture.ints("initial", key) for key in fixture.state_keys}]
         self._weights = [fixture.ints("initial", "weights")]
         for b in d["per_block"]:
             self._states.append({k: [int(x) for x in v] for k, v in b["state"].items()})
@@ -665,8 +664,8 @@ class RecordedChain:
         d = self.fixture.data
         if fn == "initialisePoolRuleIntermediateValues":
             pool, ma, init, n = args
-            smap_init = next(k for k in d["initial"] if k not in ("price", "ewma", "weights"))
-            for key, got in (("ewma", ma), (smap_init, init)):
+            init_key = next(k for k in self.fixture.state_keys if k != "ewma")
+            for key, got in (("ewma", ma), (init_key, init)):
                 if [int(x) for x in got] != self.fixture.ints("initial", key):
                     self._mismatch(f"initial.{key}", self.fixture.ints("initial", key), [int(x) for x in got])
             self._row = 0
@@ -955,11 +954,11 @@ def _spec_kwargs(spec: GoldenSpec, root: Path) -> dict:
     )
 
 
-def record_spec(spec: GoldenSpec, *, root=REPO_ROOT) -> dict:
-    """Record one committed fixture on eth-tester and return its fixture dict."""
+def record_spec(spec: GoldenSpec, *, root=REPO_ROOT, backend: str = "eth-tester") -> dict:
+    """Record one committed fixture (on eth-tester, like the committed set) and return its fixture dict."""
     root = Path(root)
     price_path = root / "fixtures" / "prices" / spec.prices
-    data, _ = record(spec.rule, dict(spec.params), price_path, **_spec_kwargs(spec, root))
+    data, _ = record(spec.rule, dict(spec.params), price_path, backend=backend, **_spec_kwargs(spec, root))
     return data
 
 

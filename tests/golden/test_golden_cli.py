@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from parity import fixtures as F
 from parity.cli import main
 
 from conftest import SMALL, golden_file, write_json

@@ -4,8 +4,6 @@ and found; an edited value with a recomputed hash replays as a divergence at exa
 from __future__ import annotations
 
 import copy
-import json
-import shutil
 
 import pytest
 

@@ -43,9 +43,7 @@ def test_revm_records_the_same_chain_values_as_eth_tester():
     """The other in-process backend gives identical on-chain integers for the same inputs."""
     spec = SPECS["power_channel_btc_eth_2_raw"]
     committed = json.loads(golden_file(spec.name).read_text())
-    price_path = F.REPO_ROOT / "fixtures" / "prices" / spec.prices
-    data, _ = F.record(spec.rule, dict(spec.params), price_path, backend="revm", **{
-        k: v for k, v in F._spec_kwargs(spec, F.REPO_ROOT).items() if k != "root"})
+    data = F.record_spec(spec, backend="revm")
     assert data["chain"]["backend"] == "revm"
     for key in ("parameters", "prices", "initial", "contract_artifact", "fingerprint"):
         assert data[key] == committed[key]
