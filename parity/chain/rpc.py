@@ -47,7 +47,9 @@ class RpcChain(Chain):
         self.w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
         signer_accounts = []
         if private_keys:
-            self.w3.middleware_onion.inject(SignAndSendRawMiddlewareBuilder.build(list(private_keys)), layer=0)
+            self.w3.middleware_onion.inject(
+                SignAndSendRawMiddlewareBuilder.build(list(private_keys)), name="parity_signer", layer=0
+            )
             signer_accounts = [self.w3.eth.account.from_key(k).address for k in private_keys]
         try:
             self.chain_id = self.w3.eth.chain_id

@@ -30,7 +30,7 @@ def test_rpc_eth_tester_and_revm_are_bit_identical(hardhat_url, probe_artifacts,
     assert a == b
 
 
-def test_rpc_reverts_mine_nothing_and_timestamps_are_checked(hardhat_url, probe):
+def test_rpc_reverts_mine_nothing_timestamps_are_checked_and_local_keys_sign(hardhat_url, probe):
     chain = make_chain("rpc", url=hardhat_url)
     p = chain.deploy(probe, chain.accounts[1], timestamp=T0 + 7)
     with pytest.raises(ContractRevert) as err:
@@ -43,6 +43,16 @@ def test_rpc_reverts_mine_nothing_and_timestamps_are_checked(hardhat_url, probe)
     assert (r.block_number, r.timestamp, r.return_value) == (2, T0 + 9, (1, 2, T0 + 9))
     with pytest.raises(ValueError, match="address: no contract code"):
         chain.attach("nothing", chain.accounts[5], probe.abi)
+
+    # an account the node does not manage: transactions are signed locally (private_keys=...)
+    key = "0x" + (0xBEEF).to_bytes(32, "big").hex()
+    own = chain.w3.eth.account.from_key(key).address
+    chain.w3.eth.send_transaction({"from": chain.accounts[0], "to": own, "value": 10**18})
+    signer = make_chain("rpc", url=hardhat_url, private_keys=[key])
+    assert signer.accounts[0] == own and own not in chain.accounts
+    q = signer.attach("Probe", p.address, probe.abi)
+    r = signer.transact(q, "store", [[4]], timestamp=T0 + 100)
+    assert r.logs[0].args["sender"] == own and r.return_value == (4, 4, T0 + 100)
 
 
 def test_rpc_without_a_node_is_a_clear_error():
