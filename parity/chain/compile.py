@@ -289,17 +289,27 @@ def _write_atomic(path: Path, data: dict) -> None:
         raise
 
 
+def _read_cached(target: Path, digest: str) -> dict | None:
+    try:
+        record = json.loads(target.read_text())
+    except (OSError, ValueError):
+        return None  # missing or unreadable: compile again and replace it
+    return record if record.get("source_hash") == digest else None
+
+
 def _compile_cached(std_input: dict, cache_dir: Path | str | None, compiler=None) -> dict:
     digest = source_hash(std_input)
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / f"{digest}.json"
-    if target.is_file():
-        return json.loads(target.read_text())
+    record = _read_cached(target, digest)
+    if record is not None:
+        return record
     with open(directory / f"{digest}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent pytest-xdist workers compile once
-        if target.is_file():
-            return json.loads(target.read_text())
+        record = _read_cached(target, digest)
+        if record is not None:
+            return record
         compiler = compiler or select_compiler()
         _INVOCATIONS[0] += 1
         output, version = compiler.compile(std_input)

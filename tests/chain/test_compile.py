@@ -29,6 +29,9 @@ def test_fresh_cache_compiles_once_then_serves_from_disk(tmp_path):
     second = compile_sources({"Tiny.sol": TINY}, cache_dir=tmp_path)
     assert C.compiler_invocations() == before + 1  # served from the cache: no compiler run
     assert second == first
+    (tmp_path / f"{art.source_hash}.json").write_text('{"truncated')  # a damaged entry is compiled again
+    assert compile_sources({"Tiny.sol": TINY}, cache_dir=tmp_path) == first
+    assert C.compiler_invocations() == before + 2
 
 
 def test_cache_dir_from_environment(tmp_path, monkeypatch):
