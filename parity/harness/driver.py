@@ -203,16 +203,20 @@ def _split_params(params: dict):
     return arrays, static
 
 
+def _static_key(static: dict, params: dict):
+    try:
+        skey = tuple(sorted((k, v if not isinstance(v, list) else tuple(v)) for k, v in static.items()))
+        hash(skey)
+        return skey
+    except TypeError:
+        return ("id", id(params))
+
+
 def make_jax_step(pool, params: dict, run_fingerprint) -> Callable:
     """Jitted (est_carry, wt_carry, price) -> (est_carry, wt_carry, coarse_weights), compiled once per
     (pool type, fingerprint, static params, shapes) and reused for every block and every run."""
     arrays, static = _split_params(params)
-    try:
-        skey = tuple(sorted((k, v if not isinstance(v, list) else tuple(v)) for k, v in static.items()))
-        hash(skey)
-    except TypeError:
-        skey = ("id", id(params))
-    key = (_pool_key(pool), run_fingerprint, skey)
+    key = (_pool_key(pool), run_fingerprint, _static_key(static, params))
     fn = _STEP_CACHE.get(key)
     if fn is None:
 
@@ -270,26 +274,40 @@ def _lamb_of(chain_params: dict, key="lamb"):
 # ---------------------------------------------------------------------------------------------------------
 
 
+_VEC_CACHE: dict = {}
+
+
 def vectorized_trajectory(pool, params: dict, run_fingerprint, prices: np.ndarray, w0: np.ndarray, state_map: StateMap):
     """Coarse weights and estimator states of the vectorized path over update-price rows `prices` (row 0
     initialises): dict field -> (T−1, n) arrays aligned with update blocks 1..T−1.
 
-    Uses calculate_rule_outputs(return_states=True) and then the pool's guard scan from w0."""
+    calculate_rule_outputs(return_states=True), then the pool's guard scan from w0; jitted as a whole and
+    cached like the scan step (numeric parameters are traced arguments)."""
     import dataclasses
 
     fp = run_fingerprint
     if hasattr(fp, "price_interval") and fp.price_interval != fp.chunk_period:
         fp = dataclasses.replace(fp, price_interval=fp.chunk_period)  # rows here are already update rows
-    outputs, states = pool.calculate_rule_outputs(params, fp, jnp.asarray(prices), return_states=True)
-    coarse_scan = getattr(pool, "_coarse_scan", None)
-    if coarse_scan is None:
+    if getattr(pool, "_coarse_scan", None) is None:
         raise NotImplementedError("the pool has no guard scan over vectorized rule outputs (_coarse_scan)")
-    cp = pool.resolve_params(params, fp, validate=False)
-    weights = coarse_scan(jnp.asarray(outputs), jnp.asarray(w0), cp, fp)
+    arrays, static = _split_params(params)
+    key = (_pool_key(pool), fp, _static_key(static, params))
+    fn = _VEC_CACHE.get(key)
+    if fn is None:
+
+        def raw(arr, prices_, w0_):
+            p = {**arr, **static}
+            outputs, states = pool.calculate_rule_outputs(p, fp, prices_, return_states=True)
+            cp = pool.resolve_params(p, fp, validate=False)
+            return pool._coarse_scan(outputs, w0_, cp, fp), states
+
+        fn = jax.jit(raw)
+        _VEC_CACHE[key] = fn
+    weights, states = fn({k: jnp.asarray(v) for k, v in arrays.items()}, jnp.asarray(prices), jnp.asarray(w0))
     res = {"weights": np.asarray(weights)}
-    for key in state_map.keys:
-        if key in states:
-            res[key] = np.asarray(states[key])
+    for k in state_map.keys:
+        if k in states:
+            res[k] = np.asarray(states[k])
     return res
 
 

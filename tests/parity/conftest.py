@@ -41,14 +41,25 @@ def chains():
     return {"revm": make_chain("revm"), "eth-tester": make_chain("eth-tester")}
 
 
+class _LazyDeployments(dict):
+    """(backend, rule) -> Deployed, deploying a rule on first use only."""
+
+    def __init__(self, chains, artifacts):
+        super().__init__()
+        self._chains, self._artifacts = chains, artifacts
+
+    def __missing__(self, key):
+        backend, rule = key
+        chain = self._chains[backend]
+        dep = chain.deploy(self._artifacts[RULE_CONTRACTS[rule]], chain.accounts[0])
+        self[key] = dep
+        return dep
+
+
 @pytest.fixture(scope="session")
 def deployed(chains, artifacts):
     """(backend, rule) -> the rule contract deployed on that backend's chain (runner = accounts[0])."""
-    out = {}
-    for backend, chain in chains.items():
-        for rule, contract in RULE_CONTRACTS.items():
-            out[backend, rule] = chain.deploy(artifacts[contract], chain.accounts[0])
-    return out
+    return _LazyDeployments(chains, artifacts)
 
 
 @pytest.fixture
