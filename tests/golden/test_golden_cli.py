@@ -6,7 +6,7 @@ import json
 
 from parity.cli import main
 
-from conftest import SMALL, golden_file, write_json
+from golden_helpers import SMALL, golden_file, write_json
 
 
 def test_replay_cli_parity_and_report(tmp_path, capsys):

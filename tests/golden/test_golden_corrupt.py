@@ -9,7 +9,7 @@ import pytest
 
 from parity import fixtures as F
 
-from conftest import write_json
+from golden_helpers import write_json
 
 
 def _reject(path, field_fragment: str, *, root=F.REPO_ROOT, monkeypatch=None) -> F.FixtureError:

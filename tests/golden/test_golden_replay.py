@@ -12,7 +12,7 @@ from parity import fixtures as F
 from parity.chain import RULE_CONTRACTS
 from parity.harness.mapping import STATE_MAPS
 
-from conftest import SPECS, golden_file
+from golden_helpers import SPECS, golden_file
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))

@@ -11,7 +11,7 @@ import pytest
 from parity import fixtures as F
 from parity.prices import load_prices
 
-from conftest import SPECS, golden_file
+from golden_helpers import SPECS, golden_file
 
 # small ones: 2 and 3 assets, 20 and 30 blocks, a name-based column selection, ε/g overrides, raw price
 RERECORD = ["power_channel_btc_eth_2_raw", "min_variance_trending_3_per_asset"]
