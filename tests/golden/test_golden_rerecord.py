@@ -85,3 +85,13 @@ def test_record_rejects_bad_inputs():
     with pytest.raises(ValueError, match="blocks=1000"):
         F.record("momentum", {"lamb": 0.9, "kappa": 1.0}, F.REPO_ROOT / "fixtures" / "prices" / "btc_eth_daily_2.csv",
                  blocks=1000, backend="revm")
+
+
+def test_a_run_that_reverts_is_not_recorded():
+    """min_variance on pegged prices: the first update sees zero variance for an unchanged asset, and the
+    contract divides by it (Panic 0x12); a golden fixture needs a complete run."""
+    with pytest.raises(F.RecordError, match="Panic") as info:
+        F.record("min_variance", {"lamb": 0.9, "mixing": 0.5}, F.REPO_ROOT / "fixtures" / "prices" / "pegged_hourly_8.csv",
+                 assets=3, blocks=3, backend="revm")
+    revert = info.value.result.revert
+    assert (revert.block, revert.reason, revert.model_reason) == (1, "Panic(0x12)", "Panic(0x12)")
