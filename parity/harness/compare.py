@@ -202,6 +202,19 @@ def field_errors(field: str, jax_values, chain_values: Sequence[Sequence[int]], 
     return FieldErrors(field, jax_arr, chain_ints, abs_err, rel, wei, scaled, scale, float(tolerance))
 
 
+def float_errors(field: str, values, reference, scale, tolerance: float) -> FieldErrors:
+    """Errors of one float series against another (vectorized path vs scan path); `chain` holds the
+    reference floats and wei = |difference|·1e18."""
+    a = np.asarray(values, dtype=np.float64)
+    b = np.asarray(reference, dtype=np.float64)
+    abs_err = np.abs(a - b)  # exact for nearby floats (Sterbenz)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(b != 0, abs_err / np.abs(b), np.where(abs_err == 0, 0.0, np.inf))
+    scale = np.asarray(scale, dtype=np.float64)
+    scaled = np.where(np.isnan(a) | np.isnan(b), np.inf, abs_err / scale)
+    return FieldErrors(field, a, b.tolist(), abs_err, rel, abs_err * WAD, scaled, scale, float(tolerance))
+
+
 @dataclass(frozen=True)
 class Divergence:
     """One compared element: where, both values and all error measures."""
@@ -210,7 +223,7 @@ class Divergence:
     field: str
     asset: int
     jax_value: float
-    chain_value: int
+    chain_value: int  # for vectorized-vs-scan comparisons: the scan path's float
     abs: float
     rel: float
     wei: float
@@ -223,8 +236,8 @@ class Divergence:
             "field": self.field,
             "asset": self.asset,
             "jax_value": _num(self.jax_value),
-            "chain_value": str(self.chain_value),
-            "chain_value_float": self.chain_value / WAD,
+            "chain_value": str(self.chain_value) if isinstance(self.chain_value, int) else _num(self.chain_value),
+            "chain_value_float": self.chain_value / WAD if isinstance(self.chain_value, int) else _num(self.chain_value),
             "abs": _num(self.abs),
             "rel": _num(self.rel),
             "wei": _num(self.wei),

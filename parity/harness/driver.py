@@ -399,12 +399,16 @@ def run_lockstep(
         runner = to_checksum_address(sender)
     else:
         runner = chain.accounts[0]
-    model = _make_model(contract, runner) if model_check else None
+    # The integer model answers validParameters before anything is deployed (also when model_check is off).
+    model = _make_model(contract, runner)
     if model is not None and not model.valid_parameters(mapped.parameters):
         raise ValueError(
             f"{contract}.validParameters rejected parameters={mapped.parameters} "
             f"(the rule requires: {VALID_PARAMETER_RULES.get(contract, 'see the contract')})"
         )
+
+    if not model_check:
+        model = None
 
     # Both sides consume the same 18-decimal prices.
     total = burn_in + blocks
@@ -439,7 +443,7 @@ def run_lockstep(
     wt[wkey] = jnp.asarray(from_wei_array(w_wei))
 
     # Chain set-up.
-    from parity.chain.errors import ContractRevert
+    from parity.chain.errors import ChainError, ContractHalt, ContractRevert
 
     t0 = start_timestamp
     if t0 is None:
@@ -447,7 +451,10 @@ def run_lockstep(
     try:
         if deployed is None:
             if artifact is None:
-                artifacts = _rule_artifacts()
+                try:
+                    artifacts = _rule_artifacts()
+                except Exception as e:  # compiler missing or sources rejected
+                    raise SetupError(f"compiling the rule contracts failed: {e}") from e
                 if contract not in artifacts:
                     raise SetupError(f"contract {contract} is not among the compiled contracts ({sorted(artifacts)})")
                 artifact = artifacts[contract]
@@ -457,8 +464,8 @@ def run_lockstep(
                 f"{contract}.validParameters rejected parameters={mapped.parameters} "
                 f"(the rule requires: {VALID_PARAMETER_RULES.get(contract, 'see the contract')})"
             )
-    except ContractRevert as e:
-        raise SetupError(f"deploying {contract} failed: {e}") from e
+    except ChainError as e:
+        raise SetupError(f"setting up {contract} on {getattr(chain, 'name', 'the chain')} failed: {e}") from e
 
     # sender=None means accounts[0] without re-checksumming the address on every call (hot loop).
     tx_sender = None if runner == chain.accounts[0] else runner
@@ -517,7 +524,7 @@ def run_lockstep(
         ts = t0 + (k - start) * max(int(getattr(fp, "chunk_period", 1)), 1) * 60
         try:
             tx = chain.transact(deployed, "CalculateNewWeights", args, timestamp=ts, sender=tx_sender)
-        except ContractRevert as e:
+        except (ContractRevert, ContractHalt) as e:
             result.revert = RevertInfo(
                 block=k,
                 function=e.function,
@@ -679,11 +686,7 @@ def _vectorized_check(result: LockstepResult, pool, fp, price_dec, w0, start: in
         v = np.asarray(vec[f])[first - 1 : first - 1 + rows]
         if v.shape != s.shape:
             continue
-        # The vectorized path is compared with the scan path's floats: express the scan side in wei exactly.
-        from parity.harness.mapping import to_wei
-
-        scan_wei = [[to_wei(x) if np.isfinite(x) else 0 for x in row] for row in s.tolist()]
-        out_err[f] = cmp.field_errors(f, v, scan_wei, result.scales[f], result.tolerances[f])
+        out_err[f] = cmp.float_errors(f, v, s, result.scales[f], result.tolerances[f])
     return {
         "errors": out_err,
         "worst": cmp.worst_per_field(out_err, blocks),

@@ -162,9 +162,12 @@ def write_json(result: LockstepResult, path, *, include_series: bool = True) -> 
 
 
 def _fmt_div(d) -> str:
+    if isinstance(d.chain_value, int):
+        values = f"jax {d.jax_value:.17g} vs chain {d.chain_value} ({d.chain_value / 1e18:.17g})"
+    else:
+        values = f"vectorized {d.jax_value:.17g} vs scan {d.chain_value:.17g}"
     return (
-        f"block {d.block}, {d.field}[{d.asset}]: jax {d.jax_value:.17g} vs chain {d.chain_value} "
-        f"({d.chain_value / 1e18:.17g}); abs {d.abs:.3g}, rel {d.rel:.3g}, {d.wei:.3g} wei, "
+        f"block {d.block}, {d.field}[{d.asset}]: {values}; abs {d.abs:.3g}, rel {d.rel:.3g}, {d.wei:.3g} wei, "
         f"scaled {d.scaled:.3g} > tol {d.tolerance:.3g}"
     )
 
@@ -195,7 +198,7 @@ def summary(result: LockstepResult) -> str:
         lines.append(
             f"  {r.function} reverted at block {r.block} with reason {r.reason!r}"
             + (f" (integer model: {r.model_reason!r})" if r.model_reason is not None else "")
-            + f"; price {r.inputs.get('data') if isinstance(r.inputs, dict) else ''}"
+            + (f"; prices {[int(x) / 1e18 for x in r.inputs['data']]}" if "data" in r.inputs else "")
         )
     if result.first_divergence is not None:
         lines.append("  first divergence: " + _fmt_div(result.first_divergence))
@@ -206,7 +209,7 @@ def summary(result: LockstepResult) -> str:
                 f"    {f:<11} {d.scaled:9.3g} / {d.tolerance:<9.3g} at block {d.block} asset {d.asset}"
                 f"  (abs {d.abs:.3g}, rel {d.rel:.3g}, {d.wei:.3g} wei)"
             )
-    if result.model_check and result.model_mismatch is None:
+    if result.model_check and result.model_mismatch is None and result.model_blocks_checked:
         lines.append(f"  integer model == chain exactly on {result.model_blocks_checked} blocks")
     v = result.vectorized
     if v is not None:
