@@ -12,7 +12,9 @@ Timing (simulator-reference §6.3/§7, with the on-chain guard step of onchain-m
   coarse weights from the initial weights w₀. Fine weights: ``stride`` rows of w₀, then one interpolation
   block per coarse weight, truncated to ``L`` rows. The block for chunk s_c+1+k starts at bout row
   (k+1)·stride ≥ the chunk's own row, so nothing looks ahead. M is the fewest chunks that fill L rows, so
-  the needed chunks always exist (no clamped slices).
+  the needed chunks always exist (no clamped slices). ``start_index + L <= T`` is checked when
+  start_index is concrete; under ``jit`` with a traced start_index the caller must keep it (a traced
+  start past that point would make ``dynamic_slice`` clamp).
 
 Scan path: ``lax.fori_loop`` warm-up with a traced bound, then ``lax.scan`` of the coarse step.
 Vectorized path: rule outputs for all chunks at once from the estimators' ``series`` forms, then the

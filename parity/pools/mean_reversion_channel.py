@@ -33,7 +33,7 @@ from parity.pools.common import (
     resolve_pre_exp_scaling,
     resolve_use_raw_price,
 )
-from parity.pools.momentum import WAD, GradientRulePool
+from parity.pools.momentum import GradientRulePool
 
 CHANNEL_KEYS = ("kappa", "width", "amplitude", "exponents", "inverse_scaling", "pre_exp_scaling")
 

@@ -4,6 +4,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import parity  # noqa: F401
 from parity.params import (
@@ -106,3 +108,15 @@ def test_decode_is_correctly_rounded_and_round_trips():
     # a decoded value encodes back to the same integer whenever the float resolves 1 wei (|x| < 2^-7)
     for i in [1, 5, -(10**15) - 3, 7 * 10**15 + 1, 7812499999999999]:
         assert encode_fixed(decode_fixed(i)) == i
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False))
+def test_encode_is_within_half_a_wei_and_decode_is_nearest(x):
+    i = encode_fixed(x)
+    assert abs(Fraction(x) * 10**18 - i) <= Fraction(1, 2)
+    y = decode_fixed(i)
+    exact = Fraction(i, 10**18)
+    # no float is closer to i/1e18 than the decoded one
+    for neighbour in (np.nextafter(y, -np.inf), np.nextafter(y, np.inf)):
+        assert abs(Fraction(y) - exact) <= abs(Fraction(float(neighbour)) - exact)
