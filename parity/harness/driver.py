@@ -501,6 +501,11 @@ def run_lockstep(
     try:
         chain.transact(deployed, "initialisePoolRuleIntermediateValues", init_args, timestamp=t0 + 1, sender=runner)
     except ContractRevert as e:
+        if e.reason in ("UNAUTH", "UNAUTH_CALC"):
+            raise SetupError(
+                f"{contract} at {deployed.address} refused {runner} ({e.reason}): send from the rule's "
+                f"updateWeightRunner (--sender / sender=)"
+            ) from e
         result.revert = RevertInfo(0, e.function, e.reason, {"moving_averages": ma_wei, "initial_values": init_wei}, e.backend, e.block)
         if model is not None:
             result.revert.model_reason = _model_revert(lambda: model.initialise(pool_address, ma_wei, init_wei, n, sender=runner))

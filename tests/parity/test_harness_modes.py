@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from parity.fingerprint import make_run_fingerprint
-from parity.harness import StateField, StateMap, run_lockstep
+from parity.harness import SetupError, StateField, StateMap, run_lockstep
 from parity.harness.mapping import to_wei
 from parity.pools import create_pool
 from parity_cases import load_scenario
@@ -146,3 +146,14 @@ def test_contract_validparameters_is_consulted(chains):
     prices = load_scenario("trending_daily_8", 3)
     with pytest.raises(ValueError, match=r"MomentumRule.validParameters rejected .*useRawPrice"):
         run_lockstep(LaxMomentum(), PARAMS, _fp(), prices, chains["revm"], blocks=3, state_map=RENAMED_MAP)
+
+
+def test_attached_rule_with_another_runner_is_a_setup_error(chains, artifacts):
+    chain = chains["revm"]
+    dep = chain.deploy(artifacts["MomentumRule"], chain.accounts[1])  # runner = accounts[1]
+    prices = load_scenario("trending_daily_8", 3)
+    with pytest.raises(SetupError, match="UNAUTH"):
+        run_lockstep(create_pool("momentum"), PARAMS, _fp(), prices, chain, blocks=3, deployed=dep)
+    res = run_lockstep(create_pool("momentum"), PARAMS, _fp(), prices, chain, blocks=3, deployed=dep,
+                       sender=chain.accounts[1].lower(), progress=False)
+    assert res.status == "parity"
