@@ -103,6 +103,7 @@ class TFMMBasePool:
     chain_rule: str | None = None
     rule_outputs_are_weights: bool = False
     carry_keys: tuple = ()
+    chain_keys: tuple = ()
     needs_oracle_input: bool = False
 
     # --------------------------------------------------------------------------- capabilities
@@ -167,6 +168,10 @@ class TFMMBasePool:
         """(parameters int256[][], lambdaStore uint64[]) as 18-decimal ints for the rule contract."""
         if self.chain_rule is None:
             raise ValueError(f"pool {self.rule!r} has no on-chain rule: its parameters cannot be encoded")
+        missing = [k for k in self.chain_keys if k != "use_raw_price" and chain_params.get(k) is None]
+        if missing:
+            raise ValueError(f"{self.rule}: chain params miss {missing}: need {list(self.chain_keys)}")
+        chain_params = {**({"use_raw_price": False} if "use_raw_price" in self.chain_keys else {}), **chain_params}
         cp = {k: (as_vector(v, k) if k != "use_raw_price" else as_vector(float(bool(v)), k)) for k, v in chain_params.items()}
         check_length(cp, n, self.rule)
         self._checks(cp, n)

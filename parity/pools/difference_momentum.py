@@ -31,6 +31,7 @@ class DifferenceMomentumPool(TFMMBasePool):
 
     rule = "difference_momentum"
     chain_rule = "DifferenceMomentumRule"
+    chain_keys = ("lamb", "kappa", "lamb_short")
     carry_keys = ("ewma", "short_ewma")
 
     def _resolve(self, params, run_fingerprint):

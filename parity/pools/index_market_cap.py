@@ -28,6 +28,7 @@ class IndexMarketCapPool(TFMMBasePool):
 
     rule = "index_market_cap"
     chain_rule = None
+    chain_keys = ("mixing",)
     rule_outputs_are_weights = True
     carry_keys = ()
     needs_oracle_input = True

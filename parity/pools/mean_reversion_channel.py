@@ -55,6 +55,7 @@ class MeanReversionChannelPool(GradientRulePool):
 
     rule = "mean_reversion_channel"
     chain_rule = "ChannelFollowingRule"
+    chain_keys = ("lamb",) + CHANNEL_KEYS + ("use_raw_price",)
     uses_sp_k = True
 
     def _resolve(self, params, run_fingerprint):

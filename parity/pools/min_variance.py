@@ -29,6 +29,7 @@ class MinVariancePool(TFMMBasePool):
 
     rule = "min_variance"
     chain_rule = "MinimumVarianceRule"
+    chain_keys = ("lamb", "mixing")
     rule_outputs_are_weights = True
     carry_keys = ("ewma", "variance")
 

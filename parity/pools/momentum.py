@@ -75,6 +75,7 @@ class MomentumPool(GradientRulePool):
 
     rule = "momentum"
     chain_rule = "MomentumRule"
+    chain_keys = ("lamb", "kappa", "use_raw_price")
     sign = 1.0
 
     def _resolve(self, params, run_fingerprint):

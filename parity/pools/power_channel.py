@@ -36,6 +36,7 @@ class PowerChannelPool(GradientRulePool):
 
     rule = "power_channel"
     chain_rule = "PowerChannelRule"
+    chain_keys = ("lamb", "kappa", "exponents", "use_raw_price")
     uses_sp_k = True
 
     def _resolve(self, params, run_fingerprint):

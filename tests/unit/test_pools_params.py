@@ -239,3 +239,11 @@ def test_bad_layouts_raise():
         create_pool("index_market_cap").encode_chain_params({"mixing": np.array([0.5])}, 3)
     with pytest.raises(ValueError, match="kappa > 0"):
         create_pool("momentum").encode_chain_params({"lamb": [0.5], "kappa": [-1.0], "use_raw_price": False}, 3)
+
+
+def test_encode_needs_every_chain_key_and_defaults_the_flag():
+    pool = create_pool("power_channel")
+    with pytest.raises(ValueError, match=r"miss \['exponents'\]"):
+        pool.encode_chain_params({"lamb": [0.5], "kappa": [1.0]}, 3)
+    parameters, lambda_store = pool.encode_chain_params({"lamb": [0.5], "kappa": [1.0], "exponents": [2.0]}, 3)
+    assert parameters == [[WAD], [2 * WAD]] and lambda_store == [WAD // 2]
