@@ -287,7 +287,8 @@ def vectorized_trajectory(pool, params: dict, run_fingerprint, prices: np.ndarra
 
     fp = run_fingerprint
     if hasattr(fp, "price_interval") and fp.price_interval != fp.chunk_period:
-        fp = dataclasses.replace(fp, price_interval=fp.chunk_period)  # rows here are already update rows
+        # rows here are already update rows; interpolation does not enter coarse weights
+        fp = dataclasses.replace(fp, price_interval=fp.chunk_period, weight_interpolation_period=fp.chunk_period)
     if getattr(pool, "_coarse_scan", None) is None:
         raise NotImplementedError("the pool has no guard scan over vectorized rule outputs (_coarse_scan)")
     arrays, static = _split_params(params)

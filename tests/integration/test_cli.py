@@ -105,3 +105,17 @@ def test_argparse_errors_exit_2(capsys):
         main(["verify", "--mode", "sideways", "--rule", "momentum"])
     assert exc.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_chunk_period_subsamples_the_price_rows(capsys, tmp_path):
+    """Hourly rows with daily updates: every 24th row is an update price, the first one initialises."""
+    report = tmp_path / "c.json"
+    code, out, err = run(capsys, "--rule", "momentum", "--prices", str(PRICES / "crash_hourly_8.csv"), "--assets", "2",
+                         "--chunk-period", "1440", "--blocks", "5", "--backend", "revm", "--report", str(report))
+    assert code == 0, out + err
+    data = json.loads(report.read_text())
+    rows = (PRICES / "crash_hourly_8.csv").read_text().splitlines()[1:]
+    expected = [[str(round(Fraction(float(x)) * 10**18)) for x in rows[24 * k].split(",")[1:3]] for k in range(1, 6)]
+    assert data["series"]["price"] == expected
+    assert data["initial"]["ewma"] == [str(round(Fraction(float(x)) * 10**18)) for x in rows[0].split(",")[1:3]]
+    assert data["chunk_period_minutes"] == 1440
