@@ -96,14 +96,17 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-period", type=int, default=None, help="minutes between updates (default: the price CSV's row interval)")
     p.add_argument("--epsilon-max", type=float, default=None, help="maximum weight change per update (ε)")
     p.add_argument("--guard-rail", type=float, default=None, help="absolute minimum weight (guard rail g)")
-    p.add_argument("--mode", choices=("independent", "resync"), default="independent")
+    p.add_argument("--mode", choices=("independent", "resync"), default="independent",
+                   help="independent: each side carries its own state (drift); resync: JAX restarts every block from the chain's state (one-step error)")
     p.add_argument("--burn-in", type=int, default=0, help="update blocks before the compared ones")
-    p.add_argument("--burn-in-mode", choices=("replay", "seed"), default="replay")
-    p.add_argument("--backend", choices=("eth-tester", "revm", "rpc"), default="eth-tester")
+    p.add_argument("--burn-in-mode", choices=("replay", "seed"), default="replay",
+                   help="replay: burn-in blocks run on both sides but do not count; seed: JAX warms up and its state initialises the contract")
+    p.add_argument("--backend", choices=("eth-tester", "revm", "rpc"), default="eth-tester",
+                   help="eth-tester (py-evm, default), revm (fast, in process) or rpc (a node at --rpc-url)")
     p.add_argument("--rpc-url", default=None, help="JSON-RPC URL (backend rpc)")
     p.add_argument("--rule-address", default=None, help="verify an already-deployed rule at this address (its runner must be --sender)")
     p.add_argument("--sender", default=None, help="sending account (the rule's updateWeightRunner); default the chain's first account")
-    p.add_argument("--tolerance", action="append", default=[], metavar="FIELD=VALUE", help="override a field's tolerance (repeatable)")
+    p.add_argument("--tolerance", action="append", default=[], metavar="FIELD=VALUE", help="override a field's tolerance on |jax − chain| / scale (ewma, running_a, variance, short_ewma, weights; repeatable)")
     p.add_argument("--report", type=Path, default=None, help="write the JSON report here")
     p.add_argument("--plot", type=Path, default=None, help="write a PNG plot of the divergence per block here")
     p.add_argument("--no-model-check", dest="model_check", action="store_false", help="skip the exact integer model")
