@@ -23,7 +23,6 @@ import numpy as np
 
 from parity.harness import compare as cmp
 from parity.harness.mapping import (
-    STATE_MAPS,
     MappedParams,
     StateMap,
     chain_caller,
@@ -381,7 +380,7 @@ def run_lockstep(
     contract = rule_contract or getattr(pool, "chain_rule", None)
     if contract is None:
         raise ValueError(f"rule {getattr(pool, 'rule', type(pool).__name__)!r} has no on-chain rule to verify against")
-    smap = state_map or (STATE_MAPS.get(contract) if contract in STATE_MAPS else None) or state_map_for(contract)
+    smap = state_map or state_map_for(contract)
 
     allowed = {*cmp.FIELDS, *smap.keys}
     for key, v in (tolerances or {}).items():

@@ -8,7 +8,6 @@ CI horizons are short; `--long` runs the same cases over the whole price series.
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -3,7 +3,6 @@ replay and seeding, and rejection of invalid parameters before anything is deplo
 
 from __future__ import annotations
 
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
