@@ -14,6 +14,7 @@ linear coefficient, which has no cancellation, followed by one Newton step, then
     u = 2/sqrt(3S) · sinh( asinh( (3/2)·sqrt(3S) ) / 3 )
 """
 
+from decimal import Decimal
 from fractions import Fraction
 
 import jax.numpy as jnp
@@ -65,11 +66,16 @@ def inverse_squareplus(y):
 
 
 def encode_fixed(x, field="value"):
-    """Encode one float as an 18-decimal integer: round(x·1e18) computed exactly, ties away from zero."""
+    """Encode one float as an 18-decimal integer, as a person would write it on chain.
+
+    The float's shortest round-tripping decimal (``repr``) is scaled by 1e18 and rounded to the nearest
+    wei, ties away from zero: ``0.9`` becomes ``900000000000000000`` (not the binary value's
+    ``…022``). Whenever a float resolves one wei, ``encode_fixed(decode_fixed(i)) == i``.
+    """
     xf = float(x)
     if not np.isfinite(xf):
         raise ValueError(f"{field}={x!r}: cannot encode a non-finite value as an 18-decimal integer")
-    scaled = Fraction(xf) * WAD
+    scaled = Fraction(Decimal(repr(xf))) * WAD
     floor = scaled.numerator // scaled.denominator
     rest = scaled - floor
     if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and scaled > 0):

@@ -16,6 +16,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from parity.params import decode_array, decode_fixed, encode_array, encode_fixed
+
 WAD = 10**18
 INT128_MIN = -(2**127)
 INT128_MAX = 2**127 - 1
@@ -27,32 +29,12 @@ UINT64_MAX = 2**64 - 1
 # ---------------------------------------------------------------------------------------------------------
 
 
-def to_wei(x: float) -> int:
-    """Exact nearest integer to x·1e18 (ties to even), computed from the float's exact binary value."""
-    x = float(x)
-    if not np.isfinite(x):
-        raise ValueError(f"value {x!r} is not finite and has no 18-decimal encoding")
-    num, den = x.as_integer_ratio()
-    q, r = divmod(num * WAD, den)
-    twice = 2 * r
-    if twice > den or (twice == den and q % 2 == 1):
-        q += 1
-    return q
-
-
-def from_wei(i: int) -> float:
-    """Correctly rounded float of i/1e18 (Python's int true division rounds correctly)."""
-    return int(i) / WAD
-
-
-def to_wei_list(values) -> list[int]:
-    """to_wei over a 1-d array-like."""
-    return [to_wei(v) for v in np.asarray(values, dtype=np.float64).ravel()]
-
-
-def from_wei_array(values: Sequence[int]) -> np.ndarray:
-    """from_wei over a sequence of ints, as a float64 array."""
-    return np.array([int(v) / WAD for v in values], dtype=np.float64)
+# One 18-decimal encoding for the whole project (parity.params): the shortest decimal of the float,
+# rounded to the nearest wei, ties away from zero; decoding is correctly rounded.
+to_wei = encode_fixed
+from_wei = decode_fixed
+to_wei_list = encode_array
+from_wei_array = decode_array
 
 
 def quantise(values) -> np.ndarray:

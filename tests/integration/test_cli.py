@@ -46,7 +46,7 @@ def test_parity_writes_report_and_plot(capsys, tmp_path):
     assert code == 0, out + err
     data = json.loads(report.read_text())
     assert data["status"] == "parity" and data["n_assets"] == 2 and data["blocks_compared"] == 20
-    assert data["parameters"]["lambdaStore"] == [str(round(Fraction(0.8) * 10**18))]  # the float 0.8, exactly
+    assert data["parameters"]["lambdaStore"] == [str(8 * 10**17)]  # the decimal 0.8 as typed
     assert len(data["series"]["chain"]["short_ewma"]) == 20
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -115,7 +115,8 @@ def test_chunk_period_subsamples_the_price_rows(capsys, tmp_path):
     assert code == 0, out + err
     data = json.loads(report.read_text())
     rows = (PRICES / "crash_hourly_8.csv").read_text().splitlines()[1:]
-    expected = [[str(round(Fraction(float(x)) * 10**18)) for x in rows[24 * k].split(",")[1:3]] for k in range(1, 6)]
+    # the CSV's decimal prices, scaled to wei exactly
+    expected = [[str(round(Fraction(x) * 10**18)) for x in rows[24 * k].split(",")[1:3]] for k in range(1, 6)]
     assert data["series"]["price"] == expected
-    assert data["initial"]["ewma"] == [str(round(Fraction(float(x)) * 10**18)) for x in rows[0].split(",")[1:3]]
+    assert data["initial"]["ewma"] == [str(round(Fraction(x) * 10**18)) for x in rows[0].split(",")[1:3]]
     assert data["chunk_period_minutes"] == 1440

@@ -53,10 +53,12 @@ def test_unpack_rejects_wrong_word_count():
 
 @given(st.floats(min_value=-1e20, max_value=1e20, allow_nan=False))
 @settings(max_examples=200, deadline=None)
-def test_to_wei_is_the_exact_nearest_integer(x):
+def test_to_wei_is_the_nearest_integer_to_the_shortest_decimal(x):
     exact = Fraction(x) * WAD
     i = to_wei(x)
-    assert abs(Fraction(i) - exact) <= Fraction(1, 2)
+    # the shortest decimal of x lies within half an ulp of x; rounding it to a wei adds at most half a wei
+    assert abs(Fraction(i) - exact) <= Fraction(1, 2) + Fraction(math.ulp(x)) / 2 * WAD
+    assert to_wei(float(repr(x))) == i
     # and from_wei is correctly rounded: no float is closer to i/1e18
     f = from_wei(i)
     target = Fraction(i, WAD)
@@ -64,17 +66,18 @@ def test_to_wei_is_the_exact_nearest_integer(x):
         assert abs(Fraction(f) - target) <= abs(Fraction(g) - target)
 
 
-def test_to_wei_ties_go_to_even_and_nonfinite_is_rejected():
-    # 2^-19 · 1e18 = 1907348632812.5 exactly: a tie, rounded to the even neighbour.
-    assert to_wei(2.0**-19) == 1907348632812
+def test_to_wei_ties_go_away_from_zero_and_nonfinite_is_rejected():
+    # 2^-19 · 1e18 = 1907348632812.5 exactly: a tie, rounded away from zero (as PRBMath's mul rounds).
+    assert to_wei(2.0**-19) == 1907348632813
+    assert to_wei(-(2.0**-19)) == -1907348632813
     assert to_wei(3 * 2.0**-19) == 5722045898438
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match="non-finite"):
         to_wei(float("nan"))
 
 
 def test_encode_weights_sums_to_one_with_residual_on_last():
-    third = round(Fraction(1 / 3) * WAD)  # the float 1/3 is 0.33333333333333331483...
-    assert third == 333333333333333315
+    third = to_wei(1 / 3)  # the float 1/3 prints as 0.3333333333333333
+    assert third == 333333333333333300
     assert encode_weights([1 / 3] * 3) == [third, third, WAD - 2 * third]
     w = encode_weights(np.full(7, 1 / 7))
     assert w[:-1] == [to_wei(1 / 7)] * 6 and sum(w) == WAD
@@ -90,10 +93,10 @@ def test_map_parameters_round_trips_through_integers():
     pool = create_pool("momentum")
     fp = make_run_fingerprint(rule="momentum", n_assets=3, epsilon_max=0.1, absolute_weight_guard_rail=0.05)
     m = map_parameters(pool, {"lamb": 0.9, "kappa": [1.0, 2.0, 0.3]}, fp)
-    # the exact binary values of the floats, e.g. 0.9 = 0.90000000000000002220446...
-    assert m.lambda_store == [round(Fraction(0.9) * WAD)] == [900000000000000022]
-    assert m.parameters == [[WAD, 2 * WAD, round(Fraction(0.3) * WAD)]]
-    assert (m.epsilon_max, m.guard_rail) == (round(Fraction(0.1) * WAD), round(Fraction(0.05) * WAD))
+    # the decimals a user types, not the binary values (0.9 is 0.90000000000000002220446... as a float)
+    assert m.lambda_store == [9 * 10**17]
+    assert m.parameters == [[WAD, 2 * WAD, 3 * 10**17]]
+    assert (m.epsilon_max, m.guard_rail) == (10**17, 5 * 10**16)
     assert m.fingerprint.epsilon_max == from_wei(m.epsilon_max) == 0.1  # the round trip of a float is exact
     assert m.fingerprint.absolute_weight_guard_rail == 0.05
     # the JAX side receives exactly the decoded values

@@ -80,8 +80,11 @@ def test_logistic_squareplus_and_inverses():
     assert float(squareplus(-1.5)) == 0.5
 
 
-def test_encode_is_exact_round_to_nearest():
-    assert encode_fixed(0.1) == 100000000000000006  # 0.1 is 0.1000000000000000055511151231257827…
+def test_encode_uses_the_shortest_decimal_and_rounds_to_nearest():
+    # 0.1 is the binary 0.1000000000000000055511…, but a user who types 0.1 means 1e17 wei
+    assert encode_fixed(0.1) == 10**17
+    assert encode_fixed(0.9) == 9 * 10**17
+    assert encode_fixed(0.95) == 95 * 10**16
     assert encode_fixed(1.0) == 10**18
     assert encode_fixed(-2.5) == -25 * 10**17
     assert encode_fixed(1e-19) == 0
@@ -99,6 +102,7 @@ def test_encode_rejects_non_finite():
 
 
 def test_decode_is_correctly_rounded_and_round_trips():
+    assert decode_fixed(10**17) == 0.1
     assert decode_fixed(100000000000000006) == 0.1
     assert decode_fixed(333333333333333333) == float(Fraction(333333333333333333, 10**18))
     ints = [1, -7, 10**18, 999999999999999999, 123456789012345678901234]
@@ -114,7 +118,9 @@ def test_decode_is_correctly_rounded_and_round_trips():
 @given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False))
 def test_encode_is_within_half_a_wei_and_decode_is_nearest(x):
     i = encode_fixed(x)
-    assert abs(Fraction(x) * 10**18 - i) <= Fraction(1, 2)
+    # the shortest decimal lies within half an ulp of x, and rounding it to a wei adds at most half a wei
+    half_ulp = Fraction(float(np.spacing(abs(x)))) / 2
+    assert abs(Fraction(x) * 10**18 - i) <= Fraction(1, 2) + half_ulp * 10**18
     y = decode_fixed(i)
     exact = Fraction(i, 10**18)
     # no float is closer to i/1e18 than the decoded one
