@@ -1,4 +1,4 @@
-"""The `parity` command: `parity verify` (lockstep JAX vs on-chain rule); `record` / `replay` live below it.
+"""The `parity` command: `verify` (lockstep JAX vs on-chain rule), `record` and `replay` (golden fixtures).
 
 Exit codes: 0 parity, 1 divergence (including a revert or a chain/integer-model mismatch), 2 bad input or
 set-up error (one line on stderr saying what to fix; no traceback).
@@ -81,9 +81,9 @@ def _number_list(text: str):
     return vals[0] if len(vals) == 1 else vals
 
 
-def add_verify_arguments(p: argparse.ArgumentParser) -> None:
-    """Options of `parity verify`."""
-    p.add_argument("--rule", required=True, help=f"rule to verify: {', '.join(ON_CHAIN_RULES)}")
+def _add_run_arguments(p: argparse.ArgumentParser, verb: str) -> None:
+    """What to run on chain: rule, prices, parameters and timing (shared by `verify` and `record`)."""
+    p.add_argument("--rule", required=True, help=f"rule to {verb}: {', '.join(ON_CHAIN_RULES)}")
     p.add_argument("--prices", type=Path, default=None, help="price CSV (default: bundled fixtures/prices/trending_daily_8.csv)")
     p.add_argument("--assets", default=None, help="number of assets (first k columns) or comma-separated column names")
     p.add_argument("--params", type=Path, default=None, help="JSON file of rule parameters (flags override its entries)")
@@ -92,10 +92,25 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     raw = p.add_mutually_exclusive_group()
     raw.add_argument("--use-raw-price", dest="use_raw_price", action="store_true", default=None, help="gradient denominator = raw price")
     raw.add_argument("--no-use-raw-price", dest="use_raw_price", action="store_false", help="gradient denominator = moving average (default)")
-    p.add_argument("--blocks", type=int, default=None, help="number of update blocks to compare (default: all prices)")
+    p.add_argument("--blocks", type=int, default=None, help="number of update blocks (default: all prices)")
     p.add_argument("--chunk-period", type=int, default=None, help="minutes between updates (default: the price CSV's row interval)")
     p.add_argument("--epsilon-max", type=float, default=None, help="maximum weight change per update (ε)")
     p.add_argument("--guard-rail", type=float, default=None, help="absolute minimum weight (guard rail g)")
+
+
+def _add_report_arguments(p: argparse.ArgumentParser) -> None:
+    """How to compare and report (shared by `verify` and `replay`)."""
+    p.add_argument("--tolerance", action="append", default=[], metavar="FIELD=VALUE", help="override a field's tolerance on |jax − chain| / scale (ewma, running_a, variance, short_ewma, weights; repeatable)")
+    p.add_argument("--report", type=Path, default=None, help="write the JSON report here")
+    p.add_argument("--plot", type=Path, default=None, help="write a PNG plot of the divergence per block here")
+    p.add_argument("--no-model-check", dest="model_check", action="store_false", help="skip the exact integer model")
+    p.add_argument("--no-vectorized-check", dest="vectorized_check", action="store_false", help="skip the vectorized-path cross-check")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and only the verdict line")
+
+
+def add_verify_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `parity verify`."""
+    _add_run_arguments(p, "verify")
     p.add_argument("--mode", choices=("independent", "resync"), default="independent",
                    help="independent: each side carries its own state (drift); resync: JAX restarts every block from the chain's state (one-step error)")
     p.add_argument("--burn-in", type=int, default=0, help="update blocks before the compared ones")
@@ -106,12 +121,39 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rpc-url", default=None, help="JSON-RPC URL (backend rpc)")
     p.add_argument("--rule-address", default=None, help="verify an already-deployed rule at this address (its runner must be --sender)")
     p.add_argument("--sender", default=None, help="sending account (the rule's updateWeightRunner); default the chain's first account")
-    p.add_argument("--tolerance", action="append", default=[], metavar="FIELD=VALUE", help="override a field's tolerance on |jax − chain| / scale (ewma, running_a, variance, short_ewma, weights; repeatable)")
-    p.add_argument("--report", type=Path, default=None, help="write the JSON report here")
-    p.add_argument("--plot", type=Path, default=None, help="write a PNG plot of the divergence per block here")
-    p.add_argument("--no-model-check", dest="model_check", action="store_false", help="skip the exact integer model")
-    p.add_argument("--no-vectorized-check", dest="vectorized_check", action="store_false", help="skip the vectorized-path cross-check")
-    p.add_argument("--quiet", action="store_true", help="no progress bar and only the verdict line")
+    _add_report_arguments(p)
+
+
+def _tolerances(args) -> dict:
+    from parity.harness import compare
+
+    tolerances = {}
+    for spec in args.tolerance:
+        try:
+            field, value = compare.parse_tolerance(spec)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        tolerances[field] = value
+    return tolerances
+
+
+def _emit(result, args) -> int:
+    """Print the summary, write the requested report and plot; return the exit code of the verdict."""
+    from parity.harness import report
+
+    text = report.summary(result)
+    print(text.splitlines()[0] if args.quiet else text)
+    if args.report is not None:
+        report.write_json(result, args.report)
+        if not args.quiet:
+            print(f"  report: {args.report}")
+    if args.plot is not None:
+        from parity.harness.plot import plot_report
+
+        plot_report(result, args.plot)
+        if not args.quiet:
+            print(f"  plot: {args.plot}")
+    return EXIT_PARITY if result.passed else EXIT_DIVERGENCE
 
 
 def _load_params(args) -> dict:
@@ -202,16 +244,8 @@ def _make_chain(args):
 
 def run_verify(args) -> int:
     """`parity verify`: returns the exit code."""
-    from parity.harness import compare
-
     params = _load_params(args)
-    tolerances = {}
-    for spec in args.tolerance:
-        try:
-            field, value = compare.parse_tolerance(spec)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-        tolerances[field] = value
+    tolerances = _tolerances(args)
     path = args.prices if args.prices is not None else DEFAULT_PRICES
     names, values, interval = _load_price_table(Path(path))
     names, values = _select_assets(names, values, args.assets)
@@ -261,36 +295,84 @@ def run_verify(args) -> int:
         )
     except ValueError as e:
         raise UsageError(str(e)) from None
+    return _emit(result, args)
 
-    from parity.harness import report
 
-    text = report.summary(result)
+# ---------------------------------------------------------------------------------------------------------
+# record / replay (golden fixtures: parity.fixtures)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def add_record_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `parity record`."""
+    _add_run_arguments(p, "record")
+    p.add_argument("--backend", choices=("eth-tester", "revm"), default="eth-tester")
+    p.add_argument("--inline", action="store_true", help="store the price rows in the fixture instead of path + SHA-256")
+    p.add_argument("--out", type=Path, required=True, help="fixture file to write (JSON)")
+    p.add_argument("--quiet", action="store_true", help="only the verdict line")
+
+
+def run_record(args) -> int:
+    """`parity record`: 0 recorded with parity, 1 recorded but JAX diverged or the chain run did not complete,
+    2 bad input."""
+    from parity.fixtures import RecordError, record, write_fixture
+    from parity.harness.report import summary
+
+    params = _load_params(args)
+    path = args.prices if args.prices is not None else DEFAULT_PRICES
+    if not Path(path).exists():
+        raise UsageError(f"--prices {path}: file not found")
+    assets = args.assets.strip() if args.assets is not None else None
+    if assets is not None:
+        assets = int(assets) if assets.isdigit() else [s.strip() for s in assets.split(",") if s.strip()]
+    try:
+        data, result = record(
+            args.rule, params, path, assets=assets, blocks=args.blocks,
+            chunk_period=args.chunk_period, epsilon_max=args.epsilon_max, guard_rail=args.guard_rail,
+            backend=args.backend, inline=args.inline or None, progress=not args.quiet,
+        )
+    except RecordError as e:
+        print(str(e), file=sys.stderr)
+        return EXIT_DIVERGENCE
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    out = write_fixture(data, args.out)
+    text = summary(result)
     print(text.splitlines()[0] if args.quiet else text)
-    if args.report is not None:
-        report.write_json(result, args.report)
-        if not args.quiet:
-            print(f"  report: {args.report}")
-    if args.plot is not None:
-        from parity.harness.plot import plot_report
-
-        plot_report(result, args.plot)
-        if not args.quiet:
-            print(f"  plot: {args.plot}")
-    return EXIT_PARITY if result.passed else EXIT_DIVERGENCE
+    print(f"  fixture: {args.out} ({out.stat().st_size} bytes, {data['blocks']} blocks, content_sha256 {data['content_sha256'][:16]}…)")
+    if not result.passed:
+        print("  warning: the JAX side diverged from the chain, so replaying this fixture will report the divergence",
+              file=sys.stderr)
+        return EXIT_DIVERGENCE
+    return EXIT_PARITY
 
 
-# ---------------------------------------------------------------------------------------------------------
-# subcommand registry: `record` and `replay` register here (add_arguments, run) -> exit code
-# ---------------------------------------------------------------------------------------------------------
+def add_replay_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `parity replay`."""
+    p.add_argument("fixture", type=Path, metavar="FIXTURE", help="golden fixture file (JSON)")
+    _add_report_arguments(p)
 
-from parity import fixtures as _fixtures  # noqa: E402  (record/replay live in parity.fixtures)
+
+def run_replay(args) -> int:
+    """`parity replay`: validate the fixture, replay both JAX paths against it; 0 parity, 1 divergence,
+    2 unusable fixture or bad input."""
+    from parity.fixtures import load_fixture, replay
+
+    tolerances = _tolerances(args)
+    try:
+        fx = load_fixture(args.fixture)
+        result = replay(fx, tolerances=tolerances, model_check=args.model_check, vectorized_check=args.vectorized_check)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return _emit(result, args)
+
 
 SUBCOMMANDS: dict = {
     "verify": ("lockstep-verify a rule: JAX scan path vs the on-chain contract, block by block", add_verify_arguments, run_verify),
     "record": ("record a golden fixture: run a rule on chain and write its per-block state and weights",
-               _fixtures.add_record_arguments, _fixtures.run_record),
+               add_record_arguments, run_record),
     "replay": ("replay a golden fixture: validate it, re-run both JAX paths without a chain and compare",
-               _fixtures.add_replay_arguments, _fixtures.run_replay),
+               add_replay_arguments, run_replay),
 }
 
 
