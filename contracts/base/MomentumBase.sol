@@ -31,16 +31,10 @@ abstract contract MomentumBase is GradientEstimator {
         if (!(len == 1 || (len == 2 && _parameters[1].length == 1))) {
             return false;
         }
-        int256[] calldata kappa = _parameters[0];
-        if (kappa.length == 0) {
+        if (!_nonEmptyPositive(_parameters[0])) {
             return false;
         }
-        for (uint256 i; i < kappa.length; ++i) {
-            if (kappa[i] <= 0) {
-                return false;
-            }
-        }
-        if (len == 2 && _parameters[1][0] != 0 && _parameters[1][0] != ONE) {
+        if (len == 2 && !_isFlag(_parameters[1][0])) {
             return false;
         }
         return true;

@@ -104,6 +104,24 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
     /// @notice Whether a parameter set is acceptable for this rule (the factory's check).
     function validParameters(int256[][] calldata _parameters) external pure virtual returns (bool);
 
+    /// @dev validParameters helper: a non-empty array whose entries are all > 0.
+    function _nonEmptyPositive(int256[] calldata values) internal pure returns (bool) {
+        if (values.length == 0) {
+            return false;
+        }
+        for (uint256 i; i < values.length; ++i) {
+            if (values[i] <= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// @dev validParameters helper: a useRawPrice flag is 0 or exactly 1e18.
+    function _isFlag(int256 value) internal pure returns (bool) {
+        return value == 0 || value == ONE;
+    }
+
     function _getWeights(
         int256[] memory _prevWeights,
         int256[] memory _data,

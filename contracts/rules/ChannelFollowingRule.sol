@@ -86,15 +86,10 @@ contract ChannelFollowingRule is GradientEstimator {
             return false;
         }
         for (uint256 a; a < 6; ++a) {
-            if (_parameters[a].length != k) {
+            if (_parameters[a].length != k || !_nonEmptyPositive(_parameters[a])) {
                 return false;
             }
-            for (uint256 i; i < k; ++i) {
-                if (_parameters[a][i] <= 0) {
-                    return false;
-                }
-            }
         }
-        return _parameters[6].length == 1 && (_parameters[6][0] == 0 || _parameters[6][0] == ONE);
+        return _parameters[6].length == 1 && _isFlag(_parameters[6][0]);
     }
 }

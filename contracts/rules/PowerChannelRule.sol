@@ -41,23 +41,18 @@ contract PowerChannelRule is GradientEstimator {
         }
         int256[] calldata kappa = _parameters[0];
         int256[] calldata q = _parameters[1];
-        if (kappa.length == 0) {
-            return false;
-        }
         if (!((kappa.length == 1 && q.length == 1) || q.length == kappa.length)) {
             return false;
         }
-        for (uint256 i; i < kappa.length; ++i) {
-            if (kappa[i] <= 0) {
-                return false;
-            }
+        if (!_nonEmptyPositive(kappa)) {
+            return false;
         }
         for (uint256 i; i < q.length; ++i) {
             if (q[i] <= ONE) {
                 return false;
             }
         }
-        if (len == 3 && _parameters[2][0] != 0 && _parameters[2][0] != ONE) {
+        if (len == 3 && !_isFlag(_parameters[2][0])) {
             return false;
         }
         return true;
