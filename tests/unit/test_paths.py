@@ -124,7 +124,7 @@ def _state_tolerance(key, a, b, prices, cp):
     associative scan), so their e differ by a few ulp of the deviations, which are bounded by
     D/(1−λ) with D = max|Δp|: floor 16·EPS·D/(1−λ). The gradient state a = Σλ^k e/(1−λ) sums ~1/(1−λ)
     terms of size ≤ D/(1−λ)²: 16·EPS·D/(1−λ)³; the variance terms (p − p̄prev)(p − p̄) are products of two
-    deviations: 16·EPS·D²/(1−λ)³ (λ_short for the short average). Measured on the fixtures: at most 0.35
+    deviations: 16·EPS·D²/(1−λ)³ (λ_short for the short average). Measured (CI and --long matrices): at most 0.45
     of these floors, and at most 1e-15 of the column magnitude. The price is the input itself (exactly
     equal); ewma = p − e differs by ~ulp(p), within the relative part. Before the deviation form the
     floors had to be 16·EPS·p/(1−λ)² (running_a) and 16·EPS·p·D/(1−λ)² (variance): ulp(p) amplified,
