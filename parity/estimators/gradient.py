@@ -2,6 +2,8 @@
 
 a(t) = λ·a(t−1) + (p(t) − p̄(t))/(1−λ), where p̄(t) is the NEW moving average, and the returned
 gradient is g = c·a(t) with c = (1−λ)³/λ ("mulFactor"). No flush of tiny states.
+The input is the deviation p(t) − p̄(t): ``step_deviation`` / ``series_deviation`` take it directly (the
+pools pass the accurate deviation form of ``ewma``); ``step`` / ``series`` compute it from p and p̄.
 ``lamb`` is a scalar (shape ()) or one λ per asset (shape (n,)).
 """
 
@@ -31,9 +33,14 @@ def init(a0) -> GradientState:
 
 def step(state: GradientState, price, mean, lamb):
     """Consume one price row and its new moving average p̄(t); return (new state, gradient c·a(t))."""
-    lamb = jnp.asarray(lamb, dtype=jnp.float64)
     price = jnp.asarray(price, dtype=jnp.float64)
-    a = lamb * state.running_a + (price - mean) / (1.0 - lamb)
+    return step_deviation(state, price - mean, lamb)
+
+
+def step_deviation(state: GradientState, deviation, lamb):
+    """Consume one deviation row p(t) − p̄(t) (n,); return (new state, gradient c·a(t))."""
+    lamb = jnp.asarray(lamb, dtype=jnp.float64)
+    a = lamb * state.running_a + jnp.asarray(deviation, dtype=jnp.float64) / (1.0 - lamb)
     return GradientState(running_a=a), mul_factor(lamb) * a
 
 
@@ -42,7 +49,12 @@ def series(a0, prices, means, lamb):
 
     ``means`` must be the moving averages aligned with ``prices`` (``ewma.series`` output).
     """
-    lamb = jnp.asarray(lamb, dtype=jnp.float64)
     prices = jnp.asarray(prices, dtype=jnp.float64)
-    a = linear_recurrence(a0, lamb, (prices - means) / (1.0 - lamb))
+    return series_deviation(a0, prices - means, lamb)
+
+
+def series_deviation(a0, deviations, lamb):
+    """Whole series from the deviations p(t) − p̄(t) (T, n): returns (a, grad), each (T, n)."""
+    lamb = jnp.asarray(lamb, dtype=jnp.float64)
+    a = linear_recurrence(a0, lamb, jnp.asarray(deviations, dtype=jnp.float64) / (1.0 - lamb))
     return a, mul_factor(lamb) * a

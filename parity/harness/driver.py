@@ -26,6 +26,7 @@ from parity.harness.mapping import (
     MappedParams,
     StateMap,
     chain_caller,
+    derived_carry,
     encode_weights,
     from_wei_array,
     initial_weights,
@@ -440,6 +441,9 @@ def run_lockstep(
     est = dict(est)
     est[ma_key] = jnp.asarray(from_wei_array(ma_wei))
     est[smap.init_key] = jnp.asarray(from_wei_array(init_wei))
+    # deviation-form keys (price, <ma>_deviation) consistent with the integers the contract receives
+    derived = derived_carry(est.keys(), smap, price_wei[start], {ma_key: ma_wei, smap.init_key: init_wei})
+    est.update({key: jnp.asarray(v) for key, v in derived.items()})
     wt[wkey] = jnp.asarray(from_wei_array(w_wei))
 
     # Chain set-up.
@@ -571,6 +575,7 @@ def run_lockstep(
         chain_w = new_w
         if mode == "resync":
             chain_state_dec = {key: from_wei_array(v) for key, v in state.items()}
+            chain_state_dec.update(derived_carry(est.keys(), smap, price_wei[k], state))
         if bar is not None:
             bar.update(1)
     if bar is not None:

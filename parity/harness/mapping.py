@@ -131,6 +131,31 @@ STATE_MAPS: dict[str, StateMap] = {
 }
 
 
+# Carry keys of the deviation form of the moving averages (parity.estimators.ewma): the last consumed
+# price, and per moving-average key K the deviation K + "_deviation" = price − K.
+PRICE_KEY = "price"
+DEVIATION_SUFFIX = "_deviation"
+MOVING_AVERAGE_KINDS = ("ewma", "short_ewma")
+
+
+def derived_carry(carry_keys, state_map: StateMap, price_wei: Sequence[int], state_wei: dict) -> dict:
+    """Carry entries derived from the chain's integers, for the carry keys a simulator actually has.
+
+    "price" = the decoded last price sent to the chain; for each moving-average field K of `state_map`
+    found in `state_wei`, K + "_deviation" = decode(p_int − p̄_int), the deviation computed exactly in
+    integers (not as the difference of two decoded floats, which would carry ulp(p) errors). Keys the
+    carry does not have are not set, so a simulator without the deviation form is unaffected."""
+    keys = set(carry_keys)
+    out = {}
+    if PRICE_KEY in keys:
+        out[PRICE_KEY] = from_wei_array([int(p) for p in price_wei])
+    for f in state_map.fields:
+        dev_key = f.key + DEVIATION_SUFFIX
+        if f.kind in MOVING_AVERAGE_KINDS and f.key in state_wei and dev_key in keys:
+            out[dev_key] = from_wei_array([int(p) - int(m) for p, m in zip(price_wei, state_wei[f.key], strict=True)])
+    return out
+
+
 def state_map_for(contract_name: str) -> StateMap:
     """The StateMap of one of the shipped rule contracts."""
     try:

@@ -188,24 +188,71 @@ def gradient_denominator(price, mean, use_raw_price):
 # ------------------------------------------------------------------------------ shared estimator use
 
 
+def deviation_state(carry, key="ewma"):
+    """The deviation-form EWMA state of carry key ``key``: last price carry["price"], e = carry[key + "_deviation"]."""
+    return ewma.DeviationState(price=carry["price"], deviation=carry[key + "_deviation"])
+
+
+def has_deviation_form(carry, key="ewma"):
+    """True if the carry holds the deviation form of moving average ``key`` ("price" and key + "_deviation")."""
+    return "price" in carry and key + "_deviation" in carry
+
+
+def ewma_update(carry, price, lamb, key="ewma"):
+    """One update of the moving average ``key`` of a carry: (new carry entries, ewma.Deviations).
+
+    Deviation form (parity.estimators.ewma) when the carry has it. A carry with only the moving average
+    (built by hand, or by a caller that predates the deviation form) gets the plain form instead — the
+    same values up to the ulp(p) cancellation the deviation form avoids — and keeps its key set, so
+    its structure is unchanged. The caller sets "price" when the carry has it.
+    """
+    if has_deviation_form(carry, key):
+        state, dev = ewma.deviation_step(deviation_state(carry, key), price, lamb)
+        return {key: ewma.mean(state), key + "_deviation": dev.new}, dev
+    price = jnp.asarray(price, dtype=jnp.float64)
+    _, mean = ewma.step(ewma.init(carry[key]), price, lamb)
+    return {key: mean}, ewma.Deviations(prev=price - carry[key], new=price - mean)
+
+
+def with_price(carry, new_entries, price):
+    """new_entries plus "price" = the consumed price when the carry has that key."""
+    if "price" in carry:
+        return {"price": jnp.asarray(price, dtype=jnp.float64), **new_entries}
+    return new_entries
+
+
+def ewma_init(initial_price, params, override, key="ewma", override_key="initial_ewma"):
+    """Carry entries of one moving average: {key: p̄(0), key + "_deviation": p(0) − p̄(0)}.
+
+    p̄(0) is the initial price unless params[override_key] is given; the deviation is computed once from it.
+    The carry also needs "price" = p(0) (the last consumed price), set by the caller.
+    """
+    price = jnp.asarray(initial_price, dtype=jnp.float64)
+    mean0 = override(params, override_key, price)
+    return {key: mean0, key + "_deviation": ewma.deviation_init(price, mean0).deviation}
+
+
 def gradient_init(initial_price, params, override):
-    """Carry of the gradient rules: {"ewma": p̄(0), "running_a": a(0)}."""
+    """Carry of the gradient rules: {"price": p(0), "ewma": p̄(0), "ewma_deviation": p(0) − p̄(0), "running_a": a(0)}."""
     price = jnp.asarray(initial_price, dtype=jnp.float64)
     return {
-        "ewma": override(params, "initial_ewma", price),
+        "price": price,
+        **ewma_init(price, params, override),
         "running_a": override(params, "initial_running_a", jnp.zeros_like(price)),
     }
 
 
 def gradient_step(carry, price, lamb):
-    """One on-chain estimator update of a gradient rule: (new carry, new p̄, gradient g)."""
-    _, mean = ewma.step(ewma.init(carry["ewma"]), price, lamb)
-    state, grad = gradient.step(gradient.init(carry["running_a"]), price, mean, lamb)
-    return {"ewma": mean, "running_a": state.running_a}, mean, grad
+    """One on-chain estimator update of a gradient rule (deviation form): (new carry, new p̄, gradient g)."""
+    entries, dev = ewma_update(carry, price, lamb)
+    grad_state, grad = gradient.step_deviation(gradient.init(carry["running_a"]), dev.new, lamb)
+    return with_price(carry, {**entries, "running_a": grad_state.running_a}, price), entries["ewma"], grad
 
 
 def gradient_series(carry0, prices, lamb):
-    """Whole-series gradient estimators: (states {"ewma", "running_a"} (T, n), means, gradients)."""
-    means = ewma.series(carry0["ewma"], prices, lamb)
-    a, grad = gradient.series(carry0["running_a"], prices, means, lamb)
-    return {"ewma": means, "running_a": a}, means, grad
+    """Whole-series gradient estimators (deviation form): (states (T, n) per carry key, means, gradients)."""
+    prices = jnp.asarray(prices, dtype=jnp.float64)
+    dev = ewma.deviation_series(deviation_state(carry0), prices, lamb)
+    means = prices - dev.new
+    a, grad = gradient.series_deviation(carry0["running_a"], dev.new, lamb)
+    return {"price": prices, "ewma": means, "ewma_deviation": dev.new, "running_a": a}, means, grad

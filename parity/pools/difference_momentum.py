@@ -20,9 +20,13 @@ from parity.pools.common import (
     as_vector,
     capped_memory_days,
     check_values,
+    deviation_state,
+    ewma_init,
+    ewma_update,
     finish,
     relative,
     resolve_lamb,
+    with_price,
 )
 
 
@@ -32,7 +36,7 @@ class DifferenceMomentumPool(TFMMBasePool):
     rule = "difference_momentum"
     chain_rule = "DifferenceMomentumRule"
     chain_keys = ("lamb", "kappa", "lamb_short")
-    carry_keys = ("ewma", "short_ewma")
+    carry_keys = ("price", "ewma", "ewma_deviation", "short_ewma", "short_ewma_deviation")
 
     def _resolve(self, params, run_fingerprint):
         lamb, _ = resolve_lamb(
@@ -67,21 +71,27 @@ class DifferenceMomentumPool(TFMMBasePool):
 
     def _init_state(self, initial_price, cp, params):
         return {
-            "ewma": self._override(params, "initial_ewma", initial_price),
-            "short_ewma": self._override(params, "initial_short_ewma", initial_price),
+            "price": initial_price,
+            **ewma_init(initial_price, params, self._override),
+            **ewma_init(initial_price, params, self._override, key="short_ewma", override_key="initial_short_ewma"),
         }
 
     def _rule_step(self, carry, price, cp, oracle_row):
-        _, mean = ewma.step(ewma.init(carry["ewma"]), price, cp["lamb"])
-        _, short = ewma.step(ewma.init(carry["short_ewma"]), price, cp["lamb_short"])
-        signal = relative(short - mean, mean)
-        return {"ewma": mean, "short_ewma": short}, finish(signal, cp["kappa"], +1.0)
+        # deviation form (parity.estimators.ewma): s̄ − p̄ = e_long − e_short without cancellation
+        long_entries, long_dev = ewma_update(carry, price, cp["lamb"])
+        short_entries, short_dev = ewma_update(carry, price, cp["lamb_short"], key="short_ewma")
+        signal = relative(long_dev.new - short_dev.new, long_entries["ewma"])
+        return with_price(carry, {**long_entries, **short_entries}, price), finish(signal, cp["kappa"], +1.0)
 
     def _rule_series(self, carry0, prices, cp, oracle):
-        means = ewma.series(carry0["ewma"], prices, cp["lamb"])
-        shorts = ewma.series(carry0["short_ewma"], prices, cp["lamb_short"])
-        signal = relative(shorts - means, means)
-        return finish(signal, cp["kappa"], +1.0), {"ewma": means, "short_ewma": shorts}
+        prices = jnp.asarray(prices, dtype=jnp.float64)
+        long_dev = ewma.deviation_series(deviation_state(carry0), prices, cp["lamb"]).new
+        short_dev = ewma.deviation_series(deviation_state(carry0, "short_ewma"), prices, cp["lamb_short"]).new
+        means = prices - long_dev
+        signal = relative(long_dev - short_dev, means)
+        states = {"price": prices, "ewma": means, "ewma_deviation": long_dev, "short_ewma": prices - short_dev,
+                  "short_ewma_deviation": short_dev}
+        return finish(signal, cp["kappa"], +1.0), states
 
     def _encode(self, cp, n):
         return [encode_array(cp["kappa"], "kappa"), encode_array(cp["lamb_short"], "lamb_short")], self._encode_lamb(cp["lamb"])

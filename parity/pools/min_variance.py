@@ -15,7 +15,7 @@ import jax.numpy as jnp
 from parity.estimators import ewma, variance
 from parity.params import encode_array
 from parity.pools.base import TFMMBasePool
-from parity.pools.common import check_values, resolve_lamb
+from parity.pools.common import check_values, deviation_state, ewma_init, ewma_update, resolve_lamb, with_price
 
 
 def inverse_variance_target(sigma2):
@@ -31,7 +31,7 @@ class MinVariancePool(TFMMBasePool):
     chain_rule = "MinimumVarianceRule"
     chain_keys = ("lamb", "mixing")
     rule_outputs_are_weights = True
-    carry_keys = ("ewma", "variance")
+    carry_keys = ("price", "ewma", "ewma_deviation", "variance")
 
     def _resolve(self, params, run_fingerprint):
         lamb, _ = resolve_lamb(
@@ -51,20 +51,22 @@ class MinVariancePool(TFMMBasePool):
 
     def _init_state(self, initial_price, cp, params):
         return {
-            "ewma": self._override(params, "initial_ewma", initial_price),
+            "price": initial_price,
+            **ewma_init(initial_price, params, self._override),
             "variance": self._override(params, "initial_variance", jnp.zeros_like(initial_price)),
         }
 
     def _rule_step(self, carry, price, cp, oracle_row):
-        _, mean = ewma.step(ewma.init(carry["ewma"]), price, cp["lamb"])
-        state, sigma2 = variance.step(variance.init(carry["variance"]), price, carry["ewma"], mean, cp["lamb"])
-        return {"ewma": mean, "variance": state.running_var}, inverse_variance_target(sigma2)
+        # deviation form (parity.estimators.ewma): p − p̄(t−1) and p − p̄(t) without cancellation
+        entries, dev = ewma_update(carry, price, cp["lamb"])
+        var_state, sigma2 = variance.step_deviation(variance.init(carry["variance"]), dev.prev, dev.new, cp["lamb"])
+        return with_price(carry, {**entries, "variance": var_state.running_var}, price), inverse_variance_target(sigma2)
 
     def _rule_series(self, carry0, prices, cp, oracle):
-        means = ewma.series(carry0["ewma"], prices, cp["lamb"])
-        prev_means = ewma.previous_series(carry0["ewma"], means)
-        big_a, sigma2 = variance.series(carry0["variance"], prices, prev_means, means, cp["lamb"])
-        return inverse_variance_target(sigma2), {"ewma": means, "variance": big_a}
+        dev = ewma.deviation_series(deviation_state(carry0), prices, cp["lamb"])
+        big_a, sigma2 = variance.series_deviation(carry0["variance"], dev.prev, dev.new, cp["lamb"])
+        states = {"price": prices, "ewma": prices - dev.new, "ewma_deviation": dev.new, "variance": big_a}
+        return inverse_variance_target(sigma2), states
 
     def _encode(self, cp, n):
         return [encode_array(cp["mixing"], "mixing")], self._encode_lamb(cp["lamb"])

@@ -38,7 +38,7 @@ def _flag_ok(a):
 class GradientRulePool(TFMMBasePool):
     """Shared parameter handling of the gradient rules (not a pool on its own: it has no rule hooks)."""
 
-    carry_keys = ("ewma", "running_a")
+    carry_keys = ("price", "ewma", "ewma_deviation", "running_a")
     uses_sp_k = False
 
     def _resolve_common(self, params, run_fingerprint):

@@ -14,6 +14,9 @@ from parity.fingerprint import make_run_fingerprint
 from parity.harness import compare as cmp
 from parity.harness.mapping import (
     STATE_MAPS,
+    StateField,
+    StateMap,
+    derived_carry,
     encode_weights,
     from_wei,
     map_parameters,
@@ -175,3 +178,28 @@ def test_parse_tolerance_errors(spec, msg):
 
 def test_parse_tolerance_ok():
     assert cmp.parse_tolerance("weights=1e-9") == ("weights", 1e-9)
+
+
+def test_derived_carry_deviations_are_exact_integer_differences():
+    smap = STATE_MAPS["DifferenceMomentumRule"]
+    price = [10**18 + 1, 3 * 10**22 + 7]
+    state = {"ewma": [10**18, 3 * 10**22], "short_ewma": [10**18 + 2, 3 * 10**22 + 5]}
+    keys = ("price", "ewma", "ewma_deviation", "short_ewma", "short_ewma_deviation")
+    out = derived_carry(keys, smap, price, state)
+    assert set(out) == {"price", "ewma_deviation", "short_ewma_deviation"}  # the chain values are set elsewhere
+    assert out["price"].tolist() == [from_wei(p) for p in price]
+    assert out["ewma_deviation"].tolist() == [from_wei(1), from_wei(7)]
+    assert out["short_ewma_deviation"].tolist() == [from_wei(-1), from_wei(2)]
+    # the difference of the decoded floats loses the 7 wei under ulp(3e4) ≈ 3.6e-12
+    assert from_wei(price[1]) - from_wei(state["ewma"][1]) == 0.0
+
+
+def test_derived_carry_sets_only_keys_the_carry_has():
+    price, state = [2 * 10**18], {"ewma": [10**18], "running_a": [5]}
+    gradient = STATE_MAPS["MomentumRule"]
+    assert set(derived_carry(("price", "ewma", "ewma_deviation", "running_a"), gradient, price, state)) == {
+        "price", "ewma_deviation"}  # running_a is not a moving average
+    assert derived_carry(("ewma", "running_a"), gradient, price, state) == {}  # a carry without the deviation form
+    renamed = StateMap((StateField("level", "getMovingAverages"), StateField("trend", "getIntermediateGradientState")),
+                       init_key="trend")
+    assert derived_carry(("level", "trend"), renamed, price, {"level": [10**18], "trend": [5]}) == {}

@@ -169,3 +169,80 @@ def test_series_is_jittable_with_traced_lambda():
     lamb = np.array([0.9, 0.95, 0.99])
     reference = run_steps(prices[0], np.zeros(3), np.zeros(3), prices, lamb)[0]
     np.testing.assert_allclose(f(jnp.asarray(lamb)), reference, rtol=1e-14)
+
+
+# ---- deviation form (what the pools use) ----
+
+def _exact_deviations(price0, mean0, prices, lamb):
+    """e(t) = p(t) − p̄(t) in exact rational arithmetic of the float inputs (p̄ ← λp̄ + (1−λ)p)."""
+    from fractions import Fraction
+
+    lam = Fraction(float(lamb))
+    out = []
+    for j in range(prices.shape[1]):
+        m = Fraction(float(mean0[j]))
+        col = []
+        for p in prices[:, j]:
+            m = lam * m + (1 - lam) * Fraction(float(p))
+            col.append(float(Fraction(float(p)) - m))
+        out.append(col)
+    return np.array(out).T
+
+
+def test_deviation_form_b4_values_and_reported_mean():
+    state = ewma.deviation_init(MEAN0, MEAN0)
+    np.testing.assert_array_equal(state.deviation, 0.0)
+    state, dev = ewma.deviation_step(state, DATA_B4, 0.9)
+    # p̄(1) = [1010, 1.97, 50.5]: p − p̄(0) = [100, −0.3, 5], p − p̄(1) = [90, −0.27, 4.5]
+    np.testing.assert_allclose(dev.prev, [100.0, -0.3, 5.0], rtol=1e-15)
+    np.testing.assert_allclose(dev.new, [90.0, -0.27, 4.5], rtol=1e-14)
+    np.testing.assert_allclose(ewma.mean(state), [1010.0, 1.97, 50.5], rtol=1e-15)
+    np.testing.assert_array_equal(state.price, DATA_B4)
+    v_state, sigma2 = variance.step_deviation(variance.init(np.array([100.0, 0.01, 1.0])), dev.prev, dev.new, 0.9)
+    np.testing.assert_allclose(v_state.running_var, [9090.0, 0.09, 23.4], rtol=1e-14)
+    g_state, _ = gradient.step_deviation(gradient.init(np.zeros(3)), dev.new, 0.9)
+    np.testing.assert_allclose(g_state.running_a, [900.0, -2.7, 45.0], rtol=1e-13)
+
+
+def test_deviation_form_is_accurate_where_the_plain_form_cancels():
+    # a large price with small moves: p − p̄ ~ 1e-3 against p ~ 1e4, so ulp(p̄) is ~1e-9 of the deviation
+    rng = np.random.default_rng(3)
+    prices = 1e4 + np.cumsum(rng.normal(0.0, 1e-3, (300, 2)), axis=0)
+    mean0 = prices[0] + np.array([2e-3, -1e-3])
+    lamb = 0.95
+    exact = _exact_deviations(prices[0], mean0, prices[1:], lamb)
+    size = np.abs(exact).max()
+    state0 = ewma.deviation_init(prices[0], mean0)
+    series = np.asarray(jax.jit(ewma.deviation_series)(state0, prices[1:], lamb).new)
+
+    def body(s, p):
+        s, d = ewma.deviation_step(s, p, lamb)
+        return s, d.new
+
+    steps = np.asarray(jax.jit(lambda p: jax.lax.scan(body, state0, p)[1])(jnp.asarray(prices[1:])))
+    assert np.abs(series - exact).max() <= 1e-13 * size
+    assert np.abs(steps - exact).max() <= 1e-13 * size
+    plain = prices[1:] - np.asarray(ewma.series(mean0, prices[1:], lamb))
+    assert np.abs(plain - exact).max() > 1e-11 * size  # what the deviation form avoids
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    lamb=st.floats(0.05, 0.99),
+    scale=st.sampled_from([1e-6, 1.0, 1e5]),
+    seed=st.integers(0, 2**16),
+)
+def test_deviation_step_and_series_agree_to_ulps_of_the_deviations(lamb, scale, seed):
+    rng = np.random.default_rng(seed)
+    prices = scale * (1.0 + np.cumsum(rng.normal(0.0, 1e-4, (64, 3)), axis=0))
+    state0 = ewma.deviation_init(prices[0], prices[0] * (1 + 1e-5))
+    dev_v = jax.jit(ewma.deviation_series)(state0, prices[1:], lamb)
+
+    def body(s, p):
+        s, d = ewma.deviation_step(s, p, lamb)
+        return s, (d.prev, d.new)
+
+    prev_s, new_s = jax.jit(lambda p: jax.lax.scan(body, state0, p)[1])(jnp.asarray(prices[1:]))
+    bound = 64 * np.finfo(float).eps * (np.abs(np.diff(prices, axis=0)).max(axis=0) / (1 - lamb) + np.abs(state0.deviation))
+    assert (np.abs(np.asarray(new_s) - np.asarray(dev_v.new)) <= bound).all()
+    assert (np.abs(np.asarray(prev_s) - np.asarray(dev_v.prev)) <= bound).all()

@@ -147,3 +147,33 @@ def test_min_variance_equal_moves_b8():
     est, _, w = pool.calculate_coarse_weight_step(carry, wt, jnp.asarray([2.0, 4.0, 6.0]), params, fp)
     np.testing.assert_allclose(np.asarray(est["variance"]), [0.5, 0.5, 0.5], rtol=1e-15)
     np.testing.assert_allclose(np.asarray(w), [1 / 3] * 3, atol=1e-16)
+
+
+def test_initial_carry_holds_the_deviation_form_of_the_overridden_averages():
+    pool = create_pool("difference_momentum")
+    params = {"lamb": 0.9, "kappa": 1.0, "lamb_short": 0.5, "initial_ewma": [990.0, 2.5, 50.0],
+              "initial_short_ewma": [1000.0, 2.0, 49.0]}
+    carry = pool.get_initial_rule_state(jnp.asarray(MA0), params, _fp("difference_momentum"))
+    assert set(carry) == set(pool.carry_keys)
+    np.testing.assert_array_equal(carry["price"], MA0)
+    np.testing.assert_array_equal(carry["ewma"], [990.0, 2.5, 50.0])
+    np.testing.assert_array_equal(carry["ewma_deviation"], [10.0, -0.5, 0.0])
+    np.testing.assert_array_equal(carry["short_ewma_deviation"], [0.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("rule", ["momentum", "min_variance", "difference_momentum"])
+def test_carry_without_the_deviation_form_keeps_its_keys_and_values(rule):
+    # a carry holding only the moving averages (built by hand / an older caller) runs the plain form
+    params = {"momentum": {"lamb": 0.9, "kappa": 2.0}, "min_variance": {"lamb": 0.9, "mixing": 0.5},
+              "difference_momentum": {"lamb": 0.9, "kappa": 10.0, "lamb_short": 0.5}}[rule]
+    pool = create_pool(rule)
+    fp = _fp(rule)
+    full = pool.get_initial_rule_state(jnp.asarray(MA0), {**params, "initial_variance": [100.0, 0.01, 1.0]}, fp)
+    plain = {k: v for k, v in full.items() if k != "price" and not k.endswith("_deviation")}
+    wt = pool.get_initial_guardrail_state(jnp.asarray(PREV))
+    est_full, _, w_full = pool.calculate_coarse_weight_step(full, wt, jnp.asarray(DATA_B4), params, fp)
+    est_plain, _, w_plain = pool.calculate_coarse_weight_step(plain, wt, jnp.asarray(DATA_B4), params, fp)
+    assert set(est_plain) == set(plain) and set(est_full) == set(full)
+    np.testing.assert_allclose(np.asarray(w_plain), np.asarray(w_full), rtol=0, atol=1e-15)
+    for key in plain:
+        np.testing.assert_allclose(np.asarray(est_plain[key]), np.asarray(est_full[key]), rtol=1e-14)
