@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 EXIT_PARITY, EXIT_DIVERGENCE, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PRICES = REPO_ROOT / "fixtures" / "prices" / "trending_daily_8.csv"
 ON_CHAIN_RULES = (
@@ -138,21 +140,23 @@ def _tolerances(args) -> dict:
 
 
 def _emit(result, args) -> int:
-    """Print the summary, write the requested report and plot; return the exit code of the verdict."""
+    """Write the requested report and plot, then print the summary; return the exit code of the verdict.
+
+    Files first: a reader that goes away (`| head`) must not cost the user the report."""
     from parity.harness import report
 
-    text = report.summary(result)
-    print(text.splitlines()[0] if args.quiet else text)
     if args.report is not None:
         report.write_json(result, args.report)
-        if not args.quiet:
-            print(f"  report: {args.report}")
     if args.plot is not None:
         from parity.harness.plot import plot_report
 
         plot_report(result, args.plot)
-        if not args.quiet:
-            print(f"  plot: {args.plot}")
+    text = report.summary(result)
+    print(text.splitlines()[0] if args.quiet else text)
+    if not args.quiet:
+        for label, path in (("report", args.report), ("plot", args.plot)):
+            if path is not None:
+                print(f"  {label}: {path}")
     return EXIT_PARITY if result.passed else EXIT_DIVERGENCE
 
 
@@ -393,6 +397,7 @@ def main(argv=None) -> int:
 
     try:
         code = run(args)
+        sys.stdout.flush()  # a closed pipe must surface here, not at interpreter exit
     except UsageError as e:
         print(f"parity {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -402,6 +407,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"parity {args.command}: interrupted", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # the reader closed our output (e.g. `| head`): stop quietly, with the shell's SIGPIPE status
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
 
 

@@ -120,3 +120,14 @@ def test_chunk_period_subsamples_the_price_rows(capsys, tmp_path):
     assert data["series"]["price"] == expected
     assert data["initial"]["ewma"] == [str(round(Fraction(x) * 10**18)) for x in rows[0].split(",")[1:3]]
     assert data["chunk_period_minutes"] == 1440
+
+
+def test_a_closed_output_pipe_ends_quietly_with_the_sigpipe_status(tmp_path):
+    """`parity replay FIXTURE | true`: the reader is gone before the first line; no traceback, status 141."""
+    exe = Path(sys.executable).with_name("parity")
+    fixture = REPO / "fixtures" / "golden" / "momentum_btc_eth_2_scalar.json"
+    proc = subprocess.run(f"'{exe}' replay '{fixture}' --report '{tmp_path / 'r.json'}' | true; echo \"status=${{PIPESTATUS[0]}}\"",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+    assert proc.stdout.strip() == "status=141", proc.stdout + proc.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["status"] == "parity"  # the work itself was done
