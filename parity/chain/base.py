@@ -11,7 +11,7 @@ from eth_abi.abi import default_codec
 from eth_abi.decoding import ContextFramesBytesIO
 from eth_utils import keccak, to_checksum_address
 
-from .errors import canonical_type, decode_revert_reason, error_selectors
+from .errors import abi_signature, canonical_type, decode_revert_reason, error_selectors
 
 GENESIS_TIMESTAMP = 1_700_000_000  # genesis block timestamp of the in-process backends (deterministic runs)
 DEFAULT_TX_GAS = 15_000_000  # explicit gas limit of every transaction (no estimate_gas round trip)
@@ -74,7 +74,7 @@ class FunctionCodec:
         self.outputs = item.get("outputs", [])
         in_types = [canonical_type(p) for p in self.inputs]
         out_types = [canonical_type(p) for p in self.outputs]
-        self.signature = f"{self.name}({','.join(in_types)})"
+        self.signature = abi_signature(item)
         self.selector = keccak(text=self.signature)[:4]
         self._encoder = _REGISTRY.get_tuple_encoder(*in_types)
         self._decoder = _REGISTRY.get_tuple_decoder(*out_types, strict=False)
@@ -102,11 +102,11 @@ def find_function(abi: list, fn: str) -> dict:
     """The ABI entry of function `fn` (a name, or a full signature for overloads)."""
     matches = [item for item in abi if item.get("type") == "function" and item["name"] == fn.split("(")[0]]
     if "(" in fn:
-        matches = [m for m in matches if f"{m['name']}({','.join(canonical_type(p) for p in m['inputs'])})" == fn]
+        matches = [m for m in matches if abi_signature(m) == fn]
     if not matches:
         raise ValueError(f"fn: no function {fn!r} in the contract ABI")
     if len(matches) > 1:
-        sigs = [f"{m['name']}({','.join(canonical_type(p) for p in m['inputs'])})" for m in matches]
+        sigs = [abi_signature(m) for m in matches]
         raise ValueError(f"fn: {fn!r} is overloaded; pass one of the full signatures {sigs}")
     return matches[0]
 
@@ -132,8 +132,7 @@ class EventDecoder:
     def register(self, abi: list) -> None:
         for item in abi:
             if item.get("type") == "event" and not item.get("anonymous", False):
-                sig = f"{item['name']}({','.join(canonical_type(p) for p in item['inputs'])})"
-                self._events.setdefault(keccak(text=sig), item)
+                self._events.setdefault(keccak(text=abi_signature(item)), item)
 
     def decode(self, address: str, topics: Sequence[bytes], data: bytes) -> LogEntry:
         topics = tuple(bytes(t) for t in topics)

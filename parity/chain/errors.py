@@ -75,14 +75,18 @@ def canonical_type(param: dict) -> str:
     return t
 
 
+def abi_signature(item: dict) -> str:
+    """``name(type1,type2,...)`` of an ABI function, event or error (what its selector/topic hashes)."""
+    return f"{item['name']}({','.join(canonical_type(p) for p in item.get('inputs', []))})"
+
+
 def error_selectors(abis: Iterable[list]) -> dict[bytes, str]:
     """4-byte selector -> error name for every custom error in the given ABIs."""
     out: dict[bytes, str] = {}
     for abi in abis:
         for item in abi:
             if item.get("type") == "error":
-                signature = f"{item['name']}({','.join(canonical_type(p) for p in item.get('inputs', []))})"
-                out[keccak(text=signature)[:4]] = item["name"]
+                out[keccak(text=abi_signature(item))[:4]] = item["name"]
     return out
 
 
