@@ -260,6 +260,22 @@ def _make_model(contract: str, runner: str):
     return make_model(rule, runner)
 
 
+def _rejected(contract: str, parameters) -> ValueError:
+    """The error for parameters the rule's validParameters (integer model or chain) refuses."""
+    return ValueError(
+        f"{contract}.validParameters rejected parameters={parameters} "
+        f"(the rule requires: {VALID_PARAMETER_RULES.get(contract, 'see the contract')})"
+    )
+
+
+def _initial_carries(pool, jax_params: dict, fp, price0: np.ndarray, w0: np.ndarray, weight_key: str):
+    """The scan path's (estimator carry, weight carry) at the initialisation price, weights w0."""
+    est = pool.get_initial_rule_state(jnp.asarray(price0), jax_params, fp)
+    wt = dict(pool.get_initial_guardrail_state(jnp.asarray(w0))) if hasattr(pool, "get_initial_guardrail_state") else {}
+    wt[weight_key] = jnp.asarray(w0)
+    return est, wt
+
+
 def _as_np(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
@@ -403,10 +419,7 @@ def run_lockstep(
     # The integer model answers validParameters before anything is deployed (also when model_check is off).
     model = _make_model(contract, runner)
     if model is not None and not model.valid_parameters(mapped.parameters):
-        raise ValueError(
-            f"{contract}.validParameters rejected parameters={mapped.parameters} "
-            f"(the rule requires: {VALID_PARAMETER_RULES.get(contract, 'see the contract')})"
-        )
+        raise _rejected(contract, mapped.parameters)
 
     if not model_check:
         model = None
@@ -419,13 +432,8 @@ def run_lockstep(
 
     wkey = smap.weight_key
     step = make_jax_step(pool, mapped.jax_params, fp)
-    est = pool.get_initial_rule_state(jnp.asarray(price_dec[0]), mapped.jax_params, fp)
     w0 = np.asarray(pool.initial_weights(params, fp), dtype=np.float64) if hasattr(pool, "initial_weights") else initial_weights(params, n)
-    if hasattr(pool, "get_initial_guardrail_state"):
-        wt = dict(pool.get_initial_guardrail_state(jnp.asarray(w0)))
-    else:
-        wt = {}
-    wt[wkey] = jnp.asarray(w0)
+    est, wt = _initial_carries(pool, mapped.jax_params, fp, price_dec[0], w0, wkey)
 
     start = 0
     if burn_in and burn_in_mode == "seed":
@@ -464,10 +472,7 @@ def run_lockstep(
                 artifact = artifacts[contract]
             deployed = chain.deploy(artifact, runner, sender=runner, timestamp=t0)
         if not chain.call(deployed, "validParameters", [mapped.parameters], sender=runner):
-            raise ValueError(
-                f"{contract}.validParameters rejected parameters={mapped.parameters} "
-                f"(the rule requires: {VALID_PARAMETER_RULES.get(contract, 'see the contract')})"
-            )
+            raise _rejected(contract, mapped.parameters)
     except ChainError as e:
         raise SetupError(f"setting up {contract} on {getattr(chain, 'name', 'the chain')} failed: {e}") from e
 
@@ -651,9 +656,6 @@ def _finish(result, pool, params, fp, price_dec, w0, tolerances, *, vectorized_c
     tol = dict(defaults)
     kinds = {f.key: f.kind for f in result.state_map.fields}
     kinds["weights"] = "weights"
-    for key, v in (tolerances or {}).items():
-        if key not in cmp.FIELDS and key not in kinds:
-            raise ValueError(f"tolerance field {key!r} is unknown; use one of {', '.join(dict.fromkeys([*kinds, *cmp.FIELDS]))}")
     scales = cmp.field_scales(price_dec, lamb, lamb_short)
     fields = list(result.state_map.keys) + ["weights"]
     over = tolerances or {}
@@ -707,8 +709,7 @@ def _vectorized_check(result: LockstepResult, pool, fp, price_dec, w0, start: in
 
 def _independent_scan(result, pool, fp, price_dec, w0) -> dict:
     step = make_jax_step(pool, result.mapped.jax_params, fp)
-    est = pool.get_initial_rule_state(jnp.asarray(price_dec[0]), result.mapped.jax_params, fp)
-    wt = dict(pool.get_initial_guardrail_state(jnp.asarray(w0))) if hasattr(pool, "get_initial_guardrail_state") else {}
+    est, wt = _initial_carries(pool, result.mapped.jax_params, fp, price_dec[0], w0, result.state_map.weight_key)
     wt[result.state_map.weight_key] = jnp.asarray(from_wei_array(encode_weights(w0)))
     out = {f: [] for f in list(result.state_map.keys) + ["weights"]}
     last = result.block_ids[-1]
