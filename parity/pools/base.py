@@ -116,22 +116,27 @@ class TFMMBasePool:
         """True iff this pool's own class implements the whole-series rule outputs."""
         return _defines(type(self), "_rule_series")
 
+    def _supports(self, path) -> bool:
+        return (path == "scan" and self.supports_scan_path()) or (path == "vectorized" and self.supports_vectorized_path())
+
+    def _require_path(self, path):
+        """Raise UnsupportedPathError (naming pool and path) unless this pool implements ``path``."""
+        if not self._supports(path):
+            raise UnsupportedPathError(f"pool {self.rule!r} does not support the {path} path")
+
     def select_path(self, run_fingerprint) -> str:
         """Resolve weight_calculation_method to "vectorized" or "scan" (errors name pool and path)."""
         method = run_fingerprint.weight_calculation_method
-        supported = {"vectorized": self.supports_vectorized_path(), "scan": self.supports_scan_path()}
         if method == "auto":
-            if supported["vectorized"]:
-                return "vectorized"
-            if supported["scan"]:
-                return "scan"
+            for path in PATHS:
+                if self._supports(path):
+                    return path
             raise UnsupportedPathError(f"pool {self.rule!r} supports neither the vectorized nor the scan path")
         if method not in PATHS:
             raise ValueError(
                 f"weight_calculation_method={method!r}: unknown method, must be one of 'auto', 'vectorized', 'scan'"
             )
-        if not supported[method]:
-            raise UnsupportedPathError(f"pool {self.rule!r} does not support the {method} path")
+        self._require_path(method)
         return method
 
     # ----------------------------------------------------------------------------- parameters
@@ -250,8 +255,7 @@ class TFMMBasePool:
 
     def calculate_rule_output_step(self, carry, price, params, run_fingerprint, additional_oracle_input=None):
         """One estimator update and rule output (delta or target) for one chunk price row (n,)."""
-        if not self.supports_scan_path():
-            raise UnsupportedPathError(f"pool {self.rule!r} does not support the scan path")
+        self._require_path("scan")
         cp = self.resolve_params(params, run_fingerprint, validate=False)
         return self._rule_step(carry, jnp.asarray(price, dtype=jnp.float64), cp, self._oracle_row(additional_oracle_input))
 
@@ -278,8 +282,7 @@ class TFMMBasePool:
 
         Returns (est_carry, wt_carry, coarse_weights).
         """
-        if not self.supports_scan_path():
-            raise UnsupportedPathError(f"pool {self.rule!r} does not support the scan path")
+        self._require_path("scan")
         cp = self.resolve_params(params, run_fingerprint, validate=False)
         prev = wt_carry["prev_actual_weight"]
         est_carry, new = self._coarse_step(
@@ -313,8 +316,7 @@ class TFMMBasePool:
         ``prices``: (T, n) rows every price_interval minutes (sub-sampled every stride rows here).
         With ``return_states=True`` also returns {carry key: (N−1, n) state after each chunk}.
         """
-        if not self.supports_vectorized_path():
-            raise UnsupportedPathError(f"pool {self.rule!r} does not support the vectorized path")
+        self._require_path("vectorized")
         cp = self.resolve_params(params, run_fingerprint)
         chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
         carry0 = self._init_state(chunks[0], cp, params)
@@ -323,8 +325,7 @@ class TFMMBasePool:
 
     def calculate_rule_outputs_scan(self, params, run_fingerprint, prices, additional_oracle_input=None, return_states=False):
         """The scan-path counterpart of :meth:`calculate_rule_outputs` (same rows, built from the step hook)."""
-        if not self.supports_scan_path():
-            raise UnsupportedPathError(f"pool {self.rule!r} does not support the scan path")
+        self._require_path("scan")
         cp = self.resolve_params(params, run_fingerprint)
         chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
         carry0 = self._init_state(chunks[0], cp, params)
@@ -403,8 +404,8 @@ class TFMMBasePool:
         """Coarse weights (M, n), one per update of the bout, on ``path`` (default: the fingerprint's method)."""
         if path is None:
             path = self.select_path(run_fingerprint)
-        elif path not in PATHS or not (self.supports_scan_path() if path == "scan" else self.supports_vectorized_path()):
-            raise UnsupportedPathError(f"pool {self.rule!r} does not support the {path} path")
+        else:
+            self._require_path(path)
         cp = self.resolve_params(params, run_fingerprint)
         w0 = self.initial_weights(params, run_fingerprint)
         chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
