@@ -235,18 +235,19 @@ class Divergence:
             "block": self.block,
             "field": self.field,
             "asset": self.asset,
-            "jax_value": _num(self.jax_value),
-            "chain_value": str(self.chain_value) if isinstance(self.chain_value, int) else _num(self.chain_value),
-            "chain_value_float": self.chain_value / WAD if isinstance(self.chain_value, int) else _num(self.chain_value),
-            "abs": _num(self.abs),
-            "rel": _num(self.rel),
-            "wei": _num(self.wei),
-            "scaled": _num(self.scaled),
+            "jax_value": json_float(self.jax_value),
+            "chain_value": str(self.chain_value) if isinstance(self.chain_value, int) else json_float(self.chain_value),
+            "chain_value_float": self.chain_value / WAD if isinstance(self.chain_value, int) else json_float(self.chain_value),
+            "abs": json_float(self.abs),
+            "rel": json_float(self.rel),
+            "wei": json_float(self.wei),
+            "scaled": json_float(self.scaled),
             "tolerance": self.tolerance,
         }
 
 
-def _num(x: float):
+def json_float(x: float):
+    """A float for JSON: itself when finite, else its string ("inf", "nan")."""
     x = float(x)
     return x if math.isfinite(x) else str(x)
 

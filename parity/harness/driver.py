@@ -130,6 +130,11 @@ class LockstepResult:
         return ~np.asarray(self.burn_in_rows, dtype=bool)
 
     @property
+    def blocks_compared(self) -> int:
+        """Compared blocks that count towards the verdict (replayed burn-in rows excluded)."""
+        return int(np.sum(self.counted))
+
+    @property
     def status(self) -> str:
         """'contract_bug' | 'revert' | 'divergence' | 'parity'."""
         if self.model_mismatch is not None:

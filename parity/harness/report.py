@@ -7,19 +7,14 @@ Exact chain integers are written as decimal strings in JSON (they exceed float p
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
 
+from parity.harness.compare import json_float
 from parity.harness.driver import LockstepResult
 
 REPORT_VERSION = 1
-
-
-def _f(x) -> object:
-    x = float(x)
-    return x if math.isfinite(x) else str(x)
 
 
 def _ints(v) -> list:
@@ -31,7 +26,7 @@ def _state_json(result: LockstepResult, block: int) -> dict | None:
         return None
     s = result.state_at(block)
     return {
-        "jax": {k: [_f(x) for x in v] for k, v in s["jax"].items()},
+        "jax": {k: [json_float(x) for x in v] for k, v in s["jax"].items()},
         "chain": {k: _ints(v) for k, v in s["chain"].items()},
         "price": _ints(s["price"]),
     }
@@ -62,7 +57,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         "burn_in": result.burn_in,
         "burn_in_mode": result.burn_in_mode,
         "blocks_requested": result.blocks_requested,
-        "blocks_compared": int(np.sum(result.counted)) if result.block_ids else 0,
+        "blocks_compared": result.blocks_compared,
         "blocks_run": len(result.block_ids),
         "chunk_period_minutes": result.chunk_period,
         "parameters": {
@@ -74,7 +69,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         },
         "initial": {k: (_ints(v) if isinstance(v, list) else v) for k, v in result.initial.items()},
         "tolerances": {k: float(v) for k, v in result.tolerances.items()},
-        "scales": {k: [_f(x) for x in v] for k, v in result.scales.items()},
+        "scales": {k: [json_float(x) for x in v] for k, v in result.scales.items()},
         "tolerance_measure": "scaled error = |jax − chain| / scale (per field and asset); see parity.harness.compare",
         "first_divergence": _div_json(result, result.first_divergence, True),
         "worst": {k: _div_json(result, d, False) for k, d in result.worst.items()},
@@ -86,7 +81,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         },
         "vectorized": None,
         "contract_artifact": result.artifact_info,
-        "timing": {k: _f(v) for k, v in result.timing.items()},
+        "timing": {k: json_float(v) for k, v in result.timing.items()},
     }
     if result.revert is not None:
         r = result.revert
@@ -99,7 +94,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
             "chain_block": r.chain_block,
             "inputs": r.inputs,
             "jax_weights": r.jax_weights,
-            "state_before": _state_json(result, r.block - 1) if r.block - 1 in result.block_ids else None,
+            "state_before": _state_json(result, r.block - 1),
         }
     if result.model_mismatch is not None:
         mm = result.model_mismatch
@@ -130,9 +125,9 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
             "chain_block": list(result.chain_blocks),
             "timestamp": list(result.timestamps),
             "price": [_ints(p) for p in result.prices_wei],
-            "jax": {k: [[_f(x) for x in row] for row in v] for k, v in result.jax.items()},
+            "jax": {k: [[json_float(x) for x in row] for row in v] for k, v in result.jax.items()},
             "chain": {k: [_ints(row) for row in v] for k, v in result.chain.items()},
-            "max_scaled_error": {k: [_f(x) for x in e.scaled.max(axis=1)] for k, e in result.errors.items()},
+            "max_scaled_error": {k: [json_float(x) for x in e.scaled.max(axis=1)] for k, e in result.errors.items()},
         }
     return out
 
@@ -147,7 +142,7 @@ def _jsonable(v):
     if isinstance(v, (int, np.integer)):
         return str(int(v)) if abs(int(v)) > 2**53 else int(v)
     if isinstance(v, (float, np.floating)):
-        return _f(v)
+        return json_float(v)
     if hasattr(v, "tolist"):
         return _jsonable(np.asarray(v).tolist())
     return v
@@ -175,7 +170,6 @@ def _fmt_div(d) -> str:
 def summary(result: LockstepResult) -> str:
     """A short human-readable verdict for the terminal."""
     lines = []
-    n_cmp = int(np.sum(result.counted)) if result.block_ids else 0
     head = {
         "parity": "PARITY",
         "divergence": "DIVERGENCE",
@@ -184,7 +178,7 @@ def summary(result: LockstepResult) -> str:
     }[result.status]
     lines.append(
         f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
-        f"{n_cmp} blocks compared"
+        f"{result.blocks_compared} blocks compared"
         + (f" after {result.burn_in} burn-in ({result.burn_in_mode})" if result.burn_in else "")
     )
     if result.model_mismatch is not None:
