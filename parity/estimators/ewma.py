@@ -51,7 +51,10 @@ def series(mean0, prices, lamb):
 
 
 def previous_series(mean0, means):
-    """p̄(t−1) aligned with ``means``: row 0 is mean0, row t is means[t−1] (input of the variance)."""
+    """p̄(t−1) aligned with ``means``: row 0 is mean0, row t is means[t−1] (input of the variance).
+
+    Any series works: the rows before each row of ``means`` (T, n), with ``mean0`` the one before row 0.
+    """
     mean0 = jnp.broadcast_to(jnp.asarray(mean0, dtype=jnp.float64), means.shape[1:])
     return jnp.concatenate([mean0[None], means[:-1]], axis=0)
 
@@ -102,9 +105,7 @@ def deviation_series(state0: DeviationState, prices, lamb) -> Deviations:
     """
     lamb = jnp.asarray(lamb, dtype=jnp.float64)
     prices = jnp.asarray(prices, dtype=jnp.float64)
-    p0 = jnp.broadcast_to(jnp.asarray(state0.price, dtype=jnp.float64), prices.shape[1:])
-    e0 = jnp.broadcast_to(jnp.asarray(state0.deviation, dtype=jnp.float64), prices.shape[1:])
-    change = prices - jnp.concatenate([p0[None], prices[:-1]], axis=0)
-    new = linear_recurrence(e0, lamb, lamb * change)
-    prev = jnp.concatenate([e0[None], new[:-1]], axis=0) + change
+    change = prices - previous_series(state0.price, prices)
+    new = linear_recurrence(state0.deviation, lamb, lamb * change)
+    prev = previous_series(state0.deviation, new) + change
     return Deviations(prev=prev, new=new)
