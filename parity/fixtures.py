@@ -125,6 +125,11 @@ def _floats(values) -> list[float]:
     return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
+def _float_params(chain_params: dict) -> dict:
+    """The fixture's "parameters.float" entry: the flag use_raw_price as a bool, every other parameter as floats."""
+    return {k: (bool(v) if k == "use_raw_price" else _floats(v)) for k, v in chain_params.items()}
+
+
 def file_sha256(path) -> str:
     """SHA-256 (hex) of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -255,7 +260,7 @@ def record(
         "blocks": int(blocks),
         "fingerprint": m.fingerprint.to_dict(),
         "parameters": {
-            "float": {k: (bool(v) if k == "use_raw_price" else _floats(v)) for k, v in m.chain_params.items()},
+            "float": _float_params(m.chain_params),
             "parameters": [_ints(r) for r in m.parameters],
             "lambdaStore": _ints(m.lambda_store),
             "epsilonMax": str(m.epsilon_max),
@@ -405,6 +410,12 @@ def _relative_path(p: str, ck: _Checker) -> str:
     return p
 
 
+def _check_columns(columns, n: int, ck: _Checker) -> list:
+    if not isinstance(columns, list) or len(columns) != n or not all(isinstance(c, str) for c in columns):
+        ck.fail("prices.columns", f"expected {n} column names (n_assets), found {columns!r}")
+    return columns
+
+
 def _load_prices(entry: dict, n: int, rows: int, root: Path, ck: _Checker) -> np.ndarray:
     from parity.prices import load_prices
 
@@ -420,9 +431,7 @@ def _load_prices(entry: dict, n: int, rows: int, root: Path, ck: _Checker) -> np
             for i, x in enumerate(row):
                 if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
                     ck.fail(f"prices.inline[{t}][{i}]", f"expected a finite price > 0, found {x!r}")
-        columns = entry["columns"]
-        if not isinstance(columns, list) or len(columns) != n or not all(isinstance(c, str) for c in columns):
-            ck.fail("prices.columns", f"expected {n} column names, found {columns!r}")
+        _check_columns(entry["columns"], n, ck)
         ck.integer(entry["interval_minutes"], "prices.interval_minutes", 1)
         return np.array(values, dtype=np.float64)
     ck.obj(entry, "prices", {"path", "sha256", "columns", "rows", "interval_minutes"})
@@ -436,9 +445,7 @@ def _load_prices(entry: dict, n: int, rows: int, root: Path, ck: _Checker) -> np
     actual = file_sha256(path)
     if actual != digest:
         ck.fail("prices.sha256", f"price file {rel} has SHA-256 {actual}, expected {digest}: the price file changed")
-    columns = entry["columns"]
-    if not isinstance(columns, list) or len(columns) != n or not all(isinstance(c, str) for c in columns):
-        ck.fail("prices.columns", f"expected {n} column names (n_assets), found {columns!r}")
+    columns = _check_columns(entry["columns"], n, ck)
     span = entry["rows"]
     if not (isinstance(span, list) and len(span) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in span)):
         ck.fail("prices.rows", f"expected [start, stop] integers, found {span!r}")
@@ -478,7 +485,7 @@ def _check_parameters(entry: dict, rule: str, n: int, fp, ck: _Checker) -> dict:
     except ValueError as e:
         ck.fail("parameters.parameters", f"the {rule} pool cannot decode them: {e}")
     floats = entry["float"]
-    expected = {k: (bool(v) if k == "use_raw_price" else _floats(v)) for k, v in decoded.items()}
+    expected = _float_params(decoded)
     if not isinstance(floats, dict):
         ck.fail("parameters.float", f"expected a JSON object, found {floats!r}")
     for key in sorted(set(expected) | set(floats)):
@@ -761,11 +768,6 @@ def replay(fixture, *, root=REPO_ROOT, tolerances: dict | None = None, model_che
         "recorded_backend": d["chain"]["backend"],
     })
     return result
-
-
-# ---------------------------------------------------------------------------------------------------------
-# CLI: `parity record` and `parity replay` (registered in parity.cli)
-# ---------------------------------------------------------------------------------------------------------
 
 
 # ---------------------------------------------------------------------------------------------------------
