@@ -278,7 +278,14 @@ def run_verify(args) -> int:
         from parity.harness.driver import _rule_artifacts
 
         contract = pool.chain_rule
-        deployed = chain.attach(contract, args.rule_address, _rule_artifacts()[contract].abi)
+        try:
+            abi = _rule_artifacts()[contract].abi
+        except Exception as e:  # compiler missing or sources rejected
+            raise SetupError(f"compiling the rule contracts failed: {e}") from None
+        try:
+            deployed = chain.attach(contract, args.rule_address, abi)
+        except ValueError as e:  # not an address, or no contract code there
+            raise UsageError(f"--rule-address {args.rule_address}: {e}") from None
     try:
         result = run_lockstep(
             pool,

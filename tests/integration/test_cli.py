@@ -91,6 +91,8 @@ def test_params_file_and_resync_mode(capsys, tmp_path):
         (["--rule", "momentum", "--blocks", "100000"], "blocks=100000"),
         (["--rule", "momentum", "--backend", "rpc"], "--rpc-url"),
         (["--rule", "momentum", "--epsilon-max", "-0.1"], "epsilon_max"),
+        (["--rule", "momentum", "--rule-address", "0x" + "12" * 20], "no contract code"),
+        (["--rule", "momentum", "--rule-address", "nonsense"], "--rule-address nonsense"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, args, message):
