@@ -3,7 +3,8 @@
 Timing (simulator-reference §6.3/§7, with the on-chain guard step of onchain-math §3–§4):
 
 * ``prices`` are rows every ``price_interval`` minutes; one update ("chunk") every
-  ``stride = chunk_period / price_interval`` rows; chunk prices ``C = prices[::stride]``.
+  ``stride = chunk_period / price_interval`` rows (``RunFingerprint.chunk_steps``); chunk prices
+  ``C = prices[::stride]``.
 * The estimator state is initialised from chunk 0 (``get_initial_rule_state(C[0])``); every later chunk
   is one on-chain ``CalculateNewWeights``.
 * A bout starts at price row ``s = start_index`` (``s_c = s // stride``) and covers ``L`` rows
@@ -30,6 +31,7 @@ import numpy as np
 
 from parity.params import decode_array, encode_array
 from parity.pools.common import as_vector, check_length, is_concrete
+from parity.weights import interpolation
 from parity.weights.guardrails import guard_weights
 
 PATHS = ("vectorized", "scan")
@@ -45,17 +47,6 @@ def _defines(cls, name):
 
 
 # ----------------------------------------------------------------------------------------- timing
-
-
-def stride_rows(run_fingerprint):
-    """Price rows per chunk."""
-    return run_fingerprint.chunk_period // run_fingerprint.price_interval
-
-
-def interpolation_rows(run_fingerprint):
-    """Price rows over which a new coarse weight is ramped in."""
-    period = run_fingerprint.weight_interpolation_period or run_fingerprint.chunk_period
-    return period // run_fingerprint.price_interval
 
 
 def bout_rows(run_fingerprint, n_rows, start_index):
@@ -80,7 +71,7 @@ def bout_rows(run_fingerprint, n_rows, start_index):
 
 def bout_chunks(run_fingerprint, rows):
     """M, the number of coarse updates needed to fill ``rows`` fine rows after the w₀ block."""
-    return max(math.ceil(rows / stride_rows(run_fingerprint)) - 1, 0)
+    return max(math.ceil(rows / run_fingerprint.chunk_steps) - 1, 0)
 
 
 # ------------------------------------------------------------------------------------------- pool
@@ -292,13 +283,11 @@ class TFMMBasePool:
 
     def calculate_fine_weights_step(self, prev_weights, new_weights, run_fingerprint):
         """One interpolation block (stride rows, n) from the previous coarse weight towards the new one."""
-        from parity.weights import interpolation
-
         return interpolation.interpolation_block(
             prev_weights,
             new_weights,
-            stride_rows(run_fingerprint),
-            interpolation_rows(run_fingerprint),
+            run_fingerprint.chunk_steps,
+            run_fingerprint.interpolation_steps,
             run_fingerprint.weight_interpolation_method,
         )
 
@@ -355,18 +344,10 @@ class TFMMBasePool:
         return self._fine_from_coarse(w0, coarse, run_fingerprint)
 
     def _fine_from_coarse(self, w0, coarse, run_fingerprint):
-        from parity.weights import interpolation
-
         w0 = jnp.asarray(w0, dtype=jnp.float64)
         if coarse.shape[0] == 0:
-            return jnp.broadcast_to(w0, (stride_rows(run_fingerprint), w0.shape[0]))
-        return interpolation.fine_weights(
-            w0,
-            coarse,
-            chunk_steps=stride_rows(run_fingerprint),
-            interpolation_steps=interpolation_rows(run_fingerprint),
-            method=run_fingerprint.weight_interpolation_method,
-        )
+            return jnp.broadcast_to(w0, (run_fingerprint.chunk_steps, w0.shape[0]))
+        return interpolation.fine_weights_for(w0, coarse, run_fingerprint)
 
     # --------------------------------------------------------------------------------- orchestration
 
@@ -375,7 +356,7 @@ class TFMMBasePool:
         n = run_fingerprint.n_assets
         if prices.ndim != 2 or prices.shape[1] != n or prices.shape[0] < 1:
             raise ValueError(f"prices has shape {tuple(prices.shape)}: must be (T, n_assets={n}) with T >= 1")
-        stride = stride_rows(run_fingerprint)
+        stride = run_fingerprint.chunk_steps
         oracle = None
         if self.needs_oracle_input:
             if additional_oracle_input is None:
@@ -412,7 +393,7 @@ class TFMMBasePool:
         rows = bout_rows(run_fingerprint, int(jnp.shape(prices)[0]), start_index)
         m = bout_chunks(run_fingerprint, rows)
         n = run_fingerprint.n_assets
-        s_c = jnp.asarray(start_index) // stride_rows(run_fingerprint)
+        s_c = jnp.asarray(start_index) // run_fingerprint.chunk_steps
         carry0 = self._init_state(chunks[0], cp, params)
         if m == 0:
             return jnp.zeros((0, n))

@@ -70,6 +70,6 @@ def fine_weights(initial_weights, coarse_weights, *, chunk_steps: int, interpola
 def fine_weights_for(initial_weights, coarse_weights, run_fingerprint, n_rows: int | None = None):
     """``fine_weights`` with steps and method taken from a RunFingerprint."""
     fp = run_fingerprint
-    return fine_weights(initial_weights, coarse_weights, chunk_steps=fp.chunk_period // fp.price_interval,
-                        interpolation_steps=fp.weight_interpolation_period // fp.price_interval,
-                        method=fp.weight_interpolation_method, n_rows=n_rows)
+    return fine_weights(initial_weights, coarse_weights, chunk_steps=fp.chunk_steps,
+                        interpolation_steps=fp.interpolation_steps, method=fp.weight_interpolation_method,
+                        n_rows=n_rows)
