@@ -243,8 +243,11 @@ class GradientRuleModel(RuleModel):
     def _initialise_state(self, st: Storage, pool: str, init: list[int], n: int) -> None:
         initialise_paired_state(st, GRADIENT_STATES, pool, init, n, "Invalid set gradient")
 
-    def _gradient(self, st: Storage, pool: str, data: list[int], ma: list[int], lambdas: list[int], n: int) -> list[int]:
+    def _relative_gradients(
+        self, st: Storage, pool: str, data: list[int], ma: list[int], lambdas: list[int], n: int, use_raw: bool
+    ) -> list[int]:
+        """Update a(t) in storage and return ``relative(d_i, g_i)``, d = the raw price if use_raw else p̄(t)."""
         words = self._words(GRADIENT_STATES, pool, st)
         a, g = gradient(unpack(words, n), data, ma, lambdas, n)
         st[GRADIENT_STATES][pool] = write_elements(words, a)
-        return g
+        return [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]

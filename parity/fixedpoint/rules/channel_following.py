@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..int256 import add, at, neg, sub
 from ..sd59x18 import ONE, PI, SIX, THREE, TWO, div, exp, mul, qpow
-from .base import GradientRuleModel, finish, relative
+from .base import GradientRuleModel, finish, use_raw_flag
 
 
 def channel_terms(
@@ -48,9 +48,8 @@ class ChannelFollowingModel(GradientRuleModel):
 
     def _get_weights(self, st, pool, prev_weights, data, parameters, lambdas, ma, prev_ma, n):
         kappa, width, amp, expo, inv, pre = (at(parameters, k) for k in range(6))
-        use_raw = at(at(parameters, 6), 0) == ONE
-        g = self._gradient(st, pool, data, ma, lambdas, n)
-        r = [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]
+        use_raw = use_raw_flag(parameters, 6)
+        r = self._relative_gradients(st, pool, data, ma, lambdas, n, use_raw)
         scalar = len(kappa) == 1
         signals = []
         for i, x in enumerate(r):

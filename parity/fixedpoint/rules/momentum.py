@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..int256 import at
 from ..sd59x18 import ONE
-from .base import GradientRuleModel, finish, relative, use_raw_flag
+from .base import GradientRuleModel, finish, use_raw_flag
 
 
 def momentum_params_valid(parameters: list[list[int]]) -> bool:
@@ -29,6 +29,5 @@ class MomentumModel(GradientRuleModel):
     def _get_weights(self, st, pool, prev_weights, data, parameters, lambdas, ma, prev_ma, n):
         kappa = at(parameters, 0)
         use_raw = len(parameters) > 1 and use_raw_flag(parameters, 1)
-        g = self._gradient(st, pool, data, ma, lambdas, n)
-        r = [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]
+        r = self._relative_gradients(st, pool, data, ma, lambdas, n, use_raw)
         return finish(prev_weights, r, kappa, n, self.sign)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..int256 import at
 from ..sd59x18 import ONE, abs_, mul, qpow
-from .base import GradientRuleModel, finish, relative, use_raw_flag
+from .base import GradientRuleModel, finish, use_raw_flag
 
 
 class PowerChannelModel(GradientRuleModel):
@@ -28,8 +28,7 @@ class PowerChannelModel(GradientRuleModel):
         kappa = at(parameters, 0)
         q = at(parameters, 1)
         use_raw = len(parameters) > 2 and use_raw_flag(parameters, 2)
-        g = self._gradient(st, pool, data, ma, lambdas, n)
-        r = [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]
+        r = self._relative_gradients(st, pool, data, ma, lambdas, n, use_raw)
         signals = []
         for i, x in enumerate(r):
             sigma = ONE if x >= 0 else -ONE
