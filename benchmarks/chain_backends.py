@@ -1,7 +1,8 @@
 """Speed of the chain backends on a 3-asset MomentumRule update loop (prints rates; asserts nothing).
 
-One lockstep block = 1 CalculateNewWeights transaction in its own block + 3 view calls
-(getMovingAverages, getIntermediateGradientState, movingAverages word 0), as the harness does.
+One block here = 1 CalculateNewWeights transaction in its own block + 3 view calls: the two state getters
+the harness reads for a gradient rule (getMovingAverages, getIntermediateGradientState) and the raw
+movingAverages word 0.
 
     .venv/bin/python benchmarks/chain_backends.py [--blocks 200] [--backends eth-tester,revm] [--url http://...]
 """

@@ -81,11 +81,16 @@ class RpcChain(Chain):
         try:
             return bytes(self.w3.eth.call(tx, "pending"))
         except ContractLogicError as exc:
-            data = _revert_data(exc)
-            if data is None:
-                raise ChainError(f"{function}{inputs} failed on {self.name} ({self.url}): {exc!r}") from exc
-            block = self.block_number() + 1
-            raise ContractRevert(self.revert_reason(data), function, block, inputs, self.name, data) from exc
+            raise self._reverted(exc, function, inputs, pending=True) from exc
+
+    def _reverted(self, exc: ContractLogicError, function: str, inputs: tuple, *, pending: bool) -> ChainError:
+        """ContractRevert with the canonical reason (block: the pending one, or the latest for a call);
+        a ChainError when the node gave no revert data."""
+        data = _revert_data(exc)
+        if data is None:
+            return ChainError(f"{function}{inputs} failed on {self.name} ({self.url}): {exc!r}")
+        block = self.block_number() + (1 if pending else 0)
+        return ContractRevert(self.revert_reason(data), function, block, inputs, self.name, data)
 
     def _send(self, tx: dict, function: str, inputs: tuple):
         try:
@@ -135,10 +140,7 @@ class RpcChain(Chain):
         try:
             output = bytes(self.w3.eth.call(tx, "latest"))
         except ContractLogicError as exc:
-            data = _revert_data(exc)
-            if data is None:
-                raise ChainError(f"{fn}{inputs} failed on {self.name} ({self.url}): {exc!r}") from exc
-            raise ContractRevert(self.revert_reason(data), fn, self.block_number(), inputs, self.name, data) from exc
+            raise self._reverted(exc, fn, inputs, pending=False) from exc
         return codec.decode(output)
 
     def attach(self, name: str, address: str, abi: list) -> Deployed:
