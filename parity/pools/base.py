@@ -254,19 +254,18 @@ class TFMMBasePool:
         """Weight carry of the scan path: {"prev_actual_weight": w₀}."""
         return {"prev_actual_weight": jnp.asarray(initial_weights, dtype=jnp.float64)}
 
-    def _raw_weights(self, rule_output, prev_weights, cp):
+    def _next_weights(self, rule_output, prev_weights, cp, run_fingerprint):
+        """Coarse weights of one update: raw weights w̃ from the rule output, then guard(w̃, prev, ε, g)."""
         if self.rule_outputs_are_weights:
             mixing = cp["mixing"]
-            return mixing * prev_weights + (1.0 - mixing) * rule_output
-        return prev_weights + rule_output
-
-    def _guard(self, raw, prev, run_fingerprint):
-        return guard_weights(raw, prev, run_fingerprint.epsilon_max, run_fingerprint.absolute_weight_guard_rail)
+            raw = mixing * prev_weights + (1.0 - mixing) * rule_output
+        else:
+            raw = prev_weights + rule_output
+        return guard_weights(raw, prev_weights, run_fingerprint.epsilon_max, run_fingerprint.absolute_weight_guard_rail)
 
     def _coarse_step(self, est_carry, prev_weights, price, cp, oracle_row, run_fingerprint):
         est_carry, out = self._rule_step(est_carry, price, cp, oracle_row)
-        new = self._guard(self._raw_weights(out, prev_weights, cp), prev_weights, run_fingerprint)
-        return est_carry, new
+        return est_carry, self._next_weights(out, prev_weights, cp, run_fingerprint)
 
     def calculate_coarse_weight_step(self, est_carry, wt_carry, price, params, run_fingerprint, additional_oracle_input=None):
         """One on-chain CalculateNewWeights in float64: estimators -> raw weights w̃ -> guard(w̃, prev, ε, g).
@@ -329,7 +328,7 @@ class TFMMBasePool:
 
     def _coarse_scan(self, rule_outputs, initial_weights, cp, run_fingerprint):
         def body(prev, out):
-            new = self._guard(self._raw_weights(out, prev, cp), prev, run_fingerprint)
+            new = self._next_weights(out, prev, cp, run_fingerprint)
             return new, new
 
         _, coarse = jax.lax.scan(body, initial_weights, rule_outputs)
