@@ -375,13 +375,15 @@ class TFMMBasePool:
 
     def calculate_weights_and_coarse(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None):
         """(fine weights (L, n), coarse weights (M, n)) of the bout on the selected path."""
-        w0 = self.initial_weights(params, run_fingerprint)
-        coarse = self.calculate_coarse_weights(params, run_fingerprint, prices, start_index, additional_oracle_input)
-        rows = bout_rows(run_fingerprint, int(jnp.shape(prices)[0]), start_index)
+        w0, rows, coarse = self._bout_coarse(params, run_fingerprint, prices, start_index, additional_oracle_input)
         return self._fine_from_coarse(w0, coarse, run_fingerprint)[:rows], coarse
 
     def calculate_coarse_weights(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None, path=None):
         """Coarse weights (M, n), one per update of the bout, on ``path`` (default: the fingerprint's method)."""
+        return self._bout_coarse(params, run_fingerprint, prices, start_index, additional_oracle_input, path)[2]
+
+    def _bout_coarse(self, params, run_fingerprint, prices, start_index, additional_oracle_input, path=None):
+        """(w₀, L, coarse weights (M, n)) of the bout: the pieces both public entry points need, computed once."""
         if path is None:
             path = self.select_path(run_fingerprint)
         else:
@@ -395,12 +397,12 @@ class TFMMBasePool:
         s_c = jnp.asarray(start_index) // run_fingerprint.chunk_steps
         carry0 = self._init_state(chunks[0], cp, params)
         if m == 0:
-            return jnp.zeros((0, n))
+            return w0, rows, jnp.zeros((0, n))
         if path == "scan":
-            return self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
+            return w0, rows, self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
         outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
         bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
-        return self._coarse_scan(bout, w0, cp, run_fingerprint)
+        return w0, rows, self._coarse_scan(bout, w0, cp, run_fingerprint)
 
     def _scan_coarse(self, carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint):
         n = run_fingerprint.n_assets
