@@ -16,12 +16,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from parity.fixedpoint.int256 import MASK128, UINT64_MAX, low_int128, wrap
 from parity.params import decode_array, decode_fixed, encode_array, encode_fixed
 
 WAD = 10**18
-INT128_MIN = -(2**127)
-INT128_MAX = 2**127 - 1
-UINT64_MAX = 2**64 - 1
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -166,11 +164,6 @@ def state_map_for(contract_name: str) -> StateMap:
         ) from None
 
 
-def _int128(x: int) -> int:
-    x &= (1 << 128) - 1
-    return x - (1 << 128) if x >> 127 else x
-
-
 def unpack_words(words: Sequence[int], n: int) -> list[int]:
     """Decode raw int128-pair words (onchain-math §2.1): element 2k = word_k >> 128 (arithmetic),
     element 2k+1 = low 128 bits as int128; an odd tail is the low half of the last word."""
@@ -181,11 +174,9 @@ def unpack_words(words: Sequence[int], n: int) -> list[int]:
         word = int(word)
         if word >= 2**255 or word < -(2**255):
             raise ValueError(f"word {k} = {word} is not an int256")
-        if 2 * k + 1 < n:
+        if 2 * k + 1 < n:  # a full pair; an odd tail word holds only its low half
             out.append(word >> 128)  # Python's >> is arithmetic on negative ints
-            out.append(_int128(word))
-        else:
-            out.append(_int128(word))
+        out.append(low_int128(word))
     return out
 
 
@@ -195,15 +186,10 @@ def pack_words(values: Sequence[int]) -> list[int]:
     for k in range(0, len(values), 2):
         if k + 1 < len(values):
             hi, lo = int(values[k]), int(values[k + 1])
-            words.append(_int256((hi << 128) | (lo & ((1 << 128) - 1))))
+            words.append(wrap((hi << 128) | (lo & MASK128)))
         else:
-            words.append(_int256(int(values[k]) & ((1 << 128) - 1)))
+            words.append(wrap(int(values[k]) & MASK128))
     return words
-
-
-def _int256(x: int) -> int:
-    x &= (1 << 256) - 1
-    return x - (1 << 256) if x >> 255 else x
 
 
 Caller = Callable[[str, Sequence[Any]], Any]
