@@ -184,10 +184,6 @@ class TFMMBasePool:
         return encode_array(lamb, "lamb")
 
     @staticmethod
-    def _flag(use_raw_price):
-        return [10**18 if float(np.asarray(use_raw_price).reshape(-1)[0]) == 1.0 else 0]
-
-    @staticmethod
     def _decode_vec(ints):
         return decode_array(ints)
 

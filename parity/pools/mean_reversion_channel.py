@@ -19,7 +19,7 @@ import math
 
 import jax.numpy as jnp
 
-from parity.params import encode_array, squareplus
+from parity.params import WAD, encode_array, squareplus
 from parity.pools.common import (
     CHANNEL_INVERSE_SCALING,
     as_vector,
@@ -96,7 +96,7 @@ class MeanReversionChannelPool(GradientRulePool):
         if len(set(lengths.values())) != 1:
             raise ValueError(f"{self.rule}: channel parameter lengths {lengths} differ: all six must have kappa's length")
         parameters = [encode_array(cp[k], k) for k in CHANNEL_KEYS]
-        parameters.append(self._flag(cp["use_raw_price"]))
+        parameters.append([WAD if self._raw_price_on(cp) else 0])
         return parameters, self._encode_lamb(cp["lamb"])
 
     def _decode(self, parameters, lambda_store, n):

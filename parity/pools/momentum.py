@@ -8,7 +8,7 @@ w̃ = w + FINISH(r, κ), r = (1/d)·g with g = (1−λ)³/λ · a the gradient a
 
 import numpy as np
 
-from parity.params import encode_array
+from parity.params import WAD, encode_array
 from parity.pools.base import TFMMBasePool
 from parity.pools.common import (
     capped_memory_days,
@@ -23,8 +23,6 @@ from parity.pools.common import (
     resolve_lamb,
     resolve_use_raw_price,
 )
-
-WAD = 10**18
 
 
 def _lamb_ok(a):
@@ -64,6 +62,11 @@ class GradientRulePool(TFMMBasePool):
         return relative(grad, gradient_denominator(price, mean, cp["use_raw_price"]))
 
     @staticmethod
+    def _raw_price_on(cp):
+        """True when cp's use_raw_price flag is set (1.0)."""
+        return float(np.asarray(cp["use_raw_price"]).reshape(-1)[0]) == 1.0
+
+    @staticmethod
     def _decode_flag(row, rule):
         if len(row) != 1 or row[0] not in (0, WAD):
             raise ValueError(f"{rule}: useRawPrice parameter {row}: must be [0] or [1e18]")
@@ -76,7 +79,6 @@ class MomentumPool(GradientRulePool):
     rule = "momentum"
     chain_rule = "MomentumRule"
     chain_keys = ("lamb", "kappa", "use_raw_price")
-    sign = 1.0
 
     def _resolve(self, params, run_fingerprint):
         cp, _ = self._resolve_common(params, run_fingerprint)
@@ -96,7 +98,7 @@ class MomentumPool(GradientRulePool):
 
     def _encode(self, cp, n):
         parameters = [encode_array(cp["kappa"], "kappa")]
-        if float(np.asarray(cp["use_raw_price"])[0]) == 1.0:
+        if self._raw_price_on(cp):
             parameters.append([WAD])
         return parameters, self._encode_lamb(cp["lamb"])
 

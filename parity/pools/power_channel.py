@@ -10,7 +10,7 @@ maps to another ψ raises. Chain layout: [κ],[q](,[useRaw]); κ and q broadcast
 import jax.numpy as jnp
 import numpy as np
 
-from parity.params import encode_array
+from parity.params import WAD, encode_array
 from parity.pools.common import (
     NEUTRAL_PRE_EXP_SCALING,
     broadcast_group,
@@ -23,7 +23,7 @@ from parity.pools.common import (
     resolve_pre_exp_scaling,
     resolve_use_raw_price,
 )
-from parity.pools.momentum import WAD, GradientRulePool
+from parity.pools.momentum import GradientRulePool
 
 
 def power_signal(r, q):
@@ -71,7 +71,7 @@ class PowerChannelPool(GradientRulePool):
         if cp["kappa"].shape[0] != cp["exponents"].shape[0]:
             raise ValueError(f"{self.rule}: kappa and exponents lengths differ ({cp['kappa'].shape[0]} vs {cp['exponents'].shape[0]})")
         parameters = [encode_array(cp["kappa"], "kappa"), encode_array(cp["exponents"], "exponents")]
-        if float(np.asarray(cp["use_raw_price"])[0]) == 1.0:
+        if self._raw_price_on(cp):
             parameters.append([WAD])
         return parameters, self._encode_lamb(cp["lamb"])
 
