@@ -103,12 +103,12 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     w0 = pool.initial_weights(params, fp)
     bout_rows(fp, arr.shape[0], start_index)
     oracle = None
-    if pool.needs_oracle_input or additional_oracle_input is not None:
-        oracle = _as_prices(additional_oracle_input, fp.n_assets, "additional_oracle_input") if additional_oracle_input is not None else None
-        if oracle is None:
-            raise ValueError(f"rule {fp.rule!r} needs additional_oracle_input (market caps, T × n); got None")
+    if additional_oracle_input is not None:
+        oracle = _as_prices(additional_oracle_input, fp.n_assets, "additional_oracle_input")
         if oracle.shape != arr.shape:
             raise ValueError(f"additional_oracle_input has shape {oracle.shape}: must match prices {arr.shape}")
+    elif pool.needs_oracle_input:
+        raise ValueError(f"rule {fp.rule!r} needs additional_oracle_input (market caps, T × n); got None")
     jparams = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=jnp.float64), dict(params))
     fine, coarse, local, reserves = _compiled(fp.rule)(
         jparams, jnp.asarray(arr), None if oracle is None else jnp.asarray(oracle), fp, start_index
