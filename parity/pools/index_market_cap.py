@@ -51,8 +51,11 @@ class IndexMarketCapPool(TFMMBasePool):
             raise ValueError(f"pool {self.rule!r} needs additional_oracle_input (market caps); got None")
         if is_concrete(oracle):
             arr = np.asarray(oracle)
-            if not (np.isfinite(arr).all() and (arr > 0).all()):
-                raise ValueError("additional_oracle_input (market caps): every value must be finite and > 0")
+            bad = ~(np.isfinite(arr) & (arr > 0))
+            if bad.any():
+                at = tuple(int(i) for i in np.argwhere(bad)[0])
+                raise ValueError(f"{self.rule}: additional_oracle_input (market caps of the updates) entry {list(at)} "
+                                 f"= {float(arr[at])!r}: every value must be finite and > 0")
         return oracle
 
     def _rule_step(self, carry, price, cp, oracle_row):
