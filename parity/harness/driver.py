@@ -217,20 +217,28 @@ def _static_key(static: dict, params: dict):
         return ("id", id(params))
 
 
+def _cached_jit(cache: dict, pool, params: dict, run_fingerprint, make_raw: Callable[[dict], Callable]):
+    """(jax.jit(make_raw(static params)), traced params): compiled once per (pool type, fingerprint, static
+    params, shapes) and kept in `cache`; the numeric params are passed as arguments (see _split_params)."""
+    arrays, static = _split_params(params)
+    key = (_pool_key(pool), run_fingerprint, _static_key(static, params))
+    fn = cache.get(key)
+    if fn is None:
+        fn = cache[key] = jax.jit(make_raw(static))
+    return fn, {k: jnp.asarray(v) for k, v in arrays.items()}
+
+
 def make_jax_step(pool, params: dict, run_fingerprint) -> Callable:
     """Jitted (est_carry, wt_carry, price) -> (est_carry, wt_carry, coarse_weights), compiled once per
     (pool type, fingerprint, static params, shapes) and reused for every block and every run."""
-    arrays, static = _split_params(params)
-    key = (_pool_key(pool), run_fingerprint, _static_key(static, params))
-    fn = _STEP_CACHE.get(key)
-    if fn is None:
 
+    def make_raw(static):
         def raw(est, wt, price, arr):
             return pool.calculate_coarse_weight_step(est, wt, price, {**arr, **static}, run_fingerprint)
 
-        fn = jax.jit(raw)
-        _STEP_CACHE[key] = fn
-    arr = {k: jnp.asarray(v) for k, v in arrays.items()}
+        return raw
+
+    fn, arr = _cached_jit(_STEP_CACHE, pool, params, run_fingerprint, make_raw)
     return lambda est, wt, price: fn(est, wt, price, arr)
 
 
@@ -312,20 +320,18 @@ def vectorized_trajectory(pool, params: dict, run_fingerprint, prices: np.ndarra
         fp = dataclasses.replace(fp, price_interval=fp.chunk_period, weight_interpolation_period=fp.chunk_period)
     if getattr(pool, "_coarse_scan", None) is None:
         raise NotImplementedError("the pool has no guard scan over vectorized rule outputs (_coarse_scan)")
-    arrays, static = _split_params(params)
-    key = (_pool_key(pool), fp, _static_key(static, params))
-    fn = _VEC_CACHE.get(key)
-    if fn is None:
 
+    def make_raw(static):
         def raw(arr, prices_, w0_):
             p = {**arr, **static}
             outputs, states = pool.calculate_rule_outputs(p, fp, prices_, return_states=True)
             cp = pool.resolve_params(p, fp, validate=False)
             return pool._coarse_scan(outputs, w0_, cp, fp), states
 
-        fn = jax.jit(raw)
-        _VEC_CACHE[key] = fn
-    weights, states = fn({k: jnp.asarray(v) for k, v in arrays.items()}, jnp.asarray(prices), jnp.asarray(w0))
+        return raw
+
+    fn, arr = _cached_jit(_VEC_CACHE, pool, params, fp, make_raw)
+    weights, states = fn(arr, jnp.asarray(prices), jnp.asarray(w0))
     res = {"weights": np.asarray(weights)}
     for k in state_map.keys:
         if k in states:
