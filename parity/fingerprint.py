@@ -197,7 +197,7 @@ def make_run_fingerprint(**kwargs) -> RunFingerprint:
         maximum_change = _float("maximum_change", maximum_change)
         if maximum_change <= 0:
             raise _bad("maximum_change", maximum_change, "must be > 0")
-        interp = args.get("weight_interpolation_period", args.get("chunk_period", 1440))
+        interp = args.get("weight_interpolation_period", args.get("chunk_period", RunFingerprint.chunk_period))
         eps = maximum_change * _int("weight_interpolation_period", interp)
         given = args.get("epsilon_max")
         if given is not None and not math.isclose(_float("epsilon_max", given), eps, rel_tol=1e-12):
