@@ -86,7 +86,7 @@ def _number_list(text: str):
 def _add_run_arguments(p: argparse.ArgumentParser, verb: str) -> None:
     """What to run on chain: rule, prices, parameters and timing (shared by `verify` and `record`)."""
     p.add_argument("--rule", required=True, help=f"rule to {verb}: {', '.join(ON_CHAIN_RULES)}")
-    p.add_argument("--prices", type=Path, default=None, help="price CSV (default: bundled fixtures/prices/trending_daily_8.csv)")
+    p.add_argument("--prices", type=Path, default=DEFAULT_PRICES, help="price CSV (default: bundled fixtures/prices/trending_daily_8.csv)")
     p.add_argument("--assets", default=None, help="number of assets (first k columns) or comma-separated column names")
     p.add_argument("--params", type=Path, default=None, help="JSON file of rule parameters (flags override its entries)")
     for flag, key in PARAM_FLAGS.items():
@@ -139,6 +139,14 @@ def _tolerances(args) -> dict:
     return tolerances
 
 
+def _print_summary(result, quiet: bool) -> None:
+    """The verdict summary on stdout: only its first line when quiet."""
+    from parity.harness.report import summary
+
+    text = summary(result)
+    print(text.splitlines()[0] if quiet else text)
+
+
 def _emit(result, args) -> int:
     """Write the requested report and plot, then print the summary; return the exit code of the verdict.
 
@@ -151,8 +159,7 @@ def _emit(result, args) -> int:
         from parity.harness.plot import plot_report
 
         plot_report(result, args.plot)
-    text = report.summary(result)
-    print(text.splitlines()[0] if args.quiet else text)
+    _print_summary(result, args.quiet)
     if not args.quiet:
         for label, path in (("report", args.report), ("plot", args.plot)):
             if path is not None:
@@ -250,8 +257,7 @@ def run_verify(args) -> int:
     """`parity verify`: returns the exit code."""
     params = _load_params(args)
     tolerances = _tolerances(args)
-    path = args.prices if args.prices is not None else DEFAULT_PRICES
-    names, values, interval = _load_price_table(Path(path))
+    names, values, interval = _load_price_table(args.prices)
     names, values = _select_assets(names, values, args.assets)
     n = len(names)
     if args.blocks is not None and args.blocks < 1:
@@ -327,10 +333,9 @@ def run_record(args) -> int:
     """`parity record`: 0 recorded with parity, 1 recorded but JAX diverged or the chain run did not complete,
     2 bad input."""
     from parity.fixtures import RecordError, record, write_fixture
-    from parity.harness.report import summary
 
     params = _load_params(args)
-    path = args.prices if args.prices is not None else DEFAULT_PRICES
+    path = args.prices
     if not Path(path).exists():
         raise UsageError(f"--prices {path}: file not found")
     assets = args.assets.strip() if args.assets is not None else None
@@ -348,8 +353,7 @@ def run_record(args) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     out = write_fixture(data, args.out)
-    text = summary(result)
-    print(text.splitlines()[0] if args.quiet else text)
+    _print_summary(result, args.quiet)
     print(f"  fixture: {args.out} ({out.stat().st_size} bytes, {data['blocks']} blocks, content_sha256 {data['content_sha256'][:16]}…)")
     if not result.passed:
         print("  warning: the JAX side diverged from the chain, so replaying this fixture will report the divergence",
