@@ -5,7 +5,7 @@ For 1 year of daily and of hourly prices (parity.prices.generate_prices, "trendi
 (block_until_ready; the two paths alternate, median and best-of reported). Memory is XLA's own estimate from the compiled executable
 (``memory_analysis()``: temp + output bytes). Prints ratios; asserts nothing.
 
-    .venv/bin/python benchmarks/paths.py [--rule momentum|all] [--runs 15]
+    .venv/bin/python benchmarks/paths.py [--rule momentum|all] [--runs 30]
 """
 
 import argparse
@@ -22,7 +22,7 @@ from parity.prices import generate_prices
 CASES = [("daily", 1440, 365), ("hourly", 60, 365 * 24)]
 
 
-def _params(rule, n):
+def _params(rule):
     return {
         "momentum": {"logit_lamb": 2.0, "log_k": 3.0},
         "anti_momentum": {"logit_lamb": 2.0, "log_k": 3.0},
@@ -61,7 +61,7 @@ def bench(rule, runs):
         for n in (2, 5):
             prices = jax.numpy.asarray(generate_prices("trending", n, steps, interval, seed=0).prices)
             oracle = prices * 1e6 if rule == "index_market_cap" else None
-            params = {k: jax.numpy.asarray(v) for k, v in _params(rule, n).items()}
+            params = {k: jax.numpy.asarray(v) for k, v in _params(rule).items()}
             args = (params, prices, oracle)
             compiled, peak = {}, {}
             for method in ("scan", "vectorized"):
