@@ -65,20 +65,18 @@ def finish(prev_weights: Sequence[int], signals: Sequence[int], kappa: Sequence[
         for s in signals:
             total = add(total, s)
         centre = tdiv(total, n)
-        k = kappa[0]
-        return [
-            add(prev_weights[i], mul(k, sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])))
-            for i in range(n)
-        ]
-    total = 0
-    for i in range(n):
-        total = add(total, mul(signals[i], at(kappa, i)))
-    k_sum = 0
-    for k in kappa:
-        k_sum = add(k_sum, k)
-    centre = div(total, k_sum)
+        kappas = [kappa[0]] * n
+    else:
+        total = 0
+        for i in range(n):
+            total = add(total, mul(signals[i], at(kappa, i)))
+        k_sum = 0
+        for k in kappa:
+            k_sum = add(k_sum, k)
+        centre = div(total, k_sum)
+        kappas = kappa
     return [
-        add(prev_weights[i], mul(kappa[i], sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])))
+        add(prev_weights[i], mul(kappas[i], sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])))
         for i in range(n)
     ]
 
