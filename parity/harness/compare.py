@@ -43,20 +43,19 @@ def _per_asset(x, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(x, dtype=np.float64).ravel(), (n,)).astype(np.float64)
 
 
-def field_scales(prices: np.ndarray, lamb, lamb_short=None) -> dict[str, np.ndarray]:
-    """Per-asset scale of each field over the run (see the module docstring)."""
+def field_scales(prices: np.ndarray, lamb) -> dict[str, np.ndarray]:
+    """Per-asset scale of each field over the run (see the module docstring); only running_a depends on λ."""
     prices = np.asarray(prices, dtype=np.float64)
     n = prices.shape[1]
     pmax = np.max(np.abs(prices), axis=0)
     lam = _per_asset(lamb, n)
-    out = {
+    return {
         "ewma": pmax,
         "short_ewma": pmax,
         "running_a": pmax / (1.0 - lam),
         "variance": pmax**2,
         "weights": np.ones(n),
     }
-    return out
 
 
 def memory_length(lamb, horizon: int) -> float:
@@ -104,7 +103,7 @@ def default_tolerances(
         tol_w = max(1e-12, H·(SAFETY·(n·4e-18 + 4u + κ_sum·(ε_c + p_max·1e-18)) + κ_sum·(1−λ)²/λ·tol_a))
       (tol_a already carries its safety factor).
       Non-gradient rules use the moving-average errors (tol_ewma, tol_short) in place of the a term.
-      The 1e-12 floor is the brief's "absolute ~1e-12 for weights" for short runs.
+      The 1e-12 floor keeps short runs at an absolute tolerance of ~1e-12 for the weights.
     The defaults are bounds for *independent* mode; resync mode's one-step errors sit far below them.
     Override any of them with tolerances={field: value} / `--tolerance field=value`.
     """

@@ -667,7 +667,7 @@ def _finish(result, pool, params, fp, price_dec, w0, tolerances, *, vectorized_c
     tol = dict(defaults)
     kinds = {f.key: f.kind for f in result.state_map.fields}
     kinds["weights"] = "weights"
-    scales = cmp.field_scales(price_dec, lamb, lamb_short)
+    scales = cmp.field_scales(price_dec, lamb)
     fields = list(result.state_map.keys) + ["weights"]
     over = tolerances or {}
     result.tolerances = {f: float(over.get(f, over.get(kinds[f], tol[kinds[f]]))) for f in fields}
