@@ -214,6 +214,13 @@ def ewma_update(carry, price, lamb, key="ewma"):
     return {key: mean}, ewma.Deviations(prev=price - carry[key], new=price - mean)
 
 
+def ewma_series(carry0, prices, lamb, key="ewma"):
+    """Whole-series counterpart of :func:`ewma_update` (deviation form): (carry entries (T, n) of moving
+    average ``key`` after each row, ewma.Deviations of every row). The caller adds "price" = prices."""
+    dev = ewma.deviation_series(deviation_state(carry0, key), prices, lamb)
+    return {key: prices - dev.new, key + "_deviation": dev.new}, dev
+
+
 def with_price(carry, new_entries, price):
     """new_entries plus "price" = the consumed price when the carry has that key."""
     if "price" in carry:
@@ -252,7 +259,6 @@ def gradient_step(carry, price, lamb):
 def gradient_series(carry0, prices, lamb):
     """Whole-series gradient estimators (deviation form): (states (T, n) per carry key, means, gradients)."""
     prices = jnp.asarray(prices, dtype=jnp.float64)
-    dev = ewma.deviation_series(deviation_state(carry0), prices, lamb)
-    means = prices - dev.new
+    entries, dev = ewma_series(carry0, prices, lamb)
     a, grad = gradient.series_deviation(carry0["running_a"], dev.new, lamb)
-    return {"price": prices, "ewma": means, "ewma_deviation": dev.new, "running_a": a}, means, grad
+    return {"price": prices, **entries, "running_a": a}, entries["ewma"], grad

@@ -13,15 +13,14 @@ denominator; the chain divides by the long one, and the chain wins. Chain layout
 import jax.numpy as jnp
 import numpy as np
 
-from parity.estimators import ewma
 from parity.params import encode_array
 from parity.pools.base import TFMMBasePool
 from parity.pools.common import (
     as_vector,
     capped_memory_days,
     check_values,
-    deviation_state,
     ewma_init,
+    ewma_series,
     ewma_update,
     finish,
     relative,
@@ -85,13 +84,10 @@ class DifferenceMomentumPool(TFMMBasePool):
 
     def _rule_series(self, carry0, prices, cp, oracle):
         prices = jnp.asarray(prices, dtype=jnp.float64)
-        long_dev = ewma.deviation_series(deviation_state(carry0), prices, cp["lamb"]).new
-        short_dev = ewma.deviation_series(deviation_state(carry0, "short_ewma"), prices, cp["lamb_short"]).new
-        means = prices - long_dev
-        signal = relative(long_dev - short_dev, means)
-        states = {"price": prices, "ewma": means, "ewma_deviation": long_dev, "short_ewma": prices - short_dev,
-                  "short_ewma_deviation": short_dev}
-        return finish(signal, cp["kappa"], +1.0), states
+        long_entries, long_dev = ewma_series(carry0, prices, cp["lamb"])
+        short_entries, short_dev = ewma_series(carry0, prices, cp["lamb_short"], key="short_ewma")
+        signal = relative(long_dev.new - short_dev.new, long_entries["ewma"])
+        return finish(signal, cp["kappa"], +1.0), {"price": prices, **long_entries, **short_entries}
 
     def _encode(self, cp, n):
         return [encode_array(cp["kappa"], "kappa"), encode_array(cp["lamb_short"], "lamb_short")], self._encode_lamb(cp["lamb"])

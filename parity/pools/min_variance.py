@@ -12,10 +12,10 @@ at the first update then gives σ² = 0: π = inf here, a revert on chain). Chai
 
 import jax.numpy as jnp
 
-from parity.estimators import ewma, variance
+from parity.estimators import variance
 from parity.params import encode_array
 from parity.pools.base import TFMMBasePool
-from parity.pools.common import check_values, deviation_state, ewma_init, ewma_update, resolve_lamb, with_price
+from parity.pools.common import check_values, ewma_init, ewma_series, ewma_update, resolve_lamb, with_price
 
 
 def inverse_variance_target(sigma2):
@@ -63,10 +63,9 @@ class MinVariancePool(TFMMBasePool):
         return with_price(carry, {**entries, "variance": var_state.running_var}, price), inverse_variance_target(sigma2)
 
     def _rule_series(self, carry0, prices, cp, oracle):
-        dev = ewma.deviation_series(deviation_state(carry0), prices, cp["lamb"])
+        entries, dev = ewma_series(carry0, prices, cp["lamb"])
         big_a, sigma2 = variance.series_deviation(carry0["variance"], dev.prev, dev.new, cp["lamb"])
-        states = {"price": prices, "ewma": prices - dev.new, "ewma_deviation": dev.new, "variance": big_a}
-        return inverse_variance_target(sigma2), states
+        return inverse_variance_target(sigma2), {"price": prices, **entries, "variance": big_a}
 
     def _encode(self, cp, n):
         return [encode_array(cp["mixing"], "mixing")], self._encode_lamb(cp["lamb"])
