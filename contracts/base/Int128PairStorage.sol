@@ -41,26 +41,19 @@ abstract contract Int128PairStorage {
 
     /// @dev Per-update writer into an existing storage array: pairs, then an odd tail as (0, x).
     function _writePairs(int256[] storage words, int256[] memory values, uint256 n) internal {
-        uint256 k;
-        for (uint256 i; i + 1 < n; i += 2) {
-            words[k] = _packPair(values[i], values[i + 1]);
-            ++k;
-        }
-        if (n % 2 == 1) {
-            words[k] = _packPair(0, values[n - 1]);
-        }
+        _writePairs(words, values, n, false);
     }
 
-    /// @dev As _writePairs, but an odd tail is stored as the raw int256 word without a range check
+    /// @dev As above; with `rawTail` an odd tail is stored as the raw int256 word without a range check
     /// (MinimumVariance with a scalar lambda: the value silently wraps on the next read).
-    function _writePairsRawTail(int256[] storage words, int256[] memory values, uint256 n) internal {
+    function _writePairs(int256[] storage words, int256[] memory values, uint256 n, bool rawTail) internal {
         uint256 k;
         for (uint256 i; i + 1 < n; i += 2) {
             words[k] = _packPair(values[i], values[i + 1]);
             ++k;
         }
         if (n % 2 == 1) {
-            words[k] = values[n - 1];
+            words[k] = rawTail ? values[n - 1] : _packPair(0, values[n - 1]);
         }
     }
 

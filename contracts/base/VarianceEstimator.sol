@@ -37,11 +37,7 @@ abstract contract VarianceEstimator is UpdateRule {
             a[i] = l.mul(a[i]) + innovation.div(ONE);
             variance[i] = (ONE - l).mul(a[i]);
         }
-        if (scalar) {
-            _writePairsRawTail(intermediateVarianceStates[_ctx.pool], a, n);
-        } else {
-            _writePairs(intermediateVarianceStates[_ctx.pool], a, n);
-        }
+        _writePairs(intermediateVarianceStates[_ctx.pool], a, n, scalar);
     }
 
     function _setInitialIntermediateValues(address _poolAddress, int256[] memory _values, uint256 _n)
