@@ -292,6 +292,48 @@ def perform_update(chain: Chain, stack: PoolStack, timestamp: int, *, prices: Se
     return UpdateResult(tx, decode_events(stack, tx))
 
 
+def set_staleness_threshold(chain: Chain, stack: PoolStack, threshold: int, *, tx_timestamp: int | None = None,
+                            sender: str | None = None) -> TxResult:
+    """The pool's oracle staleness threshold (seconds; a harness setter, the deployer only)."""
+    return chain.transact(stack.pool, "setOracleStalenessThreshold", [threshold], timestamp=tx_timestamp,
+                          sender=sender or stack.addresses.deployer)
+
+
+def set_weights_manually(chain: Chain, stack: PoolStack, weights_and_multipliers: Sequence[int], last_interp: int,
+                         n: int | None = None, *, tx_timestamp: int | None = None, sender: str | None = None) -> UpdateResult:
+    """runner.setWeightsManually([w.., m..], pool, lastInterp, n) (sender defaults to the runner admin)."""
+    tx = chain.transact(stack.runner, "setWeightsManually",
+                        [list(weights_and_multipliers), stack.pool.address, last_interp, stack.n if n is None else n],
+                        timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+    return UpdateResult(tx, decode_events(stack, tx))
+
+
+def set_target_weights_manually(chain: Chain, stack: PoolStack, targets: Sequence[int], interval: int,
+                                n: int | None = None, *, tx_timestamp: int | None = None,
+                                sender: str | None = None) -> UpdateResult:
+    """runner.setTargetWeightsManually(targets, pool, interval, n): interpolate from the current weights."""
+    tx = chain.transact(stack.runner, "setTargetWeightsManually",
+                        [list(targets), stack.pool.address, interval, stack.n if n is None else n],
+                        timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+    return UpdateResult(tx, decode_events(stack, tx))
+
+
+def set_intermediate_values_manually(chain: Chain, stack: PoolStack, moving_averages: Sequence[int],
+                                     initial_values: Sequence[int], n: int | None = None, *,
+                                     tx_timestamp: int | None = None, sender: str | None = None) -> TxResult:
+    """runner.setIntermediateValuesManually(pool, MAs, initial values, n): re-initialise the rule state."""
+    return chain.transact(stack.runner, "setIntermediateValuesManually",
+                          [stack.pool.address, list(moving_averages), list(initial_values), stack.n if n is None else n],
+                          timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+
+
+def initialise_pool_last_run_time(chain: Chain, stack: PoolStack, time: int, *, tx_timestamp: int | None = None,
+                                  sender: str | None = None) -> TxResult:
+    """runner.InitialisePoolLastRunTime(pool, time)."""
+    return chain.transact(stack.runner, "InitialisePoolLastRunTime", [stack.pool.address, time],
+                          timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+
+
 def read_pool(chain: Chain, stack: PoolStack) -> dict:
     """Stored W and M (18 dec, multiples of 1e9) and the two times, from the pool's getWeightState()."""
     weights, multipliers, last_update, last_interp = chain.call(stack.pool, "getWeightState")
@@ -328,4 +370,6 @@ __all__ = [
     "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult", "current_weights",
     "decode_events", "deploy_pool_stack", "make_config", "perform_update", "pool_settings", "read_pool",
     "read_runner", "read_words", "sample_weights", "set_oracle_mode", "set_oracles", "set_prices",
+    "initialise_pool_last_run_time", "set_intermediate_values_manually", "set_staleness_threshold",
+    "set_target_weights_manually", "set_weights_manually",
 ]

@@ -292,8 +292,8 @@ class ProductionModel:
             raise ValueError(f"mode={mode!r}: expected one of {ORACLE_MODES}")
         self.oracles[self.oracle_addresses[asset][index]].mode = mode
 
-    def set_staleness_threshold(self, threshold: int, *, sender: str) -> None:
-        if _cs(sender) != _cs(self.a.deployer):
+    def set_staleness_threshold(self, threshold: int, *, sender: str | None = None) -> None:
+        if _cs(sender or self.a.deployer) != _cs(self.a.deployer):
             raise Revert("ONLYDEPLOYER")
         self.pool.threshold = threshold
 
@@ -387,10 +387,8 @@ class ProductionModel:
         else:
             raise Revert("No permission to set weight values")
 
-    def _own_pool(self, pool: str) -> str:
-        if _cs(pool) != self.pool_address:
-            raise ValueError(f"pool={pool}: the model holds only its own pool {self.pool_address}")
-        return self.pool_address
+    def _admin_or(self, sender: str | None) -> str:
+        return _cs(sender or self.a.admin)
 
     @staticmethod
     def _check_manual_weights(weights, n: int) -> None:
@@ -398,48 +396,51 @@ class ProductionModel:
             if not MIN_MANUAL_WEIGHT <= at(weights, i) <= MAX_MANUAL_WEIGHT:
                 raise Revert("Invalid weight")
 
-    def set_weights_manually(self, weights, pool: str, last_interp: int, n: int, *, sender: str, now: int) -> ModelTx:
+    def set_weights_manually(self, weights, last_interp: int, n: int | None = None, *, now: int,
+                             sender: str | None = None) -> ModelTx:
         """setWeightsManually: [w.., m..] stored as given (entries below n in [0.01, 0.99])."""
-        pool = self._own_pool(pool)
+        sender, n = self._admin_or(sender), self.n if n is None else n
 
         def body():
-            self._check_override(pool, sender)
+            self._check_override(self.pool_address, sender)
             self._check_manual_weights(weights, n)
-            return ModelTx(self._set_weights(list(weights), last_interp, _cs(sender), now))
+            return ModelTx(self._set_weights(list(weights), last_interp, sender, now))
 
         return self._tx(body)
 
-    def set_target_weights_manually(self, weights, pool: str, interval: int, n: int, *, sender: str, now: int) -> ModelTx:
-        """setTargetWeightsManually: §7.3 multipliers from the current weights over `interval` seconds."""
-        pool = self._own_pool(pool)
+    def set_target_weights_manually(self, targets, interval: int, n: int | None = None, *, now: int,
+                                    sender: str | None = None) -> ModelTx:
+        """setTargetWeightsManually: the runner's multipliers from the current weights over `interval` s."""
+        sender, n = self._admin_or(sender), self.n if n is None else n
 
         def body():
-            self._check_override(pool, sender)
-            self._check_manual_weights(weights, n)
+            self._check_override(self.pool_address, sender)
+            self._check_manual_weights(targets, n)
             current = [wrap(w) for w in self.pool.normalized_weights(now)]
-            if len(weights) != len(current):
+            if len(targets) != len(current):
                 raise Revert("Weights length mismatch")
-            values, last_interp = multipliers_and_last_interp(current, list(weights), interval,
+            values, last_interp = multipliers_and_last_interp(current, list(targets), interval,
                                                               self.runner.guard_rail, now)
-            return ModelTx(self._set_weights(values, last_interp, _cs(sender), now))
+            return ModelTx(self._set_weights(values, last_interp, sender, now))
 
         return self._tx(body)
 
-    def set_intermediate_values_manually(self, pool: str, moving_averages, initial_values, n: int, *,
-                                         sender: str) -> None:
-        pool = self._own_pool(pool)
+    def set_intermediate_values_manually(self, moving_averages, initial_values, n: int | None = None, *,
+                                         sender: str | None = None) -> None:
+        sender, n = self._admin_or(sender), self.n if n is None else n
 
         def body():
-            self._check_override(pool, sender)
-            self.rule.initialise(pool, list(moving_averages), list(initial_values), n, sender=self.runner_address)
+            self._check_override(self.pool_address, sender)
+            self.rule.initialise(self.pool_address, list(moving_averages), list(initial_values), n,
+                                 sender=self.runner_address)
 
         self._tx(body)
 
-    def initialise_pool_last_run_time(self, pool: str, time: int, *, sender: str) -> None:
-        pool = self._own_pool(pool)
+    def initialise_pool_last_run_time(self, time: int, *, sender: str | None = None) -> None:
+        sender = self._admin_or(sender)
 
         def body():
-            self._check_override(pool, sender)
+            self._check_override(self.pool_address, sender)
             self.runner.last_run = time
 
         self._tx(body)
