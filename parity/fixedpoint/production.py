@@ -480,7 +480,7 @@ class ProductionModel:
 
 
 def multipliers_and_last_interp(current, updated, interval: int, guard_rail: int, now: int) -> tuple[list[int], int]:
-    """The runner's §7.3 step: ([w⁰.., m..], lastInterp).
+    """The runner's multiplier step (docs/production-loop.md): ([w⁰.., m..], lastInterp).
 
     m_i = tdiv(w_i − w⁰_i, Δ) with Δ = int40(interval); T_i = tdiv(U − w⁰_i, m_i) (m > 0),
     tdiv(w⁰_i − g, −m_i) (m < 0), int256 max (m = 0), U = 1 − (n−1)·g, g = int64(guard_rail);
