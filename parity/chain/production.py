@@ -347,6 +347,11 @@ def read_words(chain: Chain, stack: PoolStack) -> dict:
     return {"word_a": a, "word_b": b, "times": t}
 
 
+def read_dynamic_data(chain: Chain, stack: PoolStack) -> tuple:
+    """The pool's getQuantAMMWeightedPoolDynamicData() struct as a tuple (the runner reads it after setWeights)."""
+    return chain.call(stack.pool, "getQuantAMMWeightedPoolDynamicData")
+
+
 def read_runner(chain: Chain, stack: PoolStack) -> dict:
     """The runner's lastPoolUpdateRun and approvedPoolActions for the pool."""
     return {
@@ -368,7 +373,7 @@ def current_weights(chain: Chain, stack: PoolStack) -> list[int]:
 __all__ = [
     "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE", "MASK_POOL_OWNER_OVERRIDES",
     "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult", "current_weights",
-    "decode_events", "deploy_pool_stack", "make_config", "perform_update", "pool_settings", "read_pool",
+    "decode_events", "deploy_pool_stack", "read_dynamic_data", "make_config", "perform_update", "pool_settings", "read_pool",
     "read_runner", "read_words", "sample_weights", "set_oracle_mode", "set_oracles", "set_prices",
     "initialise_pool_last_run_time", "set_intermediate_values_manually", "set_staleness_threshold",
     "set_target_weights_manually", "set_weights_manually",

@@ -459,6 +459,12 @@ class ProductionModel:
     def read_words(self) -> dict:
         return {"word_a": self.pool.word_a, "word_b": self.pool.word_b, "times": self.pool.times_word()}
 
+    def read_dynamic_data(self) -> tuple:
+        """getQuantAMMWeightedPoolDynamicData() as the chain decodes it (no vault: empty balances and rates)."""
+        first, second = self.pool.dynamic_data_words()
+        return ([], [], 0, self.pool.initialized, False, False, first, second, self.pool.last_update,
+                self.pool.last_interp)
+
     def read_runner(self) -> dict:
         return {"last_pool_update_run": self.runner.last_run,
                 "approved_actions": self.runner.actions.get(self.pool_address, 0)}

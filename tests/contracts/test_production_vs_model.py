@@ -33,3 +33,9 @@ def test_production_evm_matches_model(revm_chain, artifacts, rule, runs):
             assert features[what] > 0, f"{rule}: no step reached {what!r}: {dict(features)}"
         stuck = features["performUpdate:Overflow/Underflow"] + features["performUpdate:Panic(0x11)"]
         assert stuck > 0, f"{rule}: no update was refused by a stuck pool: {dict(features)}"
+
+
+def test_production_eth_tester_matches_model(tester_chain, artifacts):
+    """The same lockstep on py-evm (eth-tester): the stack API is backend-agnostic (a short scenario)."""
+    sc = run_random(tester_chain, artifacts, "momentum", "prod-tester", 3, 8)
+    assert "performUpdate:ok" in sc.ls.seen
