@@ -65,6 +65,24 @@ class StackConfig:
     actions: int
 
 
+def _jsonable(value):
+    return [_jsonable(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def config_to_dict(config: "StackConfig | StackAddresses") -> dict:
+    """A JSON-ready dict of a StackConfig or StackAddresses (tuples become lists)."""
+    return {k: _jsonable(v) for k, v in vars(config).items()}
+
+
+def config_from_dict(cls, data: dict):
+    """The StackConfig or StackAddresses (`cls`) of a config_to_dict dict."""
+    return cls(**{k: _tuples(v) for k, v in data.items()})
+
+
 @dataclass(frozen=True)
 class StackAddresses:
     """Checksum addresses of every contract and role of one stack."""
@@ -373,7 +391,7 @@ def current_weights(chain: Chain, stack: PoolStack) -> list[int]:
 __all__ = [
     "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE", "MASK_POOL_OWNER_OVERRIDES",
     "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult", "current_weights",
-    "decode_events", "deploy_pool_stack", "read_dynamic_data", "make_config", "perform_update", "pool_settings", "read_pool",
+    "config_from_dict", "config_to_dict", "decode_events", "deploy_pool_stack", "read_dynamic_data", "make_config", "perform_update", "pool_settings", "read_pool",
     "read_runner", "read_words", "sample_weights", "set_oracle_mode", "set_oracles", "set_prices",
     "initialise_pool_last_run_time", "set_intermediate_values_manually", "set_staleness_threshold",
     "set_target_weights_manually", "set_weights_manually",
