@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from eth_utils import to_checksum_address
 
@@ -35,6 +36,13 @@ def uint256_sub(a: int, b: int) -> int:
     if b > a:
         raise Revert(PANIC_OVERFLOW)
     return a - b
+
+
+def check_uint(field_name: str, value: int, bits: int) -> int:
+    """ABI check of a uintN argument: ValueError naming the field if `value` is not an int in [0, 2^bits)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**bits:
+        raise ValueError(f"{field_name}={value!r}: must be an integer in [0, 2^{bits}) (uint{bits})")
+    return value
 
 
 def int_cast(value: int, bits: int) -> int:
@@ -158,6 +166,7 @@ class ModelTx:
     return_value: object = None
 
 
+@lru_cache(maxsize=1024)
 def _cs(address: str) -> str:
     return to_checksum_address(address)
 
@@ -404,6 +413,7 @@ class ProductionModel:
                              sender: str | None = None) -> ModelTx:
         """setWeightsManually: [w.., m..] stored as given (entries below n in [0.01, 0.99])."""
         sender, n = self._admin_or(sender), self.n if n is None else n
+        check_uint("last_interp", last_interp, 40)
 
         def body():
             self._check_override(self.pool_address, sender)
@@ -416,6 +426,7 @@ class ProductionModel:
                                     sender: str | None = None) -> ModelTx:
         """setTargetWeightsManually: the runner's multipliers from the current weights over `interval` s."""
         sender, n = self._admin_or(sender), self.n if n is None else n
+        check_uint("interval", interval, 40)
 
         def body():
             self._check_override(self.pool_address, sender)
@@ -442,6 +453,7 @@ class ProductionModel:
 
     def initialise_pool_last_run_time(self, time: int, *, sender: str | None = None) -> None:
         sender = self._admin_or(sender)
+        check_uint("time", time, 40)
 
         def body():
             self._check_override(self.pool_address, sender)
