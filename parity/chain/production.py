@@ -318,7 +318,8 @@ def set_staleness_threshold(chain: Chain, stack: PoolStack, threshold: int, *, t
 
 
 def set_weights_manually(chain: Chain, stack: PoolStack, weights_and_multipliers: Sequence[int], last_interp: int,
-                         n: int | None = None, *, tx_timestamp: int | None = None, sender: str | None = None) -> UpdateResult:
+                         n: int | None = None, *, tx_timestamp: int | None = None,
+                         sender: str | None = None) -> UpdateResult:
     """runner.setWeightsManually([w.., m..], pool, lastInterp, n) (sender defaults to the runner admin)."""
     tx = chain.transact(stack.runner, "setWeightsManually",
                         [list(weights_and_multipliers), stack.pool.address, last_interp, stack.n if n is None else n],
@@ -341,7 +342,8 @@ def set_intermediate_values_manually(chain: Chain, stack: PoolStack, moving_aver
                                      tx_timestamp: int | None = None, sender: str | None = None) -> TxResult:
     """runner.setIntermediateValuesManually(pool, MAs, initial values, n): re-initialise the rule state."""
     return chain.transact(stack.runner, "setIntermediateValuesManually",
-                          [stack.pool.address, list(moving_averages), list(initial_values), stack.n if n is None else n],
+                          [stack.pool.address, list(moving_averages), list(initial_values),
+                           stack.n if n is None else n],
                           timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
 
 
@@ -389,10 +391,11 @@ def current_weights(chain: Chain, stack: PoolStack) -> list[int]:
 
 
 __all__ = [
-    "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE", "MASK_POOL_OWNER_OVERRIDES",
-    "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult", "current_weights",
-    "config_from_dict", "config_to_dict", "decode_events", "deploy_pool_stack", "read_dynamic_data", "make_config", "perform_update", "pool_settings", "read_pool",
-    "read_runner", "read_words", "sample_weights", "set_oracle_mode", "set_oracles", "set_prices",
-    "initialise_pool_last_run_time", "set_intermediate_values_manually", "set_staleness_threshold",
-    "set_target_weights_manually", "set_weights_manually",
+    "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE",
+    "MASK_POOL_OWNER_OVERRIDES", "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult",
+    "config_from_dict", "config_to_dict", "current_weights", "decode_events", "deploy_pool_stack",
+    "initialise_pool_last_run_time", "make_config", "perform_update", "pool_settings", "read_dynamic_data",
+    "read_pool", "read_runner", "read_words", "sample_weights", "set_intermediate_values_manually",
+    "set_oracle_mode", "set_oracles", "set_prices", "set_staleness_threshold", "set_target_weights_manually",
+    "set_weights_manually",
 ]

@@ -382,7 +382,8 @@ class ProductionModel:
         first, second = self.pool.dynamic_data_words()
         stored = first[:4] + second[:4] + first[4:] + second[4:]
         return [
-            ("pool", "WeightsUpdated", {"poolAddress": self.pool_address, "calculatedWeightsAndMultipliers": list(values),
+            ("pool", "WeightsUpdated", {"poolAddress": self.pool_address,
+                                        "calculatedWeightsAndMultipliers": list(values),
                                         "lastInterpolationTimePossible": last_interp, "lastUpdateTime": now % 2**40}),
             ("runner", "WeightsUpdated", {"poolAddress": self.pool_address, "updateOwner": owner, "weights": stored,
                                           "lastInterpolationTimePossible": last_interp, "lastUpdateTime": now % 2**40}),
