@@ -1,6 +1,7 @@
 """Runner + pool + oracles + rule on the EVM against the exact ProductionModel, bit for bit, over seeded
 random steps: every event, revert reason, stored word, time, runner field and rule state getter after
-every step, and getNormalizedWeights at random seconds inside the intervals."""
+every step, and getNormalizedWeights at random seconds inside the intervals. ``--runs N`` sets the steps per
+scenario (7 scenarios per rule, n = 2..8); the coverage asserts apply to the CI budget only."""
 
 from __future__ import annotations
 
