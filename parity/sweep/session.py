@@ -24,7 +24,7 @@ from parity.chain.base import FunctionCodec, find_function
 from parity.harness.mapping import derived_carry, encode_weights, from_wei_array, map_parameters, state_map_for, to_wei
 from parity.sweep import chainbatch as cb
 from parity.sweep.errors import ChunkErrors
-from parity.sweep.spec import Verification, make_fingerprint, with_defaults
+from parity.sweep.spec import Verification, make_fingerprint, split_params, with_defaults
 
 START_TIMESTAMP = 2_000_000_000
 FLUSH_BLOCKS = 256  # blocks of chain output decoded and compared at a time (bounds memory)
@@ -43,22 +43,6 @@ class Chunk:
 
 
 _TRAJ_CACHE: dict = {}
-
-
-def split_params(jax_params: dict) -> tuple[dict, tuple]:
-    """(numeric arrays, static items as a hashable tuple): arrays are vmapped, statics are compiled in."""
-    arrays, static = {}, []
-    for k, v in sorted(jax_params.items()):
-        if isinstance(v, (bool, str, type(None))):
-            static.append((k, v))
-        else:
-            arrays[k] = np.asarray(v, dtype=np.float64)
-    return arrays, tuple(static)
-
-
-def static_key(jax_params: dict) -> tuple:
-    arrays, static = split_params(jax_params)
-    return static + tuple((k, a.shape) for k, a in arrays.items())
 
 
 def trajectory_fn(pool, fp, static: tuple, keys: tuple):
@@ -209,11 +193,13 @@ class ChainSession:
             self.models = {i: make_model(rule, self.batch.address) for i in self.sampled}
         self.timestamp = START_TIMESTAMP
 
-    def _send(self, blob: bytes, timestamp: int) -> bytes:
+    def _send(self, blob: bytes, timestamp: int, sender: str | None = None) -> bytes:
+        """One batch transaction in its own block (RevmChain's block emulation); a revert of the whole batch
+        (not of one call in it) raises ContractRevert."""
         chain = self.chain
-        owner = chain.accounts[0]
+        sender = sender or chain.accounts[0]
         return bytes(chain._in_new_block(
-            lambda: chain.evm.message_call(owner, self.batch.address, blob, gas=cb.BATCH_GAS), timestamp, "batch", ()))
+            lambda: chain.evm.message_call(sender, self.batch.address, blob, gas=cb.BATCH_GAS), timestamp, "batch", ()))
 
     def initialise(self, errors) -> None:
         """initialisePoolRuleIntermediateValues for every pool in one transaction (each isolated)."""

@@ -79,6 +79,7 @@ class Verification:
     params: dict  # the user's parameter set (before defaults)
     case: PriceCase
     perturb: dict | None = None  # {"param", "relative"}: the JAX side runs on a perturbed value
+    group: tuple = ()  # static parameters and array shapes: sets sharing it share one compiled batch
 
 
 @dataclass
@@ -269,6 +270,18 @@ def _perturbation(where: str, entry: dict, count: int) -> dict | None:
     return dict(p)
 
 
+def split_params(jax_params: dict) -> tuple[dict, tuple]:
+    """(numeric arrays, static items as a hashable tuple): arrays are vmapped, statics are compiled in."""
+    arrays, static = {}, []
+    for k, v in sorted(jax_params.items()):
+        if isinstance(v, (bool, str, type(None))):
+            static.append((k, v))
+        else:
+            arrays[k] = np.asarray(v, dtype=np.float64)
+    return arrays, tuple(static)
+
+
+
 def make_fingerprint(rule: str, case: PriceCase, settings: dict):
     """The run fingerprint of one verification (rows are update rows: price_interval = chunk_period)."""
     from parity.fingerprint import make_run_fingerprint
@@ -380,9 +393,11 @@ def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
         for s, params in enumerate(sets):
             params = {**base, **params}
             for case in cases:
-                check_parameters(f"{where} set {s}", rule, params, case, options["fingerprint"])
+                mapped = check_parameters(f"{where} set {s}", rule, params, case, options["fingerprint"])
+                arrays, static = split_params(mapped.jax_params)
+                group = static + tuple((k, a.shape) for k, a in arrays.items())
                 p = perturb if perturb is not None and perturb["set"] == s else None
-                verifications.append(Verification(len(verifications), rule, e, s, params, case, p))
+                verifications.append(Verification(len(verifications), rule, e, s, params, case, p, group))
     return Spec(verifications, prices, grid_axes=grid_axes, **options)
 
 
