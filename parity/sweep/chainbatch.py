@@ -134,7 +134,10 @@ def decode_field(block: np.ndarray, at: int, packed: bool, n: int):
     """(hi, lo) (B, P, n) of one field from stacked output slices (B, P, size) uint8."""
     if not packed:
         w = block[:, :, at : at + n * WORD].reshape(block.shape[0], block.shape[1], n, WORD)
-        return int128_parts(w[..., 16:])
+        sign = np.where(w[..., 16:17] >= 128, 255, 0).astype(np.uint8)
+        if not np.all(w[..., :16] == sign):
+            raise ValueError("a chain value does not fit int128: the sweep decodes int128 state and weights only")
+        return check_range(*int128_parts(w[..., 16:]))
     nw = (n + 1) // 2
     idx = np.concatenate([np.arange(at + k * 3 * WORD, at + k * 3 * WORD + WORD) for k in range(nw)])
     w = block[:, :, idx].reshape(block.shape[0], block.shape[1], nw, WORD)
@@ -143,7 +146,14 @@ def decode_field(block: np.ndarray, at: int, packed: bool, n: int):
         if 2 * k + 1 < n:
             halves.append(w[:, :, k, :16])
         halves.append(w[:, :, k, 16:])
-    return int128_parts(np.stack(halves, axis=2))
+    return check_range(*int128_parts(np.stack(halves, axis=2)))
+
+
+def check_range(hi: np.ndarray, lo: np.ndarray):
+    """(hi, lo) unchanged; |value| < 2^117 wei (≈ 1.7e17 units) is what wei_diff computes accurately."""
+    if hi.size and int(np.max(np.abs(hi))) >= 2**53:
+        raise ValueError("a chain value exceeds 2^117 wei (≈ 1.7e17): beyond what the sweep's comparison handles")
+    return hi, lo
 
 
 def _two_sum(a, b):

@@ -18,6 +18,7 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, help="folder for results.json, results.csv and heatmap.png")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: min(2, CPUs); 1 = in process)")
     p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="run the chunks on this Dask distributed scheduler")
+    p.add_argument("--connect-timeout", type=float, default=30, metavar="SECONDS", help="how long to wait for the scheduler (default 30)")
     p.add_argument("--quiet", action="store_true", help="no progress bar; only the verdict line")
 
 
@@ -44,6 +45,7 @@ def run_sweep_command(args) -> int:
     except SpecError as e:
         print(f"parity sweep: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    from parity.chain.errors import ChainError
     from parity.sweep.runner import run_sweep
 
     bar = _progress_bar(len(spec.verifications), args.quiet)
@@ -54,8 +56,9 @@ def run_sweep_command(args) -> int:
 
     t0 = time.perf_counter()
     try:
-        rows = run_sweep(spec, workers=args.workers, scheduler=args.scheduler, progress=progress)
-    except OSError as e:  # e.g. the scheduler cannot be reached
+        rows = run_sweep(spec, workers=args.workers, scheduler=args.scheduler, progress=progress,
+                         connect_timeout=args.connect_timeout)
+    except (OSError, TimeoutError, ChainError) as e:  # the scheduler cannot be reached, the chain cannot start
         print(f"parity sweep: setup error: {e}", file=sys.stderr)
         return EXIT_USAGE
     finally:

@@ -46,11 +46,11 @@ def run_local(chunks: list[Chunk], workers: int, on_done: Callable[[list], None]
             on_done(fut.result())
 
 
-def run_dask(chunks: list[Chunk], scheduler, on_done: Callable[[list], None]) -> None:
+def run_dask(chunks: list[Chunk], scheduler, on_done: Callable[[list], None], connect_timeout: float = 30) -> None:
     """Run every chunk as one task on a Dask distributed cluster (`scheduler`: an address or a Client)."""
     from distributed import Client, as_completed
 
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout="30s")
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=f"{connect_timeout}s")
     try:
         futures = client.map(run_chunk, chunks, pure=False)
         for fut in as_completed(futures):
@@ -64,7 +64,8 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def run_sweep(spec: Spec, *, workers: int | None = None, scheduler=None, progress: Callable[[int, int], None] | None = None) -> list[dict]:
+def run_sweep(spec: Spec, *, workers: int | None = None, scheduler=None, progress: Callable[[int, int], None] | None = None,
+              connect_timeout: float = 30) -> list[dict]:
     """All rows of the sweep, sorted by verification id."""
     chunks = make_chunks(spec)
     total = len(spec.verifications)
@@ -76,7 +77,7 @@ def run_sweep(spec: Spec, *, workers: int | None = None, scheduler=None, progres
             progress(len(rows), total)
 
     if scheduler is not None:
-        run_dask(chunks, scheduler, done)
+        run_dask(chunks, scheduler, done, connect_timeout)
     else:
         run_local(chunks, default_workers() if workers is None else workers, done)
     return sorted(rows, key=lambda r: r["id"])

@@ -84,6 +84,32 @@ def test_local_cluster_gives_identical_rows(matrix_spec, local_rows):
     assert json.dumps(rows, sort_keys=True) == json.dumps(local_rows, sort_keys=True)
 
 
+def test_cli_scheduler_address_runs_on_the_cluster(tmp_path, capsys):
+    """`--scheduler tcp://…` sends the chunks to that cluster; the rows equal an in-process run's."""
+    distributed = pytest.importorskip("distributed")
+    spec = {"series": [{"path": BTC_ETH, "windows": [[0, 6], [10, 16]]}], "chunk_size": 2,
+            "rules": [{"rule": "momentum", "grid": {"lamb": [0.8, 0.9], "kappa": [1.0, 2.0]}}]}
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    assert main(["sweep", str(tmp_path / "s.json"), "--out", str(tmp_path / "local"), "--workers", "1"]) == 0
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        assert main(["sweep", str(tmp_path / "s.json"), "--out", str(tmp_path / "dask"), "--scheduler", cluster.scheduler_address]) == 0
+    local = json.loads((tmp_path / "local/results.json").read_text())["rows"]
+    remote = json.loads((tmp_path / "dask/results.json").read_text())["rows"]
+    assert len(local) == 8 and remote == local
+    assert (tmp_path / "local/results.csv").read_bytes() == (tmp_path / "dask/results.csv").read_bytes()
+
+
+def test_unreachable_scheduler_exit_2(tmp_path, capsys):
+    (tmp_path / "s.json").write_text(json.dumps({"series": [{"path": BTC_ETH, "windows": [[0, 4]]}],
+                                                 "rules": [{"rule": "momentum", "params": [{}]}]}))
+    assert main(["sweep", str(tmp_path / "s.json"), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9",
+                 "--connect-timeout", "2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("parity sweep: setup error:")
+
+
 def _verify_row(rule, params, prices_path, window, blocks):
     from parity.chain import make_chain
     from parity.fingerprint import make_run_fingerprint
