@@ -49,6 +49,7 @@ class ChunkErrors:
         self.compared = np.zeros(self.P, dtype=np.int64)
         self.reverts: dict = {}
         self.mismatches: dict = {}
+        self.vectorized: list | None = None  # per pool {"worst", "first_divergence"} (add_vectorized)
 
     # -- events from the chain session --
     def revert(self, pool: int, block: int, reason: str) -> None:
@@ -114,6 +115,31 @@ class ChunkErrors:
                     best = (ratio[a], f, a)
             self.first[p] = self._exact(best[1], block0, decoded[best[1]], b, int(p), best[2])
 
+    def add_vectorized(self, vec_states: dict, vec_weights: np.ndarray, states: dict, weights: np.ndarray) -> None:
+        """Vectorized path vs scan path (floats) over each pool's compared blocks: worst scaled error per field
+        and the first block beyond tolerance."""
+        T = vec_weights.shape[0]
+        counted = np.arange(T)[:, None] < self.compared[None, :]  # (T, P): blocks before a revert
+        self.vectorized = [{"worst": {}, "first_divergence": None} for _ in range(self.P)]
+        for f in self.fields:
+            v, s = (vec_weights, weights) if f == "weights" else (vec_states.get(f), states[f])
+            if v is None or v.shape != s.shape:
+                continue
+            scaled = np.abs(v - s) / self.scale[f][None]
+            scaled = np.where(np.isnan(scaled), np.inf, scaled)
+            scaled = np.where(counted[:, :, None], scaled, -1.0)
+            fail = (scaled > self.tol[f][None, :, None]).any(axis=2)
+            for p in range(self.P):
+                if self.compared[p]:
+                    self.vectorized[p]["worst"][f] = float(scaled[:, p].max())
+                if fail[:, p].any():
+                    b = int(np.argmax(fail[:, p]))
+                    a = int(np.argmax(scaled[b, p]))
+                    old = self.vectorized[p]["first_divergence"]
+                    if old is None or b + 1 < old["block"]:
+                        self.vectorized[p]["first_divergence"] = {"block": b + 1, "field": f, "asset": a,
+                                                                  "scaled": cmp.json_float(scaled[b, p, a]), "tolerance": float(self.tol[f][p])}
+
     # -- results --
     def verdict(self, p: int) -> str:
         if p in self.mismatches:
@@ -121,6 +147,8 @@ class ChunkErrors:
         if p in self.reverts:
             return "revert"
         if self.first[p] is not None:
+            return "divergence"
+        if self.vectorized is not None and self.vectorized[p]["first_divergence"] is not None:
             return "divergence"
         return "parity"
 
@@ -150,6 +178,7 @@ class ChunkErrors:
                 "revert": self.reverts.get(p),
                 "model_blocks": session.model_blocks.get(p, 0) if sampled else None,
                 "model_mismatch": self.mismatches.get(p),
+                "vectorized": None if self.vectorized is None else self.vectorized[p],
                 "perturb_jax": v.perturb,
             })
         return out

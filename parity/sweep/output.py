@@ -17,7 +17,7 @@ from parity.harness.compare import FIELDS
 CSV_COLUMNS = (["id", "rule", "set", "series", "window", "n", "blocks", "blocks_compared", "verdict", "params"]
                + [f"worst_{f}" for f in FIELDS] + [f"ratio_{f}" for f in FIELDS]
                + ["first_block", "first_field", "first_asset", "first_jax", "first_chain", "first_scaled", "first_tolerance",
-                  "revert_block", "revert_reason", "model_blocks", "model_mismatch", "perturb_jax"])
+                  "revert_block", "revert_reason", "model_blocks", "model_mismatch", "vectorized", "perturb_jax"])
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -56,6 +56,7 @@ def csv_row(row: dict) -> dict:
     out["revert_block"], out["revert_reason"] = rev.get("block", ""), rev.get("reason", "")
     out["model_blocks"] = "" if row["model_blocks"] is None else row["model_blocks"]
     out["model_mismatch"] = _compact(row["model_mismatch"])
+    out["vectorized"] = _compact(row["vectorized"])
     out["perturb_jax"] = _compact(row["perturb_jax"])
     return out
 
@@ -164,6 +165,8 @@ def summary(rows: list[dict], seconds: float, updates: int) -> str:
             what = f"block {d['block']} {d['field']}[{d['asset']}] scaled {d['scaled']:.3g} > tol {d['tolerance']:.3g}"
         elif r["revert"]:
             what = f"revert at block {r['revert']['block']}: {r['revert']['reason']}"
+        elif r["verdict"] == "divergence":
+            what = f"vectorized path ≠ scan path: {_compact(r['vectorized']['first_divergence'])}"
         else:
             what = f"chain ≠ integer model: {_compact(r['model_mismatch'])}"
         lines.append(f"  row {r['id']} {r['verdict']}: {r['rule']} {_compact(r['params'])} on {r['series']}"

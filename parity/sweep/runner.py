@@ -23,7 +23,8 @@ def make_chunks(spec: Spec) -> list[Chunk]:
     for (_, case, _), vs in groups.items():
         prices = spec.prices[case.series][case.window[0] : case.window[1], : case.n]
         for i in range(0, len(vs), spec.chunk_size):
-            chunks.append(Chunk(vs[i : i + spec.chunk_size], prices, spec.blocks, spec.fingerprint, spec.tolerances, spec.model_sample))
+            chunks.append(Chunk(vs[i : i + spec.chunk_size], prices, spec.blocks, spec.fingerprint, spec.tolerances,
+                                spec.model_sample, spec.vectorized_check))
     return chunks
 
 

@@ -9,7 +9,8 @@
   every block, bit for bit against the chain. The model is plain Python integers (~75 µs per call, as much as
   the EVM itself); the contract code it checks is shared by every pool of the chunk, so a sample finds a
   contract/model disagreement as well as all pools would, at a fraction of the cost.
-* Comparison: parity.sweep.errors, the same scaled errors and default tolerances as `parity verify`.
+* Comparison: parity.sweep.errors, the same scaled errors and default tolerances as `parity verify`, and
+  (as `parity verify`) the vectorized path (vmapped too) against the scan path over the compared blocks.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Chunk:
     fingerprint: dict
     tolerances: dict
     model_sample: int
+    vectorized_check: bool = True
 
 
 _TRAJ_CACHE: dict = {}
@@ -67,6 +69,28 @@ def trajectory_fn(pool, fp, static: tuple, keys: tuple):
         return out
 
     fn = _TRAJ_CACHE[cache_key] = jax.jit(run)
+    return fn
+
+
+_VEC_CACHE: dict = {}
+
+
+def vectorized_fn(pool, fp, static: tuple, keys: tuple):
+    """Jitted vmap over sets of the vectorized path (all blocks at once, then the guard scan from w0):
+    (arrays, prices (T+1, n), w0 (P, n)) -> (weights (P, T, n), {key: (P, T, n)})."""
+    cache_key = (type(pool), fp, static, keys)
+    fn = _VEC_CACHE.get(cache_key)
+    if fn is not None:
+        return fn
+    static_d = dict(static)
+
+    def one(arr, prices, w0):
+        p = {**arr, **static_d}
+        outputs, states = pool.calculate_rule_outputs(p, fp, prices, return_states=True)
+        cp = pool.resolve_params(p, fp, validate=False)
+        return pool._coarse_scan(outputs, w0, cp, fp), {k: states[k] for k in keys if k in states}
+
+    fn = _VEC_CACHE[cache_key] = jax.jit(jax.vmap(one, in_axes=(0, None, 0)))
     return fn
 
 
@@ -111,8 +135,9 @@ def perturbed(jax_params: dict, perturb: dict | None) -> dict:
     return out
 
 
-def jax_trajectories(pool, starts: list[PoolStart], perturbs: list, fp, price_dec: np.ndarray, smap):
-    """({key: (T, P, n)}, weights (T, P, n)) of every pool over update blocks 1..T."""
+def jax_trajectories(pool, starts: list[PoolStart], perturbs: list, fp, price_dec: np.ndarray, smap, vectorized: bool = True):
+    """({key: (T, P, n)}, weights (T, P, n)) of every pool over update blocks 1..T on the scan path, and the
+    same from the vectorized path (None when `vectorized` is off)."""
     params = [perturbed(s.mapped.jax_params, p) for s, p in zip(starts, perturbs)]
     splits = [split_params(p) for p in params]
     static = splits[0][1]
@@ -123,7 +148,13 @@ def jax_trajectories(pool, starts: list[PoolStart], perturbs: list, fp, price_de
     wt = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[s.wt for s in starts])
     fn = trajectory_fn(pool, fp, static, tuple(smap.keys))
     states, weights = jax.device_get(fn(est, wt, jnp.asarray(price_dec[1:]), arr))
-    return {k: np.asarray(v, dtype=np.float64) for k, v in states.items()}, np.asarray(weights, dtype=np.float64)
+    scan = ({k: np.asarray(v, dtype=np.float64) for k, v in states.items()}, np.asarray(weights, dtype=np.float64))
+    if not vectorized:
+        return scan, None
+    w0 = jnp.stack([s.wt[smap.weight_key] for s in starts])
+    v_w, v_states = jax.device_get(vectorized_fn(pool, fp, static, tuple(smap.keys))(arr, jnp.asarray(price_dec), w0))
+    swap = lambda a: np.swapaxes(np.asarray(a, dtype=np.float64), 0, 1)  # noqa: E731  (P, T, n) -> (T, P, n)
+    return scan, ({k: swap(v) for k, v in v_states.items()}, swap(v_w))
 
 
 def run_chunk(chunk: Chunk) -> list[dict]:
@@ -142,7 +173,7 @@ def run_chunk(chunk: Chunk) -> list[dict]:
     smap = state_map_for(pool.chain_rule)
     starts = [pool_start(pool, with_defaults(rule, v.params), fp, price_wei[0], price_dec[0], smap) for v in vs]
     fpm = starts[0].mapped.fingerprint
-    states, weights = jax_trajectories(pool, starts, [v.perturb for v in vs], fpm, price_dec, smap)
+    (states, weights), vec = jax_trajectories(pool, starts, [v.perturb for v in vs], fpm, price_dec, smap, chunk.vectorized_check)
     errors = ChunkErrors(vs, starts, smap, price_dec, blocks, chunk.tolerances)
     session = ChainSession(pool.chain_rule, starts, smap, case.n, chunk.model_sample, rule)
     session.initialise(errors)
@@ -155,6 +186,8 @@ def run_chunk(chunk: Chunk) -> list[dict]:
             rows = slice(first - 1, k)
             errors.add(first, block_arr, alive, session.layout, {f: s[rows] for f, s in states.items()}, weights[rows])
             pending, first = [], k + 1
+    if vec is not None:
+        errors.add_vectorized(vec[0], vec[1], states, weights)
     return errors.rows(session)
 
 

@@ -9,6 +9,7 @@ bad entry raises `SpecError` with one line naming the entry, the value and the r
     blocks = 30                 # optional: update blocks per verification (default: the whole window)
     chunk_size = 25             # verifications per task (one batch transaction per block carries them all)
     model_sample = 1            # pools per chunk checked against the exact integer model (0: none)
+    vectorized_check = true     # also compare the vectorized path with the scan path (as `parity verify`)
     epsilon_max = 0.1           # optional run settings, as `parity verify`'s flags
     guard_rail = 0.05
     tolerances = {weights = 1e-12}
@@ -40,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-SPEC_KEYS = {"backend", "level", "n", "blocks", "chunk_size", "model_sample", "epsilon_max", "guard_rail",
+SPEC_KEYS = {"backend", "level", "n", "blocks", "chunk_size", "model_sample", "vectorized_check", "epsilon_max", "guard_rail",
              "tolerances", "heatmap", "series", "rules"}
 SERIES_KEYS = {"name", "path", "generate", "assets", "windows", "chunk_period"}
 RULE_KEYS = {"rule", "base", "grid", "params", "file", "perturb_jax"}
@@ -93,6 +94,7 @@ class Spec:
     blocks: int | None = None
     chunk_size: int = 25
     model_sample: int = 1
+    vectorized_check: bool = True
     fingerprint: dict = field(default_factory=dict)  # epsilon_max / absolute_weight_guard_rail
     tolerances: dict = field(default_factory=dict)
     heatmap: dict = field(default_factory=dict)
@@ -334,6 +336,12 @@ def _tolerances(raw) -> dict:
     return {k: float(v) for k, v in raw.items()}
 
 
+def _flag(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{name}={value!r}: must be true or false")
+    return value
+
+
 def _run_options(raw: dict) -> dict:
     backend = raw.get("backend", "revm")
     if backend != "revm":
@@ -354,6 +362,7 @@ def _run_options(raw: dict) -> dict:
         "backend": backend, "level": level, "blocks": blocks,
         "chunk_size": _positive_int("chunk_size", raw.get("chunk_size", 25)),
         "model_sample": _positive_int("model_sample", raw.get("model_sample", 1), 0),
+        "vectorized_check": _flag("vectorized_check", raw.get("vectorized_check", True)),
         "fingerprint": _settings(raw), "tolerances": _tolerances(raw.get("tolerances", {})), "heatmap": heatmap,
     }
 

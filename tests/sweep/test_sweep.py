@@ -110,7 +110,7 @@ def test_unreachable_scheduler_exit_2(tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("parity sweep: setup error:")
 
 
-def _verify_row(rule, params, prices_path, window, blocks):
+def _verify_row(rule, params, prices_path, window, blocks, vectorized=False):
     from parity.chain import make_chain
     from parity.fingerprint import make_run_fingerprint
     from parity.harness import run_lockstep
@@ -121,7 +121,7 @@ def _verify_row(rule, params, prices_path, window, blocks):
     prices = series.prices[window[0] : window[1], :2]
     fp = make_run_fingerprint(rule=rule, n_assets=2, chunk_period=1440, price_interval=1440)
     return run_lockstep(create_pool(rule), with_defaults(rule, params), fp, prices, make_chain("revm"),
-                        blocks=blocks, progress=False, vectorized_check=False)
+                        blocks=blocks, progress=False, vectorized_check=vectorized)
 
 
 @pytest.mark.parametrize("rule_index", [0, 4, 5])
@@ -129,12 +129,14 @@ def test_rows_equal_parity_verify(local_rows, rule_index):
     """The batched session reports what the one-at-a-time driver reports: same worst element, same values."""
     entry = MATRIX["rules"][rule_index]
     row = next(r for r in local_rows if r["rule"] == entry["rule"] and r["set"] == 13 and r["series"] == "btc_eth_daily_2")
-    res = _verify_row(row["rule"], row["params"], BTC_ETH, row["window"], 8)
+    res = _verify_row(row["rule"], row["params"], BTC_ETH, row["window"], 8, vectorized=True)
     assert res.status == row["verdict"] == "parity"
     for field, d in res.worst.items():
         assert row["worst"][field]["block"] == d.block and row["worst"][field]["asset"] == d.asset
         assert row["worst"][field]["chain_value"] == str(d.chain_value)
         assert row["worst"][field]["scaled"] == d.scaled
+    assert row["vectorized"]["first_divergence"] is None
+    assert row["vectorized"]["worst"] == {f: d.scaled for f, d in res.vectorized["worst"].items()}
 
 
 def test_revert_is_isolated_to_its_pool(tmp_path):
