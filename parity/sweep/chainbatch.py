@@ -51,19 +51,22 @@ class Layout:
     size: int  # bytes per pool
     weights: int  # offset of the n weight words
     fields: dict  # key -> (offset, packed): n int256 words, or (n+1)//2 packed words one record each
+    records: tuple  # offset of every record's success word
 
     @staticmethod
     def of(state_map: StateMap, n: int) -> "Layout":
         array_record = 2 * WORD + 2 * WORD + n * WORD  # ok | len | (offset | length | n words)
-        pos, fields = array_record, {}
+        pos, fields, records = array_record, {}, [0]
         for f in state_map.fields:
             if f.packed:
                 fields[f.key] = (pos + 2 * WORD, True)  # each word record: ok | len | word
+                records += [pos + k * 3 * WORD for k in range((n + 1) // 2)]
                 pos += ((n + 1) // 2) * 3 * WORD
             else:
                 fields[f.key] = (pos + 4 * WORD, False)
+                records.append(pos)
                 pos += array_record
-        return Layout(n, pos, 4 * WORD, fields)
+        return Layout(n, pos, 4 * WORD, fields, tuple(records))
 
 
 class PoolTemplate:

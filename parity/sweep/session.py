@@ -24,6 +24,7 @@ import numpy as np
 from parity.chain.base import FunctionCodec, find_function
 from parity.harness.mapping import derived_carry, encode_weights, from_wei_array, map_parameters, state_map_for, to_wei
 from parity.sweep import chainbatch as cb
+from parity.sweep.chainbatch import WORD
 from parity.sweep.errors import ChunkErrors
 from parity.sweep.spec import Verification, make_fingerprint, split_params, with_defaults
 
@@ -274,8 +275,9 @@ class ChainSession:
         return full, alive
 
     def _all_ok(self, out: bytes, live) -> bool:
-        size = self.layout.size
-        return all(out[j * size + 31] == 1 for j in range(len(live)))
+        """Every record of every pool succeeded (its success word is 1)."""
+        arr = np.frombuffer(out, dtype=np.uint8).reshape(len(live), self.layout.size)
+        return bool(np.all(arr[:, [r + WORD - 1 for r in self.layout.records]] == 1))
 
     def _slow_path(self, k, out, live, full, alive, errors) -> None:
         """Some call reverted: walk the records, report the pool's revert, keep the others."""
@@ -283,9 +285,10 @@ class ChainSession:
         per_pool = len(recs) // len(live)
         for j, i in enumerate(live):
             mine = recs[j * per_pool : (j + 1) * per_pool]
-            ok, data = mine[0]
-            if not ok:
-                errors.revert(int(i), k, self.chain.revert_reason(data))
+            failed = next(((j2, d) for j2, (ok, d) in enumerate(mine) if not ok), None)
+            if failed is not None:
+                what = "" if failed[0] == 0 else "a state getter after CalculateNewWeights: "
+                errors.revert(int(i), k, what + self.chain.revert_reason(failed[1]))
                 alive[i] = False
                 continue
             raw = b"".join(b"".join((cb.word(1), cb.word(len(d)), d + b"\0" * (-len(d) % 32))) for _, d in mine)
