@@ -101,6 +101,13 @@ def test_cli_scheduler_address_runs_on_the_cluster(tmp_path, capsys):
     assert (tmp_path / "local/results.csv").read_bytes() == (tmp_path / "dask/results.csv").read_bytes()
 
 
+def test_local_worker_processes_give_identical_rows():
+    spec = parse_spec({"series": [{"path": BTC_ETH, "windows": [[0, 6]]}], "chunk_size": 2,
+                       "rules": [{"rule": "min_variance", "grid": {"lamb": [0.8, 0.9], "mixing": [0.2, 0.5]}}]})
+    assert len(make_chunks(spec)) == 2
+    assert run_sweep(spec, workers=2) == run_sweep(spec, workers=1)
+
+
 def test_unreachable_scheduler_exit_2(tmp_path, capsys):
     (tmp_path / "s.json").write_text(json.dumps({"series": [{"path": BTC_ETH, "windows": [[0, 4]]}],
                                                  "rules": [{"rule": "momentum", "params": [{}]}]}))
