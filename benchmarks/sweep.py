@@ -43,13 +43,13 @@ def make_spec(sets: int, blocks: int, chunk_size: int):
 def bare_execution(spec, sets: int) -> tuple[int, float]:
     """(transactions, seconds): the same CalculateNewWeights calls, one transaction each, for `sets` sets."""
     from parity.chain.revm import RevmChain
-    from parity.harness.driver import _rule_artifacts
+    from parity.sweep.session import rule_artifacts
     from parity.harness.mapping import state_map_for, to_wei
     from parity.pools import create_pool
     from parity.sweep.session import pool_start
     from parity.sweep.spec import make_fingerprint, with_defaults
 
-    artifact = _rule_artifacts()["MomentumRule"]
+    artifact = rule_artifacts()["MomentumRule"]
     pool = create_pool("momentum")
     vs = spec.verifications[:sets]
     case = vs[0].case

@@ -46,6 +46,16 @@ class Chunk:
 
 
 _TRAJ_CACHE: dict = {}
+_ARTIFACTS: dict = {}
+
+
+def rule_artifacts() -> dict:
+    """The compiled contracts (rules and BatchCaller), once per process (the compiler's cache is on disk)."""
+    if not _ARTIFACTS:
+        from parity.chain.compile import compile_rules
+
+        _ARTIFACTS.update(compile_rules())
+    return _ARTIFACTS
 
 
 def trajectory_fn(pool, fp, static: tuple, keys: tuple):
@@ -197,9 +207,8 @@ class ChainSession:
 
     def __init__(self, contract: str, starts: list[PoolStart], smap, n: int, model_sample: int, rule: str):
         from parity.chain.revm import RevmChain
-        from parity.harness.driver import _rule_artifacts
-
-        artifacts = _rule_artifacts()
+        
+        artifacts = rule_artifacts()
         self.chain = RevmChain(gas_limit=cb.BATCH_GAS)
         owner = self.chain.accounts[0]
         self.batch = self.chain.deploy(artifacts["BatchCaller"], sender=owner, timestamp=START_TIMESTAMP - 2)
