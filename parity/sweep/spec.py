@@ -406,6 +406,9 @@ def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
                 arrays, static = split_params(mapped.jax_params)
                 group = static + tuple((k, a.shape) for k, a in arrays.items())
                 p = perturb if perturb is not None and perturb["set"] == s else None
+                if p is not None and p["param"] not in arrays:
+                    raise SpecError(f"{where}.perturb_jax.param={p['param']!r}: the JAX side's numeric parameters "
+                                    f"are {', '.join(arrays)}")
                 verifications.append(Verification(len(verifications), rule, e, s, params, case, p, group))
     return Spec(verifications, prices, grid_axes=grid_axes, **options)
 

@@ -71,6 +71,20 @@ def test_planted_divergence_is_exactly_its_rows(local_rows):
         assert set(r["worst"]) == {"ewma", "running_a", "weights"}
 
 
+def test_heatmap_cell_is_the_worst_over_series(local_rows):
+    from parity.sweep.output import heatmap_cells, heatmap_png
+
+    cells = heatmap_cells(local_rows, "lamb", "kappa", "weights")
+    assert set(cells) == {"momentum", "anti_momentum", "power_channel"}  # the rules with both axes
+    assert len(cells["momentum"]) == 20
+    at = [r for r in local_rows if r["rule"] == "momentum" and r["params"] == {"lamb": 0.9, "kappa": 1.0}]
+    assert cells["momentum"][(0.9, 1.0)] == [max(r["worst"]["weights"]["scaled"] for r in at), False]
+    planted = next(r for r in local_rows if r["rule"] == "momentum" and r["set"] == PLANTED["set"])["params"]
+    assert cells["momentum"][(planted["lamb"], planted["kappa"])][1] is True
+    assert sum(bad for rule in cells.values() for _, bad in rule.values()) == 1
+    assert heatmap_png(local_rows, "lamb", "kappa", "weights")[:4] == b"\x89PNG"
+
+
 def test_integer_model_sampled_on_every_chunk(local_rows):
     sampled = [r for r in local_rows if r["model_blocks"] is not None]
     assert len(sampled) == 12 and all(r["model_blocks"] == 8 and r["model_mismatch"] is None for r in sampled)
@@ -201,6 +215,8 @@ def test_batch_caller_is_the_runner_and_owner_only():
         ({"tolerances": {"weight": 1e-9}}, "tolerances.weight"),
         ({"rules": [{"rule": "momentum", "params": [{}], "perturb_jax": {"set": 5, "param": "kappa", "relative": 1}}]},
          "rules[0].perturb_jax.set=5"),
+        ({"rules": [{"rule": "momentum", "params": [{}], "perturb_jax": {"set": 0, "param": "mixing", "relative": 1}}]},
+         "rules[0].perturb_jax.param='mixing'"),
     ],
 )
 def test_bad_spec_exit_2_names_the_entry(tmp_path, capsys, patch, message):
