@@ -389,6 +389,9 @@ SUBCOMMANDS: dict = {
     "replay": ("replay a golden fixture: validate it, re-run both JAX paths without a chain and compare",
                add_replay_arguments, run_replay),
 }
+from parity.sweep.cli import add_sweep_arguments, run_sweep_command  # noqa: E402  (light: imports lazily)
+
+SUBCOMMANDS["sweep"] = ("verify many parameter sets × price series in batches (locally or on Dask)", add_sweep_arguments, run_sweep_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
