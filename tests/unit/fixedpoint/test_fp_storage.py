@@ -87,7 +87,8 @@ def test_unpack_preconditions():
     four = stg.pack_array([1, 2, 3, 4])
     assert reason(stg.unpack, four, 2) == "Panic(0x32)"  # too small an n with extra words
     assert stg.unpack(four, 3) == [1, 2, 4]
-    assert stg.unpack([], 0) == []
+    assert reason(stg.unpack, [], 0) == "Panic(0x11)"  # an empty store read with n = 0: L − 1 underflows
+    assert reason(stg.unpack, two, 0) == "Panic(0x32)"
 
 
 def test_write_past_end_reverts():
