@@ -15,7 +15,7 @@ abstract contract Int128PairStorage {
 
     /// @dev Reverts with Panic(code), the data a checked-arithmetic or bounds failure produces.
     function _panic(uint256 code) internal pure {
-        assembly {
+        assembly ("memory-safe") {
             mstore(0x00, 0x4e487b71)
             mstore(0x20, code)
             revert(0x1c, 0x24)

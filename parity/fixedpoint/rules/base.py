@@ -121,6 +121,7 @@ class RuleModel:
 
     name: str = ""
     requires_prev_ma: bool = False
+    via_ir: bool = False  # operand order of the via-IR build where it differs (docs/malformed-inputs.md)
     mappings: tuple[str, ...] = (MOVING_AVERAGES,)
 
     def __init__(self, update_weight_runner: str):
