@@ -89,6 +89,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
             "block": r.block,
             "function": r.function,
             "reason": r.reason,
+            "production_reason": r.reason,  # the contracts follow V1 on every input (docs/malformed-inputs.md)
             "model_reason": r.model_reason,
             "backend": r.backend,
             "chain_block": r.chain_block,
@@ -191,7 +192,8 @@ def summary(result: LockstepResult) -> str:
         r = result.revert
         lines.append(
             f"  {r.function} reverted at block {r.block} with reason {r.reason!r}"
-            + (f" (integer model: {r.model_reason!r})" if r.model_reason is not None else "")
+            + f" (production V1 gives the same: {result.artifact_info.get('compiler_profile', 'legacy')} build"
+            + (f"; integer model: {r.model_reason!r})" if r.model_reason is not None else ")")
             + (f"; prices {[int(x) / 1e18 for x in r.inputs['data']]}" if "data" in r.inputs else "")
         )
     if result.first_divergence is not None:
