@@ -39,7 +39,7 @@ def write_elements(words: Sequence[int], values: Sequence[int]) -> list[int]:
 def write_elements_raw_tail(words: Sequence[int], values: Sequence[int]) -> list[int]:
     """Like :func:`write_elements`, but an odd tail is stored as the raw int256 value, unchecked.
 
-    This is MinimumVariance's scalar-λ variance store (§2.1 "silent wrap").
+    This is MinimumVariance's scalar-λ variance store (docs/storage.md, "silent wrap").
     """
     n = len(values)
     out = write_elements(words, values[: n - n % 2])

@@ -40,7 +40,7 @@ from parity.harness.mapping import (
 MODES = ("independent", "resync")
 BURN_IN_MODES = ("replay", "seed")
 DEFAULT_START_TIMESTAMP = 2_000_000_000
-# Storage key of the simulated pool; the pool contract is never called by a rule (onchain-math §3).
+# Storage key of the simulated pool; the pool contract is never called by a rule (docs/arithmetic.md §2).
 POOL_ADDRESS = "0x00000000000000000000000000000000000fa17E"
 
 VALID_PARAMETER_RULES = {

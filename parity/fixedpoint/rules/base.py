@@ -149,7 +149,7 @@ class RuleModel:
     def initialise(
         self, pool: str, moving_averages: list[int], initial_values: list[int], n: int, *, sender: str
     ) -> None:
-        """``initialisePoolRuleIntermediateValues`` (§6.7); caller must be ``pool`` or the runner."""
+        """``initialisePoolRuleIntermediateValues`` (docs/storage.md); caller must be ``pool`` or the runner."""
         pool = normalise_address("pool", pool)
         sender = normalise_address("sender", sender)
         mas = int256_list("moving_averages", moving_averages)
@@ -265,7 +265,7 @@ def initialise_paired_state(st: Storage, mapping: str, pool: str, init: list[int
 
 
 class GradientRuleModel(RuleModel):
-    """Shared state of the gradient-based rules: ``intermediateGradientStates`` (§5.1)."""
+    """Shared state of the gradient-based rules: ``intermediateGradientStates`` (docs/arithmetic.md §3)."""
 
     mappings = (MOVING_AVERAGES, GRADIENT_STATES)
 
