@@ -60,10 +60,10 @@ def test_record_stores_the_profile_and_old_fixtures_read_as_legacy(capsys, tmp_p
         load_fixture(GOLDEN / "momentum_btc_eth_2_scalar.json")  # still validates
 
 
-def test_mid_run_revert_reports_the_production_reason():
+def test_mid_run_revert_reports_the_production_reason(tmp_path):
     from parity.chain import make_chain
     from parity.fingerprint import make_run_fingerprint
-    from parity.harness import summary
+    from parity.harness import summary, write_json
     from parity.harness.driver import run_lockstep
     from parity.pools import create_pool
 
@@ -74,3 +74,7 @@ def test_mid_run_revert_reports_the_production_reason():
                            blocks=3, progress=False, vectorized_check=False, compiler_profile=profile)
         assert res.revert.reason == res.revert.model_reason == "Panic(0x12)"
         assert f"production V1 gives the same: {profile} build" in summary(res)
+        report = json.loads(write_json(res, tmp_path / f"{profile}.json").read_text())
+        assert report["revert"]["production_reason"] == "Panic(0x12)"
+        res.artifact_info.pop("source_hash")  # as for a contract attached by address: no claim about V1
+        assert "production V1" not in summary(res)
