@@ -29,16 +29,10 @@ abstract contract GradientEstimator is UpdateRule {
         return (ONE - l).pow(THREE).div(l);
     }
 
-    /// @dev a(t) = (λ ⊗ a(t-1)) + ((p - p̄) ⊘ (ONE - λ)); faults in order: difference, division, sum.
-    function _nextGradientState(int256 l, int256 prevA, int256 price, int256 movingAverage)
-        internal
-        pure
-        returns (int256)
-    {
+    /// @dev ((p - p̄) ⊘ (ONE - λ)), the new term of a(t); faults in order: the difference, the division.
+    function _gradientQuotient(int256 l, int256 price, int256 movingAverage) internal pure returns (int256) {
         int256 diff = price - movingAverage;
-        int256 quotient = diff.div(ONE - l);
-        int256 decayed = l.mul(prevA);
-        return decayed + quotient;
+        return diff.div(ONE - l);
     }
 
     /// @dev Updates the stored a(t) and returns g(t), using the new moving average. Scalar λ: c once,
@@ -62,7 +56,8 @@ abstract contract GradientEstimator is UpdateRule {
             if (!scalar) {
                 c = _mulFactor(l);
             }
-            a[i] = _nextGradientState(l, a[i], _data[i], _ctx.movingAverages[i]);
+            int256 quotient = _gradientQuotient(l, _data[i], _ctx.movingAverages[i]);
+            a[i] = l.mul(a[i]) + quotient; // λ ⊗ a cannot fail; then the checked sum
             bool tail = i % 2 == 0 && i + 1 == n;
             if (tail && scalar) {
                 store[i / 2] = _packPair(0, a[i]);
