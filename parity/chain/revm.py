@@ -141,9 +141,10 @@ class RevmChain(Chain):
     def call_raw(self, contract: Deployed, fn: str, arg_data: bytes, *, sender=None, gas: int = CALL_GAS) -> Any:
         """As :meth:`call`, with raw argument bytes (and an optional gas limit for very long calldata)."""
         codec = self.codec(contract, fn)
+        data = codec.selector + bytes(arg_data)
         checkpoint = self.evm.snapshot()
         try:
-            out = self.evm.message_call(self._sender(sender), contract.address, codec.selector + bytes(arg_data), gas=gas)
+            out = self.evm.message_call(self._sender(sender), contract.address, data, gas=gas)
         except RuntimeError as exc:
             raise self._failure(exc, fn, self._number, ("0x" + bytes(arg_data)[:64].hex() + "...",)) from exc
         finally:
