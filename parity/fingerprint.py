@@ -111,6 +111,13 @@ class RunFingerprint:
         """Plain-JSON dict of every field (canonical names, defaults resolved)."""
         return dataclasses.asdict(self)
 
+    def __getitem__(self, key):
+        """Dict-style access, as quantammsim's pools read their run fingerprint (``fp["chunk_period"]``)."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
     @classmethod
     def from_dict(cls, data: dict) -> RunFingerprint:
         """Inverse of ``to_dict`` (also accepts partial dicts and aliases, like ``make_run_fingerprint``)."""

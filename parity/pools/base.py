@@ -19,8 +19,9 @@ Timing (simulator-reference §6.3/§7, with the on-chain guard step of onchain-m
 
 Scan path: ``lax.fori_loop`` warm-up with a traced bound, then ``lax.scan`` of the coarse step.
 Vectorized path: rule outputs for all chunks at once from the estimators' ``series`` forms, then the
-sequential coarse guard scan. A pool supports a path only if its own class implements that path's rule
-hook (``_rule_step`` for scan, ``_rule_series`` for vectorized).
+sequential coarse guard scan. parity's pools support a path only if their own class implements that
+path's rule hook (``_rule_step`` for scan, ``_rule_series`` for vectorized); a user's subclass implements
+the public hooks instead (see parity.pools.extension for the contract and its capability rule).
 """
 
 import math
@@ -31,6 +32,7 @@ import numpy as np
 
 from parity.params import decode_array, encode_array
 from parity.pools.common import as_vector, check_length, is_concrete
+from parity.pools.extension import SeedParams, install_seed_bridges, own_pool, supports, uses_public_outputs
 from parity.weights import interpolation
 from parity.weights.guardrails import guard_weights
 
@@ -39,11 +41,6 @@ PATHS = ("vectorized", "scan")
 
 class UnsupportedPathError(ValueError):
     """A weight path was forced that the pool does not implement for its own rule."""
-
-
-def _defines(cls, name):
-    """True if ``cls`` itself (not only a parent) defines attribute ``name``."""
-    return name in cls.__dict__
 
 
 # ----------------------------------------------------------------------------------------- timing
@@ -78,7 +75,8 @@ def bout_chunks(run_fingerprint, rows):
 
 
 class TFMMBasePool:
-    """Base class of the seven pools. Subclasses set the class attributes and implement the hooks.
+    """Base class of the seven pools and of users' pools. parity's pools implement the private hooks below;
+    a user's pool implements the public ones (parity.pools.extension).
 
     Hooks (``cp`` = resolved on-chain float params, 1-D jnp arrays):
       ``_resolve(params, fp) -> cp``; ``_checks(cp, n)`` (value checks on concrete cp);
@@ -97,15 +95,21 @@ class TFMMBasePool:
     chain_keys: tuple = ()
     needs_oracle_input: bool = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        install_seed_bridges(cls)
+
     # --------------------------------------------------------------------------- capabilities
 
     def supports_scan_path(self) -> bool:
-        """True iff this pool's own class implements the per-step rule (no inherited step of another rule)."""
-        return _defines(type(self), "_rule_step")
+        """parity's pools: their own class implements the per-step rule (no inherited step of another rule).
+        A user's pool: its calculate_rule_output_step differs from the base class's (the seed's rule)."""
+        return supports(type(self), "scan")
 
     def supports_vectorized_path(self) -> bool:
-        """True iff this pool's own class implements the whole-series rule outputs."""
-        return _defines(type(self), "_rule_series")
+        """parity's pools: their own class implements the whole-series rule outputs. A user's pool: its
+        calculate_rule_outputs differs from the base class's (the seed's rule)."""
+        return supports(type(self), "vectorized")
 
     def _supports(self, path) -> bool:
         return (path == "scan" and self.supports_scan_path()) or (path == "vectorized" and self.supports_vectorized_path())
@@ -133,7 +137,7 @@ class TFMMBasePool:
     # ----------------------------------------------------------------------------- parameters
 
     def _resolve(self, params, run_fingerprint):
-        raise NotImplementedError
+        return None  # a user's pool reads its params in its own hooks
 
     def _checks(self, cp, n):
         raise NotImplementedError
@@ -144,10 +148,11 @@ class TFMMBasePool:
             raise ValueError(f"params={type(params).__name__}: must be a dict")
         cp = self._resolve(params, run_fingerprint)
         n = run_fingerprint.n_assets
-        check_length(cp, n, self.rule)
-        if validate and is_concrete(cp):
-            self._checks(cp, n)
-        return cp
+        if cp is not None:
+            check_length(cp, n, self.rule)
+            if validate and is_concrete(cp):
+                self._checks(cp, n)
+        return cp if own_pool(type(self)) else SeedParams(cp, params, run_fingerprint)
 
     def chain_params(self, params, run_fingerprint) -> dict:
         """Validated on-chain float params (numpy arrays of length 1 or n; ``use_raw_price`` a bool)."""
@@ -216,7 +221,7 @@ class TFMMBasePool:
     # ---------------------------------------------------------------------------- scan path
 
     def _init_state(self, initial_price, cp, params):
-        raise NotImplementedError
+        return None  # no estimator state (a user's vectorized-only pool)
 
     def get_initial_rule_state(self, initial_price, params, run_fingerprint):
         """Estimator carry at chunk 0: ewma = initial price, running_a / variance = 0, short_ewma = initial price,
@@ -396,7 +401,10 @@ class TFMMBasePool:
             return w0, rows, jnp.zeros((0, n))
         if path == "scan":
             return w0, rows, self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
-        outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
+        if uses_public_outputs(type(self)):
+            outputs = self.calculate_rule_outputs(params, run_fingerprint, prices, additional_oracle_input)
+        else:
+            outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
         bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
         return w0, rows, self._coarse_scan(bout, w0, cp, run_fingerprint)
 
