@@ -82,6 +82,17 @@ def _compiled(rule):
     return jax.jit(run, static_argnums=(3, 4))
 
 
+def _chain_params_or_none(pool, params, fp):
+    """The on-chain parameters of the run; None for a pool without a chain rule or parameters the chain
+    cannot take (PowerChannel q <= 1, which the simulator clipped with a warning that says so)."""
+    if pool.chain_rule is None:
+        return None
+    try:
+        return pool.chain_params(params, fp)
+    except ValueError:
+        return None
+
+
 def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0, additional_oracle_input=None):
     """Run one pool over historic prices (array or CSV path) from price row ``start_index``.
 
@@ -137,7 +148,7 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
         "final_reserves": reserves[-1],
         "prices": local,
         "initial_weights": w0,
-        "chain_params": pool.chain_params(params, fp) if pool.chain_rule is not None else None,
+        "chain_params": _chain_params_or_none(pool, params, fp),
         "path": path,
         "start_index": start_index,
         "run_fingerprint": fp,
