@@ -19,9 +19,8 @@ Timing (simulator-reference §6.3/§7, with the on-chain guard step of onchain-m
 
 Scan path: ``lax.fori_loop`` warm-up with a traced bound, then ``lax.scan`` of the coarse step.
 Vectorized path: rule outputs for all chunks at once from the estimators' ``series`` forms, then the
-sequential coarse guard scan. parity's pools support a path only if their own class implements that
-path's rule hook (``_rule_step`` for scan, ``_rule_series`` for vectorized); a user's subclass implements
-the public hooks instead (see parity.pools.extension for the contract and its capability rule).
+sequential coarse guard scan. A pool supports a path only if its own class implements that path's rule
+hook (``_rule_step`` for scan, ``_rule_series`` for vectorized).
 """
 
 import math
@@ -32,7 +31,7 @@ import numpy as np
 
 from parity.params import decode_array, encode_array
 from parity.pools.common import as_vector, check_length, is_concrete
-from parity.pools.extension import SeedParams, install_seed_bridges, own_pool, supports, uses_public_outputs
+from parity.pools.extension import SeedParams, install_seed_bridges, own_pool, supports
 from parity.weights import interpolation
 from parity.weights.guardrails import guard_weights
 
@@ -76,7 +75,8 @@ def bout_chunks(run_fingerprint, rows):
 
 class TFMMBasePool:
     """Base class of the seven pools and of users' pools. parity's pools implement the private hooks below;
-    a user's pool implements the public ones (parity.pools.extension).
+    a user's pool implements the public ones instead (parity.pools.extension: the contract and how
+    capabilities are detected).
 
     Hooks (``cp`` = resolved on-chain float params, 1-D jnp arrays):
       ``_resolve(params, fp) -> cp``; ``_checks(cp, n)`` (value checks on concrete cp);
@@ -401,10 +401,7 @@ class TFMMBasePool:
             return w0, rows, jnp.zeros((0, n))
         if path == "scan":
             return w0, rows, self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
-        if uses_public_outputs(type(self)):
-            outputs = self.calculate_rule_outputs(params, run_fingerprint, prices, additional_oracle_input)
-        else:
-            outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
+        outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
         bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
         return w0, rows, self._coarse_scan(bout, w0, cp, run_fingerprint)
 
