@@ -126,6 +126,23 @@ def split_run_fingerprint(fingerprint: dict) -> tuple[dict, dict, list[str]]:
     return kwargs, run, noop
 
 
+def absorb_quantammsim_keys(kwargs: dict) -> dict:
+    """make_run_fingerprint's view of a quantammsim dict: parity keys (``tokens`` -> ``n_assets``), the no-op
+    keys listed once in a warning; a run key that changes the run but needs the prices or the params
+    (dates, ``use_pre_exp_scaling=False``, ``do_arb=False``) is an error pointing at do_run_on_historic_data."""
+    out, run, noop = split_run_fingerprint(kwargs)
+    defaults = {"use_pre_exp_scaling": True, "do_arb": True, "startDateString": None, "endDateString": None}
+    for key, value in run.items():
+        if key == "tokens":
+            continue
+        if value != defaults[key]:
+            raise ValueError(f"run fingerprint {key}={value!r}: do_run_on_historic_data honours it (it needs the "
+                             "prices or the params); a RunFingerprint cannot hold it")
+        noop.append(key)
+    warn_noop(noop)
+    return out
+
+
 def check_tokens(tokens) -> tuple[str, ...]:
     """tokens as a tuple of distinct names (at least two)."""
     if isinstance(tokens, str) or not all(isinstance(t, str) for t in tokens):

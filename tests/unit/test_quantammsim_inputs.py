@@ -166,3 +166,16 @@ def test_use_pre_exp_scaling_false_fixes_psi_and_do_arb_false_freezes_reserves()
     reserves = np.asarray(frozen["reserves"])
     np.testing.assert_array_equal(reserves, np.broadcast_to(reserves[0], reserves.shape))
     np.testing.assert_array_equal(reserves[0], np.asarray(plain["reserves"])[0])
+
+
+def test_make_run_fingerprint_takes_a_quantammsim_dict_too():
+    with pytest.warns(QuantammsimKeyWarning, match="bout_offset, freq"):
+        fp = make_run_fingerprint(rule="momentum", tokens=["BTC", "ETH"], freq="minute", bout_offset=10080,
+                                  use_alt_lamb=False, chunk_period=60, maximum_change=1e-4)
+    assert fp.n_assets == 2 and fp.epsilon_max == pytest.approx(6e-3)
+    with pytest.raises(ValueError, match="startDateString='2024-01-01': do_run_on_historic_data honours it"):
+        make_run_fingerprint(rule="momentum", n_assets=2, startDateString="2024-01-01")
+    with pytest.raises(ValueError, match="use_alt_lamb=True: parity cannot honour it"):
+        make_run_fingerprint(rule="momentum", n_assets=2, use_alt_lamb=True)
+    with pytest.raises(ValueError, match="unknown run fingerprint key"):
+        make_run_fingerprint(rule="momentum", n_assets=2, tokenz=["A", "B"])
