@@ -123,11 +123,13 @@ def test_cli_artifact_in_both_layouts(capsys, tmp_path, momentum_artifact, layou
     loaded = load_artifact(path)
     assert (loaded.bytecode, loaded.abi) == (momentum_artifact.bytecode, momentum_artifact.abi)
     report = tmp_path / "r.json"
+    backend = "revm" if layout == "foundry" else "eth-tester"
     code, out, err = _verify(capsys, "--rule", "momentum", "--artifact", str(path), "--assets", "3", "--blocks", "15",
-                             "--backend", "revm", "--report", str(report))
+                             "--backend", backend, "--report", str(report))
     assert code == 0, out + err
     data = json.loads(report.read_text())
     assert data["status"] == "parity" and data["model_check"]["blocks_checked"] == 15
+    assert data["backend"] == backend
 
 
 def test_unlinked_library_placeholders_are_refused(capsys, tmp_path, momentum_artifact):
