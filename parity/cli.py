@@ -85,7 +85,7 @@ def _number_list(text: str):
 
 def _add_run_arguments(p: argparse.ArgumentParser, verb: str) -> None:
     """What to run on chain: rule, prices, parameters and timing (shared by `verify` and `record`)."""
-    p.add_argument("--rule", required=True, help=f"rule to {verb}: {', '.join(ON_CHAIN_RULES)}")
+    p.add_argument("--rule", required=verb != "verify", help=f"rule to {verb}: {', '.join(ON_CHAIN_RULES)}")
     p.add_argument("--prices", type=Path, default=DEFAULT_PRICES, help="price CSV (default: bundled fixtures/prices/trending_daily_8.csv)")
     p.add_argument("--assets", default=None, help="number of assets (first k columns) or comma-separated column names")
     p.add_argument("--params", type=Path, default=None, help="JSON file of rule parameters (flags override its entries)")
@@ -125,6 +125,9 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rpc-url", default=None, help="JSON-RPC URL (backend rpc)")
     p.add_argument("--rule-address", default=None, help="verify an already-deployed rule at this address (its runner must be --sender)")
     p.add_argument("--sender", default=None, help="sending account (the rule's updateWeightRunner); default the chain's first account")
+    from parity.plugins import add_plugin_arguments
+
+    add_plugin_arguments(p)
     _add_report_arguments(p)
 
 
@@ -257,6 +260,12 @@ def _make_chain(args):
 
 def run_verify(args) -> int:
     """`parity verify`: returns the exit code."""
+    from parity.plugins import resolve_plugins
+
+    try:
+        plugins = resolve_plugins(args)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     params = _load_params(args)
     tolerances = _tolerances(args)
     names, values, interval = _load_price_table(args.prices)
@@ -272,7 +281,7 @@ def run_verify(args) -> int:
 
     try:
         fp = _make_fingerprint(args, n, interval)
-        pool = create_pool(args.rule)
+        pool = plugins.pool or create_pool(args.rule)
     except ValueError as e:
         raise UsageError(str(e)) from None
     try:
@@ -312,6 +321,8 @@ def run_verify(args) -> int:
             sender=args.sender,
             deployed=deployed,
             compiler_profile=args.compiler_profile,
+            artifact=plugins.artifact,
+            rule_contract=plugins.rule_contract,
         )
     except ValueError as e:
         raise UsageError(str(e)) from None

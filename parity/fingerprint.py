@@ -111,6 +111,13 @@ class RunFingerprint:
         """Plain-JSON dict of every field (canonical names, defaults resolved)."""
         return dataclasses.asdict(self)
 
+    def __getitem__(self, key):
+        """Dict-style access, as quantammsim's pools read their run fingerprint (``fp["chunk_period"]``)."""
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
     @classmethod
     def from_dict(cls, data: dict) -> RunFingerprint:
         """Inverse of ``to_dict`` (also accepts partial dicts and aliases, like ``make_run_fingerprint``)."""
@@ -178,6 +185,11 @@ def make_run_fingerprint(**kwargs) -> RunFingerprint:
     ``minimum_weight`` (= absolute_weight_guard_rail). A value of None means "use the default".
     """
     unknown = sorted(set(kwargs) - set(_FIELDS) - set(ALIASES))
+    if unknown:  # quantammsim's own keys are accepted as it has them (parity.quantammsim_inputs)
+        from parity.quantammsim_inputs import absorb_quantammsim_keys
+
+        kwargs = absorb_quantammsim_keys(kwargs)
+        unknown = sorted(set(kwargs) - set(_FIELDS) - set(ALIASES))
     if unknown:
         raise ValueError(f"unknown run fingerprint key(s) {', '.join(unknown)}: allowed keys are "
                          f"{', '.join(_FIELDS + tuple(ALIASES))}")

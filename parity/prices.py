@@ -180,6 +180,18 @@ def load_prices(source, *, assets=None, timestamps=None, tokens=None, interval_m
     return series if assets is None else series.select(assets)
 
 
+def bundled_prices_for(tokens) -> PriceSeries:
+    """The first bundled fixture (in FIXTURES order) that has a column for every token in ``tokens``."""
+    wanted = list(tokens)
+    for name, *_ in FIXTURES:
+        series = _read_csv(FIXTURE_DIR / name)
+        if set(wanted) <= set(series.tokens):
+            return series
+    available = sorted({t for name, *_ in FIXTURES for t in _read_csv(FIXTURE_DIR / name).tokens})
+    raise ValueError(f"tokens={wanted!r}: no bundled price file has all of them (bundled tokens: {available}); "
+                     "give prices=<CSV path or array>")
+
+
 def save_prices_csv(series: PriceSeries, path) -> Path:
     """Write ``series`` as CSV (timestamps as integers, prices with repr: exact round trip)."""
     path = Path(path)

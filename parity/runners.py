@@ -82,16 +82,39 @@ def _compiled(rule):
     return jax.jit(run, static_argnums=(3, 4))
 
 
+def _chain_params_or_none(pool, params, fp):
+    """The on-chain parameters of the run; None for a pool without a chain rule or parameters the chain
+    cannot take (PowerChannel q <= 1, which the simulator clipped with a warning that says so)."""
+    if pool.chain_rule is None:
+        return None
+    try:
+        return pool.chain_params(params, fp)
+    except ValueError:
+        return None
+
+
 def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0, additional_oracle_input=None):
     """Run one pool over historic prices (array or CSV path) from price row ``start_index``.
+
+    ``run_fingerprint``: a RunFingerprint or a dict of its keys, or a quantammsim run fingerprint as it is
+    (every quantammsim key accepted, see parity.quantammsim_inputs): ``tokens`` selects price columns by
+    name (sorted, as quantammsim) from the prices given or, with ``prices=None``, from the bundled data;
+    ``startDateString``/``endDateString`` select the bout.
 
     Returns a dict: ``weights`` (fine, L × n), ``coarse_weights`` (M × n, one per update), ``reserves``
     (L × n), ``value`` (L), ``final_value``, ``final_reserves``, ``prices`` (the L bout rows),
     ``initial_weights``, ``chain_params`` (None for pools without a chain rule), ``path``,
-    ``start_index``, ``run_fingerprint``. Deterministic; nothing is downloaded.
+    ``start_index``, ``run_fingerprint``, ``tokens`` (the price columns' names, None for a bare array).
+    Deterministic; nothing is downloaded.
     """
-    fp = _as_fingerprint(run_fingerprint)
-    arr = _as_prices(prices, fp.n_assets)
+    from parity.prices import PriceSeries
+    from parity.quantammsim_inputs import apply_run_options, resolve_run_inputs
+
+    if not isinstance(run_fingerprint, dict):
+        run_fingerprint = _as_fingerprint(run_fingerprint)
+    fp, prices, start_index, options = resolve_run_inputs(run_fingerprint, prices, start_index)
+    params = apply_run_options(params, options) if isinstance(params, dict) else params
+    arr = _as_prices(prices.prices if isinstance(prices, PriceSeries) else prices, fp.n_assets)
     if isinstance(start_index, (bool, np.bool_)) or not isinstance(start_index, (int, np.integer)):
         raise ValueError(f"start_index={start_index!r}: must be an int")
     start_index = int(start_index)
@@ -113,6 +136,8 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     fine, coarse, local, reserves = _compiled(fp.rule)(
         jparams, jnp.asarray(arr), None if oracle is None else jnp.asarray(oracle), fp, start_index
     )
+    if not options["do_arb"]:  # quantammsim's do_arb=False: the reserves never move
+        reserves = jnp.broadcast_to(reserves[0], reserves.shape)
     value = jnp.sum(reserves * local, axis=1)
     return {
         "weights": fine,
@@ -123,8 +148,9 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
         "final_reserves": reserves[-1],
         "prices": local,
         "initial_weights": w0,
-        "chain_params": pool.chain_params(params, fp) if pool.chain_rule is not None else None,
+        "chain_params": _chain_params_or_none(pool, params, fp),
         "path": path,
         "start_index": start_index,
         "run_fingerprint": fp,
+        "tokens": options["tokens"],
     }

@@ -1,5 +1,7 @@
 """Shared pytest configuration for parity."""
 
+from pathlib import Path
+
 import parity  # noqa: F401  (enables float64 before any test creates an array)
 
 
@@ -16,3 +18,20 @@ def pytest_addoption(parser):
         default=False,
         help="run parity tests over long horizons instead of the short CI horizons",
     )
+
+
+PERFORMANCE_DIR = Path(__file__).resolve().parent / "performance"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/performance (timing, never asserted) is collected only when a command-line path names it,
+    e.g. `pytest tests/performance/test_weight_calculation_timing.py -v -s`; a plain `pytest` neither runs
+    nor counts it."""
+    path = Path(collection_path).resolve()
+    if PERFORMANCE_DIR != path and PERFORMANCE_DIR not in path.parents:
+        return None
+    for arg in config.args:
+        named = Path(str(arg).split("::")[0]).resolve()
+        if named == PERFORMANCE_DIR or PERFORMANCE_DIR in named.parents:
+            return None
+    return True

@@ -31,6 +31,7 @@ import numpy as np
 
 from parity.params import decode_array, encode_array
 from parity.pools.common import as_vector, check_length, is_concrete
+from parity.pools.extension import SeedParams, install_seed_bridges, own_pool, supports
 from parity.weights import interpolation
 from parity.weights.guardrails import guard_weights
 
@@ -39,11 +40,6 @@ PATHS = ("vectorized", "scan")
 
 class UnsupportedPathError(ValueError):
     """A weight path was forced that the pool does not implement for its own rule."""
-
-
-def _defines(cls, name):
-    """True if ``cls`` itself (not only a parent) defines attribute ``name``."""
-    return name in cls.__dict__
 
 
 # ----------------------------------------------------------------------------------------- timing
@@ -78,7 +74,9 @@ def bout_chunks(run_fingerprint, rows):
 
 
 class TFMMBasePool:
-    """Base class of the seven pools. Subclasses set the class attributes and implement the hooks.
+    """Base class of the seven pools and of users' pools. parity's pools implement the private hooks below;
+    a user's pool implements the public ones instead (parity.pools.extension: the contract and how
+    capabilities are detected).
 
     Hooks (``cp`` = resolved on-chain float params, 1-D jnp arrays):
       ``_resolve(params, fp) -> cp``; ``_checks(cp, n)`` (value checks on concrete cp);
@@ -97,15 +95,21 @@ class TFMMBasePool:
     chain_keys: tuple = ()
     needs_oracle_input: bool = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        install_seed_bridges(cls)
+
     # --------------------------------------------------------------------------- capabilities
 
     def supports_scan_path(self) -> bool:
-        """True iff this pool's own class implements the per-step rule (no inherited step of another rule)."""
-        return _defines(type(self), "_rule_step")
+        """parity's pools: their own class implements the per-step rule (no inherited step of another rule).
+        A user's pool: its calculate_rule_output_step differs from the base class's (the seed's rule)."""
+        return supports(type(self), "scan")
 
     def supports_vectorized_path(self) -> bool:
-        """True iff this pool's own class implements the whole-series rule outputs."""
-        return _defines(type(self), "_rule_series")
+        """parity's pools: their own class implements the whole-series rule outputs. A user's pool: its
+        calculate_rule_outputs differs from the base class's (the seed's rule)."""
+        return supports(type(self), "vectorized")
 
     def _supports(self, path) -> bool:
         return (path == "scan" and self.supports_scan_path()) or (path == "vectorized" and self.supports_vectorized_path())
@@ -133,7 +137,7 @@ class TFMMBasePool:
     # ----------------------------------------------------------------------------- parameters
 
     def _resolve(self, params, run_fingerprint):
-        raise NotImplementedError
+        return None  # a user's pool reads its params in its own hooks
 
     def _checks(self, cp, n):
         raise NotImplementedError
@@ -144,10 +148,11 @@ class TFMMBasePool:
             raise ValueError(f"params={type(params).__name__}: must be a dict")
         cp = self._resolve(params, run_fingerprint)
         n = run_fingerprint.n_assets
-        check_length(cp, n, self.rule)
-        if validate and is_concrete(cp):
-            self._checks(cp, n)
-        return cp
+        if cp is not None:
+            check_length(cp, n, self.rule)
+            if validate and is_concrete(cp):
+                self._checks(cp, n)
+        return cp if own_pool(type(self)) else SeedParams(cp, params, run_fingerprint)
 
     def chain_params(self, params, run_fingerprint) -> dict:
         """Validated on-chain float params (numpy arrays of length 1 or n; ``use_raw_price`` a bool)."""
@@ -216,7 +221,7 @@ class TFMMBasePool:
     # ---------------------------------------------------------------------------- scan path
 
     def _init_state(self, initial_price, cp, params):
-        raise NotImplementedError
+        return None  # no estimator state (a user's vectorized-only pool)
 
     def get_initial_rule_state(self, initial_price, params, run_fingerprint):
         """Estimator carry at chunk 0: ewma = initial price, running_a / variance = 0, short_ewma = initial price,

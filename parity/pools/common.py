@@ -17,7 +17,7 @@ NEUTRAL_PRE_EXP_SCALING = 0.5  # |r/(2·0.5)|^q = |r|^q: the only value the on-c
 
 
 def as_vector(value, field):
-    """A parameter as a 1-D float64 array (0-d -> length 1)."""
+    """A parameter as a 1-D float64 array (0-d -> length 1; quantammsim's (1, n) -> (n,))."""
     if isinstance(value, (bool, np.bool_)):
         value = float(value)
     try:
@@ -26,8 +26,11 @@ def as_vector(value, field):
         raise ValueError(f"{field}={value!r}: must be a number or a 1-D array of numbers") from exc
     if arr.ndim == 0:
         arr = arr.reshape(1)
+    if arr.ndim == 2 and arr.shape[0] == 1:  # quantammsim stores one parameter set as (1, n)
+        arr = arr.reshape(-1)
     if arr.ndim != 1 or arr.shape[0] == 0:
-        raise ValueError(f"{field} has shape {tuple(arr.shape)}: must be a scalar or a non-empty 1-D array")
+        raise ValueError(f"{field} has shape {tuple(arr.shape)}: must be a scalar, a non-empty 1-D array or one "
+                         "parameter set of shape (1, n)")
     return arr
 
 

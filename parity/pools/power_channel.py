@@ -1,11 +1,15 @@
 """PowerChannel (on chain: PowerChannelRule, docs/arithmetic.md §4): s = sign(r)·|r|^q, w̃ = w + FINISH(s, κ).
 
 Parameters as Momentum plus ``sp_k`` (κ = sp(sp_k)·memory_days) and the exponent q: ``exponents`` |
-``sp_exponents`` | ``raw_exponents`` (the last two through squareplus; q must be > 1, nothing is clipped).
+``sp_exponents`` | ``raw_exponents`` (the last two through squareplus). The chain requires q > 1: the
+simulator clips q ≤ 1 to 1 with a warning (quantammsim clips to ≥ 1 silently), while ``chain_params`` /
+``encode_chain_params`` (what ``parity verify`` uses) reject q ≤ 1.
 The chain has no pre-exponent scaling: quantammsim's |r/(2ψ)|^q equals |r|^q only for ψ = 0.5, so any
 ``pre_exp_scaling`` / ``sp_pre_exp_scaling`` / ``logit_pre_exp_scaling`` / ``raw_pre_exp_scaling`` that
 maps to another ψ raises. Chain layout: [κ],[q](,[useRaw]); κ and q broadcast to a common length.
 """
+
+import warnings
 
 import jax.numpy as jnp
 import numpy as np
@@ -29,6 +33,9 @@ from parity.pools.momentum import GradientRulePool
 def power_signal(r, q):
     """sign(r)·|r|^q with sign(0) = +1 (the chain's σ = +ONE for r ≥ 0)."""
     return jnp.where(r >= 0, 1.0, -1.0) * jnp.abs(r) ** q
+
+
+EXPONENTS_ABOVE_ONE = ("exponents", lambda a: a > 1, "exponents (q) > 1 (the on-chain PowerChannel requires it)")
 
 
 class PowerChannelPool(GradientRulePool):
@@ -55,7 +62,30 @@ class PowerChannelPool(GradientRulePool):
         return broadcast_group(cp, ("kappa", "exponents"), run_fingerprint.n_assets)
 
     def _checks(self, cp, n):
-        check_values(cp, self.rule, self._common_checks() + [("exponents", lambda a: a > 1, "exponents (q) > 1")])
+        check_values(cp, self.rule, self._common_checks() + [EXPONENTS_ABOVE_ONE])
+
+    def resolve_params(self, params, run_fingerprint, *, validate=True):
+        """As the base class, but the simulator clips q ≤ 1 to 1 (with a warning) as quantammsim does."""
+        cp = super().resolve_params(params, run_fingerprint, validate=False)
+        if validate and is_concrete(cp):
+            check_values(cp, self.rule, self._common_checks())
+            low = np.asarray(cp["exponents"]) <= 1
+            if low.any():
+                warnings.warn(
+                    f"{self.rule}: exponents={np.asarray(cp['exponents']).tolist()}: q <= 1 is clipped to 1 in the "
+                    "simulator (as quantammsim does); the on-chain PowerChannel requires q > 1, so `parity verify` "
+                    "rejects these parameters",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        return {**cp, "exponents": jnp.maximum(cp["exponents"], 1.0)}
+
+    def chain_params(self, params, run_fingerprint):
+        """The on-chain parameters; q ≤ 1 is rejected (the chain requires q > 1; nothing is clipped here)."""
+        cp = self._resolve(params, run_fingerprint)
+        if is_concrete(cp):
+            check_values(cp, self.rule, [EXPONENTS_ABOVE_ONE])
+        return super().chain_params(params, run_fingerprint)
 
     def _rule_step(self, carry, price, cp, oracle_row):
         carry, mean, grad = gradient_step(carry, price, cp["lamb"])

@@ -50,8 +50,13 @@ def test_aliases():
 
 
 def test_unknown_keys_are_named():
-    with pytest.raises(ValueError, match="unknown run fingerprint key.*chunk_perod.*fees"):
-        make_run_fingerprint(rule="momentum", n_assets=2, chunk_perod=60, fees=0.0)
+    with pytest.raises(ValueError, match="unknown run fingerprint key.*chunk_perod.*feez"):
+        make_run_fingerprint(rule="momentum", n_assets=2, chunk_perod=60, feez=0.0)
+    # quantammsim's own keys are not unknown (parity.quantammsim_inputs; tests/unit/test_quantammsim_inputs.py)
+    from parity.quantammsim_inputs import QuantammsimKeyWarning
+
+    with pytest.warns(QuantammsimKeyWarning, match="fees"):
+        assert make_run_fingerprint(rule="momentum", n_assets=2, fees=0.0).n_assets == 2
 
 
 @pytest.mark.parametrize("kwargs, field, rule", [

@@ -1,0 +1,65 @@
+"""Plug-in pools: load any importable pool for the harness (``parity verify --pool package.module:Class``).
+
+``load_pool(spec, rule_contract)`` imports ``package.module`` (the current directory is searched first, as
+``python -m`` does), takes ``Class`` (dotted attributes allowed) and instantiates it with no arguments if
+it is a class. An object that satisfies the harness :class:`~parity.adapters.protocol.Pool` protocol is used
+as it is; an object with quantammsim's pool interface (``get_initial_rule_state`` and
+``calculate_rule_output_step``) is wrapped in :class:`~parity.adapters.quantammsim.QuantammsimPool`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from parity.adapters.protocol import Pool, VectorizedCheck, missing_methods
+from parity.adapters.quantammsim import QuantammsimPool
+
+__all__ = ["Pool", "VectorizedCheck", "QuantammsimPool", "load_pool", "import_object"]
+
+
+def import_object(spec: str):
+    """The object named ``package.module:attr`` (attr may be dotted)."""
+    module_name, sep, attr = spec.partition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"--pool {spec!r}: must be package.module:Class")
+    cwd = os.getcwd()
+    added = cwd not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"--pool {spec!r}: cannot import {module_name!r} ({exc})") from None
+    finally:
+        if added:
+            sys.path.remove(cwd)
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"--pool {spec!r}: module {module_name!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    return obj
+
+
+def load_pool(spec: str, rule_contract: str | None = None):
+    """(pool object for the harness, rule contract name) from ``package.module:Class``."""
+    obj = import_object(spec)
+    if isinstance(obj, type):
+        try:
+            obj = obj()
+        except TypeError as exc:
+            raise ValueError(f"--pool {spec!r}: cannot instantiate {obj.__name__} without arguments ({exc})") from None
+    if not missing_methods(obj, Pool):
+        contract = rule_contract or getattr(obj, "chain_rule", None)
+        if contract is None:
+            raise ValueError(f"--pool {spec!r}: the pool names no chain_rule: give --rule-contract (e.g. MomentumRule)")
+        return obj, contract
+    if callable(getattr(obj, "calculate_rule_output_step", None)) and callable(getattr(obj, "get_initial_rule_state", None)):
+        if rule_contract is None:
+            raise ValueError(f"--pool {spec!r}: a quantammsim-style pool needs --rule-contract (e.g. MomentumRule)")
+        return QuantammsimPool(obj, rule_contract), rule_contract
+    raise ValueError(f"--pool {spec!r}: {type(obj).__name__} is neither a harness Pool (missing "
+                     f"{', '.join(missing_methods(obj, Pool))}) nor a quantammsim-style pool "
+                     "(get_initial_rule_state, calculate_rule_output_step)")
