@@ -237,3 +237,21 @@ def test_delay_needs_the_onchain_method_and_defaults_stay_out_of_to_dict():
     assert "update_delay_seconds" not in plain.to_dict()
     fp = _fp("momentum", 2, DAILY, update_delay_seconds=60, update_delay_seed=9)
     assert make_run_fingerprint(**fp.to_dict()) == fp and fp.to_dict()["update_delay_seed"] == 9
+
+
+def test_binding_epsilon_limit_lands_on_a_boundary_and_is_flagged():
+    # the default ε = 3e-4 per minute of the interval makes ε/Δ = 5e-6 per second = 5000 quanta: a change
+    # capped at ε is exactly on a boundary (the chain may store 4999 or 5000, depending on its last wei)
+    rule, n = "min_variance", 3
+    fp = _fp(rule, n, HOURLY)
+    pool = create_pool(rule)
+    prices = jnp.asarray(_prices("crash_hourly_8.csv", n, 9))
+    est = pool.get_initial_rule_state(prices[0], PARAMS[rule], fp)
+    carry = pool.get_initial_pool_carry(jnp.full(n, 1 / 3))
+    _, new, coarse, info = pool.calculate_onchain_step(est, carry, prices[4], onchain.START_TIME + 14400,
+                                                       PARAMS[rule], fp, return_info=True)
+    d = np.asarray(coarse) - np.asarray(info["prev_weights"])
+    capped = int(np.argmax(np.abs(d)))
+    assert abs(abs(d[capped]) - fp.epsilon_max) < 1e-15 and fp.epsilon_max * 1e9 / 14400 == pytest.approx(5000, abs=1e-9)
+    assert round(float(new["M"][capped]) * 1e9) == 5000 * int(np.sign(d[capped]))
+    assert bool(info["near_M"][capped]) and not bool(info["reverted"])
