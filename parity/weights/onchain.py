@@ -108,9 +108,9 @@ def weights_at(carry, t):
 def multipliers(current_w, target_w, interval_s):
     """m = tdiv(w − w⁰, Δ) per second, the 1e-18 truncation applied where float64 resolves it.
 
-    Returns (m, d = w − w⁰). The truncation to whole wei per second is applied with a window equal to
-    the float error bound of d·1e18/Δ, so it acts where it matters: m = 0 for |d| < Δ wei, and small
-    multipliers whose wei count float64 holds exactly.
+    Returns (m, d = w − w⁰). m = 0 when |d| < Δ wei (for daily Δ, any d below 8.64e-14);
+    otherwise the truncation to whole wei per second is applied with a window equal to the float error
+    bound of d·1e18/Δ, so it acts only where float64 resolves it (it only ever shifts the rail time T).
     """
     w0 = jnp.asarray(current_w, dtype=jnp.float64)
     w = jnp.asarray(target_w, dtype=jnp.float64)
@@ -118,6 +118,7 @@ def multipliers(current_w, target_w, interval_s):
     wei_per_s = d * (WEI / interval_s)
     error = 4 * _F64_EPS * (jnp.abs(w0) + jnp.abs(w)) * (WEI / interval_s)
     truncated, _ = quantize(wei_per_s, error)
+    truncated = jnp.where(jnp.abs(wei_per_s) < 1.0, 0.0, truncated)
     return jnp.where(jnp.abs(wei_per_s) < 2.0**53, truncated, wei_per_s) / WEI, d
 
 
