@@ -83,6 +83,29 @@ def init_pool_carry(weights, t0):
     return {"W": w, "M": jnp.zeros_like(w), "last_update": t0, "last_interp": t0}
 
 
+def carry_from_ints(weights_wei, multipliers_wei, last_update, last_interp):
+    """A pool carry from the chain's stored values (18-decimal integers, multiples of 1e9; times in seconds),
+    e.g. to resync the JAX loop from the chain. Raises ValueError for a value that is not a multiple of 1e9."""
+    values = [int(v) for v in list(weights_wei) + list(multipliers_wei)]
+    off_grid = [v for v in values if v % 10**9]
+    if off_grid:
+        raise ValueError(f"stored pool value {off_grid[0]}: must be a multiple of 1e9 wei (the pool keeps 9 decimals)")
+    n = len(values) // 2
+    quanta = [v // 10**9 for v in values]
+    return {"W": jnp.asarray(quanta[:n], dtype=jnp.float64) / NANO, "M": jnp.asarray(quanta[n:], dtype=jnp.float64) / NANO,
+            "last_update": jnp.asarray(int(last_update), dtype=jnp.int64),
+            "last_interp": jnp.asarray(int(last_interp), dtype=jnp.int64)}
+
+
+def carry_to_ints(carry) -> dict:
+    """The stored values of a pool carry as the chain holds them: W, M in wei (Python ints), both times."""
+    def wei(values):
+        return [int(q) * 10**9 for q in np.round(np.asarray(values, dtype=np.float64) * NANO).astype(np.int64)]
+
+    return {"W": wei(carry["W"]), "M": wei(carry["M"]), "last_update": int(carry["last_update"]),
+            "last_interp": int(carry["last_interp"])}
+
+
 def elapsed(carry, t):
     """τ = (min(t, last_interp) − last_update) mod 2^40 (int64) and whether it wrapped (the uint40 subtraction
     of getNormalizedWeights is unchecked: last_interp < last_update gives about 2^40)."""

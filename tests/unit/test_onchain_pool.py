@@ -185,3 +185,15 @@ def test_reached_weight_shortfall_is_d_mod_delta_1e9(interval):
         reached = _wei(onchain.weights_at(carry, NOW + interval))[0]
         # the target is d_wei away from the grid value q0: the pool falls short by d mod (Δ·1e9), back toward w⁰
         assert q0 * 10**9 + d_wei - reached == int(np.sign(d_wei)) * (abs(d_wei) % (interval * 10**9)), d_wei
+
+
+def test_carry_round_trips_through_the_chain_integers():
+    carry, _ = _update([0.4999136, 0.5000864], [0.500321425297007280, 0.499678574702992720], 1_700_086_400, 86400, 0.1)
+    ints = onchain.carry_to_ints(carry)
+    assert ints == {"W": [499913600000000000, 500086400000000000], "M": [4000000000, -4000000000],
+                    "last_update": 1_700_086_400, "last_interp": 1_784_846_872}
+    back = onchain.carry_from_ints(ints["W"], ints["M"], ints["last_update"], ints["last_interp"])
+    for key in onchain.CARRY_KEYS:
+        np.testing.assert_array_equal(back[key], carry[key])
+    with pytest.raises(ValueError, match="stored pool value 1000000001: must be a multiple of 1e9"):
+        onchain.carry_from_ints([1000000001, 0], [0, 0], 0, 0)
