@@ -145,10 +145,13 @@ def multipliers(current_w, target_w, interval_s):
     return jnp.where(jnp.abs(wei_per_s) < 2.0**53, truncated, wei_per_s) / WEI, d
 
 
-def rail_times(current_w, m, guard_rail):
+def rail_times(current_w, m, guard_rail, m_rel_error=0.0):
     """T_i = tdiv(U − w⁰_i, m_i) for m_i > 0, tdiv(w⁰_i − g, −m_i) for m_i < 0, +inf for m_i = 0.
 
     U = 1 − (n−1)·g. Uses the untruncated m and w⁰. Returns (T_i as integer-valued floats, near flags).
+    ``m_rel_error`` is the relative float error of m: with the distance's own error it bounds the error of
+    T, which widens the near flags (and the snap window, up to RAIL_TIME_WINDOW_CAP) where float64 cannot
+    resolve whole seconds, i.e. for multipliers small against the float resolution of w − w⁰.
     """
     w0 = jnp.asarray(current_w, dtype=jnp.float64)
     n = w0.shape[-1]
@@ -156,8 +159,11 @@ def rail_times(current_w, m, guard_rail):
     upper = 1.0 - (n - 1) * g
     distance = jnp.where(m > 0, upper - w0, w0 - g)
     speed = jnp.where(m == 0, 1.0, jnp.abs(m))
-    window = jnp.minimum(BOUNDARY_WINDOW / speed, RAIL_TIME_WINDOW_CAP)
-    t, near = quantize(distance / speed, window)
+    raw = distance / speed
+    error = jnp.abs(raw) * m_rel_error + 4 * _F64_EPS / speed
+    window = jnp.maximum(BOUNDARY_WINDOW / speed, error)
+    t, _ = quantize(raw, jnp.minimum(window, RAIL_TIME_WINDOW_CAP))
+    near = (jnp.abs(raw - jnp.round(raw)) <= 2 * window) & (jnp.round(raw) != 0)
     return jnp.where(m == 0, jnp.inf, t), near & (m != 0)
 
 
@@ -180,8 +186,11 @@ def set_weights_info(carry, current_w, target_w, now, interval_s, guard_rail):
     (a stored value outside int32 quanta: the chain reverts "Overflow/Underflow").
     """
     del carry  # setWeights overwrites W, M and both times
+    current_w = jnp.asarray(current_w, dtype=jnp.float64)
+    target_w = jnp.asarray(target_w, dtype=jnp.float64)
     m, d = multipliers(current_w, target_w, interval_s)
-    t_i, near_t = rail_times(current_w, m, guard_rail)
+    d_error = 4 * _F64_EPS * (jnp.abs(current_w) + jnp.abs(target_w))
+    t_i, near_t = rail_times(current_w, m, guard_rail, d_error / jnp.where(d == 0, 1.0, jnp.abs(d)))
     rail_time = jnp.min(t_i)
     w_stored, near_w = trunc9(current_w)
     m_quanta, near_m = quantize(d * (NANO / interval_s), BOUNDARY_WINDOW * NANO / interval_s)
