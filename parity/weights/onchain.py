@@ -16,7 +16,8 @@ Truncation in float64. A value that should sit exactly on a 1e-9 boundary (an in
 target exactly k·Δ·1e-9 away from the current weight) is only known to float precision, and
 ``floor`` of ``k − 1e-16`` is ``k − 1``. So every truncation goes through :func:`quantize`: a value
 within a window of an integer number of quanta *is* that integer, otherwise it is truncated toward zero.
-The window is ``BOUNDARY_WINDOW`` = 1e-12 in weight units (1e6 wei) for W, M and the rail time T: about
+The window is ``BOUNDARY_WINDOW`` = 1e-12 in weight units (1e6 wei) for W, M and the rail time T (for T
+widened to T's float error bound, which matters only for tiny moves whose T lies far past the interval): about
 1000× the float64 difference between the scan and the vectorized rule outputs, and far below what the
 chain's own rounding can resolve. The cost: a real value less than the window *below* a boundary is
 rounded up by one quantum where the chain truncates down. Every truncation reports ``near`` flags for the
