@@ -149,7 +149,8 @@ def multipliers(current_w, target_w, interval_s):
 def rail_times(current_w, m, guard_rail, m_rel_error=0.0):
     """T_i = tdiv(U − w⁰_i, m_i) for m_i > 0, tdiv(w⁰_i − g, −m_i) for m_i < 0, +inf for m_i = 0.
 
-    U = 1 − (n−1)·g. Uses the untruncated m and w⁰. Returns (T_i as integer-valued floats, near flags).
+    U = 1 − (n−1)·g. Uses the untruncated m and w⁰. Returns (T_i as integer-valued floats, near flags); a
+    flag is raised only for an asset whose T_i could be the minimum T within its error.
     ``m_rel_error`` is the relative float error of m: with the distance's own error it bounds the error of
     T, which widens the near flags (and the snap window, up to RAIL_TIME_WINDOW_CAP) where float64 cannot
     resolve whole seconds, i.e. for multipliers small against the float resolution of w − w⁰.
@@ -164,8 +165,10 @@ def rail_times(current_w, m, guard_rail, m_rel_error=0.0):
     error = jnp.abs(raw) * m_rel_error + 4 * _F64_EPS / speed
     window = jnp.maximum(BOUNDARY_WINDOW / speed, error)
     t, _ = quantize(raw, jnp.minimum(window, RAIL_TIME_WINDOW_CAP))
-    near = (jnp.abs(raw - jnp.round(raw)) <= 2 * window) & (jnp.round(raw) != 0)
-    return jnp.where(m == 0, jnp.inf, t), near & (m != 0)
+    t = jnp.where(m == 0, jnp.inf, t)
+    near = (jnp.abs(raw - jnp.round(raw)) <= 2 * window) & (jnp.round(raw) != 0) & (m != 0)
+    could_be_first = raw - 2 * window <= jnp.min(t, axis=-1, keepdims=True) + 1  # only these can set T
+    return t, near & could_be_first
 
 
 def last_interpolation_time(rail_time, now):
@@ -190,8 +193,9 @@ def set_weights_info(carry, current_w, target_w, now, interval_s, guard_rail):
     current_w = jnp.asarray(current_w, dtype=jnp.float64)
     target_w = jnp.asarray(target_w, dtype=jnp.float64)
     m, d = multipliers(current_w, target_w, interval_s)
-    d_error = 4 * _F64_EPS * (jnp.abs(current_w) + jnp.abs(target_w))
-    t_i, near_t = rail_times(current_w, m, guard_rail, d_error / jnp.where(d == 0, 1.0, jnp.abs(d)))
+    # m in wei per second is uncertain by the float error of d·1e18/Δ plus one wei (its truncation)
+    m_wei_error = 4 * _F64_EPS * (jnp.abs(current_w) + jnp.abs(target_w)) * (WEI / interval_s) + 1.0
+    t_i, near_t = rail_times(current_w, m, guard_rail, m_wei_error / jnp.maximum(jnp.abs(m) * WEI, 1.0))
     rail_time = jnp.min(t_i)
     w_stored, near_w = trunc9(current_w)
     m_quanta, near_m = quantize(d * (NANO / interval_s), BOUNDARY_WINDOW * NANO / interval_s)
