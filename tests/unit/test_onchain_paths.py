@@ -123,10 +123,11 @@ def test_step_api_rebuilds_the_run():
     blocks = [onchain.weights_at(carry, t0 + row_s * jnp.arange(stride))]
     times = onchain.update_times(fp, len(run["coarse_weights"]))
     coarse = []
+    step = jax.jit(lambda e, c, p, now: pool.calculate_onchain_step(e, c, p, now, PARAMS[rule], fp))
+    block = jax.jit(lambda c, new, start, now: pool.calculate_fine_weights_step(c, new, fp, start, now))
     for k, now in enumerate(times):
-        est, new, w = pool.calculate_onchain_step(est, carry, prices[(k + 1) * stride], int(now), PARAMS[rule], fp)
-        block_start = t0 + (k + 1) * fp.chunk_period * 60
-        blocks.append(pool.calculate_fine_weights_step(carry, new, fp, block_start, int(now)))
+        est, new, w = step(est, carry, prices[(k + 1) * stride], now)
+        blocks.append(block(carry, new, t0 + (k + 1) * fp.chunk_period * 60, now))
         coarse.append(w)
         carry = new
     stepped = np.concatenate(blocks)[:prices.shape[0]]
@@ -141,10 +142,11 @@ def test_calculate_fine_weights_from_rule_outputs_matches_the_run():
     fp = _fp(rule, n, DAILY, weight_calculation_method="vectorized")
     params, prices, _ = _inputs(rule, "trending_daily_8.csv", n)
     pool = create_pool(rule)
-    run = pool.calculate_onchain_run(PARAMS[rule], fp, prices)
+    run = jax.jit(lambda p: pool.calculate_onchain_run(PARAMS[rule], fp, p))(prices)
     outputs = pool.calculate_rule_outputs(PARAMS[rule], fp, prices)
     m = len(run["coarse_weights"])
-    fine = pool.calculate_fine_weights(outputs[:m], pool.initial_weights(PARAMS[rule], fp), fp, PARAMS[rule])
+    w0 = pool.initial_weights(PARAMS[rule], fp)
+    fine = jax.jit(lambda out: pool.calculate_fine_weights(out, w0, fp, PARAMS[rule]))(outputs[:m])
     np.testing.assert_array_equal(np.asarray(fine)[:prices.shape[0]], run["weights"])
 
 
@@ -255,3 +257,21 @@ def test_binding_epsilon_limit_lands_on_a_boundary_and_is_flagged():
     assert abs(abs(d[capped]) - fp.epsilon_max) < 1e-15 and fp.epsilon_max * 1e9 / 14400 == pytest.approx(5000, abs=1e-9)
     assert round(float(new["M"][capped]) * 1e9) == 5000 * int(np.sign(d[capped]))
     assert bool(info["near_M"][capped]) and not bool(info["reverted"])
+
+
+def test_bout_from_a_later_start_index_on_both_paths():
+    rule, n = "difference_momentum", 2
+    fp = _fp(rule, n, HOURLY, update_delay_seconds=900, update_delay_seed=2)
+    params, prices, _ = _inputs(rule, "crash_hourly_8.csv", n, rows=160)
+    pool = create_pool(rule)
+    runs = {path: pool.calculate_onchain_run(params, dataclasses.replace(fp, weight_calculation_method=path), prices, 37)
+            for path in ("scan", "vectorized")}
+    assert runs["scan"]["weights"].shape == (160 - 37, n)
+    np.testing.assert_array_equal(runs["scan"]["weights"], runs["vectorized"]["weights"])
+    # the first update of the bout reads chunk s_c + 1 = 10 (price row 40), the warm-up ran chunks 1..9
+    est = pool.get_initial_rule_state(prices[0], params, fp)
+    for k in range(1, 10):
+        est, _ = pool.calculate_rule_output_step(est, prices[4 * k], params, fp)
+    carry = pool.get_initial_pool_carry(pool.initial_weights(params, fp))
+    _, _, coarse = pool.calculate_onchain_step(est, carry, prices[40], int(runs["scan"]["update_times"][0]), params, fp)
+    np.testing.assert_allclose(coarse, runs["scan"]["coarse_weights"][0], rtol=0, atol=1e-15)
