@@ -98,6 +98,8 @@ def _add_run_arguments(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--chunk-period", type=int, default=None, help="minutes between updates (default: the price CSV's row interval)")
     p.add_argument("--epsilon-max", type=float, default=None, help="maximum weight change per update (ε)")
     p.add_argument("--guard-rail", type=float, default=None, help="absolute minimum weight (guard rail g)")
+    p.add_argument("--compiler-profile", choices=("legacy", "via-ir"), default="legacy",
+                   help="solc pipeline of the rule contracts: legacy (default) or via-ir (V1's own build)")
 
 
 def _add_report_arguments(p: argparse.ArgumentParser) -> None:
@@ -285,7 +287,7 @@ def run_verify(args) -> int:
 
         contract = pool.chain_rule
         try:
-            abi = _rule_artifacts()[contract].abi
+            abi = _rule_artifacts(args.compiler_profile)[contract].abi
         except Exception as e:  # compiler missing or sources rejected
             raise SetupError(f"compiling the rule contracts failed: {e}") from None
         try:
@@ -309,6 +311,7 @@ def run_verify(args) -> int:
             progress=not args.quiet,
             sender=args.sender,
             deployed=deployed,
+            compiler_profile=args.compiler_profile,
         )
     except ValueError as e:
         raise UsageError(str(e)) from None
@@ -346,6 +349,7 @@ def run_record(args) -> int:
             args.rule, params, path, assets=assets, blocks=args.blocks,
             chunk_period=args.chunk_period, epsilon_max=args.epsilon_max, guard_rail=args.guard_rail,
             backend=args.backend, inline=args.inline or None, progress=not args.quiet,
+            compiler_profile=args.compiler_profile,
         )
     except RecordError as e:
         print(str(e), file=sys.stderr)
@@ -389,6 +393,9 @@ SUBCOMMANDS: dict = {
     "replay": ("replay a golden fixture: validate it, re-run both JAX paths without a chain and compare",
                add_replay_arguments, run_replay),
 }
+from parity.sweep.cli import add_sweep_arguments, run_sweep_command  # noqa: E402  (light: imports lazily)
+
+SUBCOMMANDS["sweep"] = ("verify many parameter sets × price series in batches (locally or on Dask)", add_sweep_arguments, run_sweep_command)
 from parity.drift import add_drift_arguments, run_drift  # noqa: E402  (drift imports cli helpers lazily)
 
 SUBCOMMANDS["drift"] = ("drift report: the idealised simulator vs the production loop (pool weights, 9 decimals)",

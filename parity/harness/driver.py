@@ -40,7 +40,7 @@ from parity.harness.mapping import (
 MODES = ("independent", "resync")
 BURN_IN_MODES = ("replay", "seed")
 DEFAULT_START_TIMESTAMP = 2_000_000_000
-# Storage key of the simulated pool; the pool contract is never called by a rule (onchain-math §3).
+# Storage key of the simulated pool; the pool contract is never called by a rule (docs/arithmetic.md §2).
 POOL_ADDRESS = "0x00000000000000000000000000000000000fa17E"
 
 VALID_PARAMETER_RULES = {
@@ -167,15 +167,20 @@ class LockstepResult:
 # helpers
 # ---------------------------------------------------------------------------------------------------------
 
-_ARTIFACTS: dict | None = None
+_ARTIFACTS: dict | None = None  # the legacy profile's artifacts
+_PROFILE_ARTIFACTS: dict = {}  # other compiler profiles
 _STEP_CACHE: dict = {}
 
 
-def _rule_artifacts() -> dict:
+def _rule_artifacts(profile: str = "legacy") -> dict:
     global _ARTIFACTS
-    if _ARTIFACTS is None:
-        from parity.chain.compile import compile_rules
+    from parity.chain.compile import compile_rules
 
+    if profile != "legacy":
+        if profile not in _PROFILE_ARTIFACTS:
+            _PROFILE_ARTIFACTS[profile] = compile_rules(profile=profile)
+        return _PROFILE_ARTIFACTS[profile]
+    if _ARTIFACTS is None:
         _ARTIFACTS = compile_rules()
     return _ARTIFACTS
 
@@ -264,13 +269,13 @@ def _contract_to_rule(contract: str) -> str | None:
     return None
 
 
-def _make_model(contract: str, runner: str):
+def _make_model(contract: str, runner: str, compiler_profile: str = "legacy"):
     rule = _contract_to_rule(contract)
     if rule is None:
         return None
     from parity.fixedpoint.rules import make_model
 
-    return make_model(rule, runner)
+    return make_model(rule, runner, compiler_profile=compiler_profile)
 
 
 def _rejected(contract: str, parameters) -> ValueError:
@@ -366,6 +371,7 @@ def run_lockstep(
     artifact=None,
     rule_contract: str | None = None,
     pool_address: str = POOL_ADDRESS,
+    compiler_profile: str = "legacy",
 ) -> LockstepResult:
     """Run the JAX scan path and the rule contract in lockstep and compare every field at every block.
 
@@ -377,10 +383,14 @@ def run_lockstep(
     chain: a parity.chain Chain. `deployed` attaches to an already-deployed rule (runner = `sender`);
       otherwise `artifact` (default: compiled from contracts/) is deployed with `sender` as runner.
     pool_address: the storage key of the simulated pool (initialised, so reusing a key or a contract is safe).
+    compiler_profile: "legacy" (default) or "via-ir": the build that is deployed and the operand order the
+      integer model follows (they differ only on malformed input; docs/malformed-inputs.md).
     Returns a LockstepResult (also when a revert stops the run). Raises ValueError for bad inputs (before
     deploying anything) and SetupError when the chain side cannot be set up.
     """
     t_start = time.perf_counter()
+    if compiler_profile not in ("legacy", "via-ir"):
+        raise ValueError(f"compiler_profile={compiler_profile!r} is not one of ('legacy', 'via-ir')")
     if mode not in MODES:
         raise ValueError(f"mode={mode!r} is not one of {MODES}")
     if burn_in_mode not in BURN_IN_MODES:
@@ -428,7 +438,7 @@ def run_lockstep(
     else:
         runner = chain.accounts[0]
     # The integer model answers validParameters before anything is deployed (also when model_check is off).
-    model = _make_model(contract, runner)
+    model = _make_model(contract, runner, compiler_profile)
     if model is not None and not model.valid_parameters(mapped.parameters):
         raise _rejected(contract, mapped.parameters)
 
@@ -475,7 +485,7 @@ def run_lockstep(
         if deployed is None:
             if artifact is None:
                 try:
-                    artifacts = _rule_artifacts()
+                    artifacts = _rule_artifacts(compiler_profile)
                 except Exception as e:  # compiler missing or sources rejected
                     raise SetupError(f"compiling the rule contracts failed: {e}") from e
                 if contract not in artifacts:
@@ -513,6 +523,7 @@ def run_lockstep(
             k: getattr(artifact, k) for k in ("contract_name", "compiler_version", "source_hash") if hasattr(artifact, k)
         }
     result.artifact_info["address"] = getattr(deployed, "address", None)
+    result.artifact_info["compiler_profile"] = compiler_profile
     fields = list(smap.keys) + ["weights"]
     result.jax = {f: [] for f in fields}
     result.chain = {f: [] for f in fields}
