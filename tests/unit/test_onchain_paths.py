@@ -275,3 +275,40 @@ def test_bout_from_a_later_start_index_on_both_paths():
     carry = pool.get_initial_pool_carry(pool.initial_weights(params, fp))
     _, _, coarse = pool.calculate_onchain_step(est, carry, prices[40], int(runs["scan"]["update_times"][0]), params, fp)
     np.testing.assert_allclose(coarse, runs["scan"]["coarse_weights"][0], rtol=0, atol=1e-15)
+
+
+def test_run_replays_on_the_integer_pool_model():
+    # the float run's own rule targets, fed to the exact integer pool (parity.fixedpoint.production) at the
+    # run's update times: every prevWeights and every fine row agree to the wei (no value near a boundary here)
+    from fractions import Fraction
+
+    from parity.fixedpoint.production import PoolModel, multipliers_and_last_interp
+
+    rule, n = "momentum", 3
+    fp = _fp(rule, n, HOURLY, epsilon_max=0.5, absolute_weight_guard_rail=0.05, update_delay_seconds=3000,
+             update_delay_seed=8)
+    params, prices, _ = _inputs(rule, "crash_hourly_8.csv", n, rows=240)
+    run = create_pool(rule).calculate_onchain_run(params, fp, prices)
+    info = {k: np.asarray(v) for k, v in run["info"].items()}
+    assert not info["near_M"].any() and not info["near_W"].any()
+
+    def wei(x):
+        return [round(Fraction(float(v)) * 10**18) for v in np.asarray(x)]
+
+    t0, g, row_s = onchain.START_TIME, 5 * 10**16, fp.price_interval * 60
+    pool = PoolModel(n=n, threshold=0)
+    pool.store(wei(np.full(n, 1 / 3)) + [0] * n, t0, t0)
+    times = [int(t) for t in np.asarray(run["update_times"])]
+    fine = np.asarray(run["weights"])
+    k = 0
+    for r in range(fine.shape[0]):
+        t = t0 + r * row_s
+        while k < len(times) and times[k] <= t:
+            w0 = pool.normalized_weights(times[k])
+            assert w0 == [round(q) * 10**9 for q in info["prev_weights"][k] * 1e9], k
+            values, last_interp = multipliers_and_last_interp(w0, wei(run["coarse_weights"][k]), 14400, g, times[k])
+            pool.store(values, times[k], last_interp)
+            assert last_interp == int(run["pool_carries"]["last_interp"][k]) or info["near_T"][k].any()
+            k += 1
+        assert pool.normalized_weights(t) == [round(q) * 10**9 for q in fine[r] * 1e9], r
+    assert k == len(times) == 59
