@@ -535,7 +535,8 @@ class TFMMBasePool:
 
     def _onchain_result(self, w0, ys, rows, run_fingerprint, t0):
         coarse, blocks, carries, info = ys
-        first = onchain.weights_at(onchain.init_pool_carry(w0, t0), jnp.full(run_fingerprint.chunk_steps, t0))
+        row_s = run_fingerprint.price_interval * 60
+        first = onchain.weights_at(onchain.init_pool_carry(w0, t0), t0 + row_s * jnp.arange(run_fingerprint.chunk_steps))
         fine = jnp.concatenate([first, blocks.reshape(-1, w0.shape[0])])
         return {"weights": fine if rows is None else fine[:rows], "coarse_weights": coarse, "pool_carries": carries,
                 "info": info}
