@@ -407,6 +407,10 @@ SUBCOMMANDS: dict = {
 from parity.sweep.cli import add_sweep_arguments, run_sweep_command  # noqa: E402  (light: imports lazily)
 
 SUBCOMMANDS["sweep"] = ("verify many parameter sets × price series in batches (locally or on Dask)", add_sweep_arguments, run_sweep_command)
+from parity.drift import add_drift_arguments, run_drift  # noqa: E402  (drift imports cli helpers lazily)
+
+SUBCOMMANDS["drift"] = ("drift report: the idealised simulator vs the production loop (pool weights, 9 decimals)",
+                        add_drift_arguments, run_drift)
 
 
 def build_parser() -> argparse.ArgumentParser:
