@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from parity.float64 import guarded
+
 EXIT_PARITY, EXIT_DIVERGENCE, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -399,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@guarded
 def main(argv=None) -> int:
     """Entry point of the `parity` command."""
     parser = build_parser()

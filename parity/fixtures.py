@@ -30,6 +30,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from parity.float64 import guarded
+
 FORMAT = "parity-golden-fixture"
 FORMAT_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -163,6 +165,7 @@ def _price_source(prices, assets, root: Path, inline: bool | None):
     return series, rel
 
 
+@guarded
 def record(
     rule: str,
     params: dict,
@@ -557,6 +560,7 @@ def _check_blocks(data: dict, prices_wei: list, state_keys: tuple, n: int, ck: _
         ck.decimals(b["weights"], f"{f}.weights", n)
 
 
+@guarded
 def validate(data: Any, *, file="<fixture>", root=REPO_ROOT) -> Fixture:
     """Validate a parsed fixture completely and return it as a Fixture; raises FixtureError on the first
     problem (format/version, content hash, schema, rule, fingerprint, parameter encodings, price source and
@@ -614,6 +618,7 @@ def validate(data: Any, *, file="<fixture>", root=REPO_ROOT) -> Fixture:
     return Fixture(str(file), data, fp, prices, decoded, smap.keys)
 
 
+@guarded
 def load_fixture(path, *, root=REPO_ROOT) -> Fixture:
     """Read and completely validate a fixture file (see `validate`); price paths resolve against `root`."""
     path = Path(path)
@@ -739,6 +744,7 @@ def replay_params(fixture: Fixture) -> dict:
     return params
 
 
+@guarded
 def replay(fixture, *, root=REPO_ROOT, tolerances: dict | None = None, model_check: bool = True,
            vectorized_check: bool = True):
     """Validate (if given a path) and replay a fixture: the JAX scan path from the recorded initial state with

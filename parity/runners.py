@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.float64 import guarded
 from parity.pools import create_pool
 from parity.pools.base import bout_rows
 
@@ -82,6 +83,7 @@ def _compiled(rule):
     return jax.jit(run, static_argnums=(3, 4))
 
 
+@guarded
 def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0, additional_oracle_input=None):
     """Run one pool over historic prices (array or CSV path) from price row ``start_index``.
 

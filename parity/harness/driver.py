@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.float64 import guarded
 from parity.harness import compare as cmp
 from parity.harness.mapping import (
     MappedParams,
@@ -344,6 +345,7 @@ def vectorized_trajectory(pool, params: dict, run_fingerprint, prices: np.ndarra
 # ---------------------------------------------------------------------------------------------------------
 
 
+@guarded
 def run_lockstep(
     pool,
     params: dict,
