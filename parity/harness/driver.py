@@ -137,9 +137,9 @@ class LockstepResult:
 
     @property
     def status(self) -> str:
-        """'contract_bug' | 'revert' | 'divergence' | 'parity'."""
+        """'model_mismatch' (chain ≠ integer model) | 'revert' | 'divergence' | 'parity'."""
         if self.model_mismatch is not None:
-            return "contract_bug"
+            return "model_mismatch"
         if self.revert is not None:
             return "revert"
         if self.first_divergence is not None:
