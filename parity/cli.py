@@ -441,6 +441,9 @@ def main(argv=None) -> int:
         # the reader closed our output (e.g. `| head`): stop quietly, with the shell's SIGPIPE status
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as e:  # e.g. a full disk while writing an output (written atomically: nothing half-written)
+        print(f"parity {args.command}: error: {e.filename or 'output'}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
     return code
 
 

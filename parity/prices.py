@@ -132,8 +132,11 @@ def _from_arrays(timestamps, prices, tokens) -> PriceSeries:
 
 
 def _read_csv(path: Path) -> PriceSeries:
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not a price CSV ({e})") from None
     if not rows:
         raise ValueError(f"{path}: empty file; expected a header 'timestamp,<TOKEN>,...'")
     header = [h.strip() for h in rows[0]]
