@@ -31,7 +31,7 @@ FIELDS = ("ewma", "running_a", "variance", "short_ewma", "weights")
 
 U = 2.0**-53  # float64 unit roundoff
 WEI = 1e-18
-SAFETY = 16.0  # covers the handful of rounding terms per step that the bounds below count as one
+SAFETY = 4.0  # margin of every default over its derived bound (benchmarks/tolerance_envelope.py)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -73,6 +73,147 @@ def mulfactor_error(lamb) -> float:
     return float(np.max(np.maximum(4e-17, WEI / oml**3) + WEI / c))
 
 
+def _ewma_path(prices: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """p̄(t) for t = 0..T−1 in float64, p̄(0) = p(0) (the chain's recurrence, row by row)."""
+    out = np.empty_like(prices)
+    out[0] = prices[0]
+    for t in range(1, len(prices)):
+        out[t] = lam * out[t - 1] + (1.0 - lam) * prices[t]
+    return out
+
+
+def run_statistics(prices: np.ndarray, lamb, lamb_short=None) -> dict:
+    """What the tolerances need to know about a run's prices, from the chain's recurrences in float64.
+
+    d: max |p − p̄| / max p (deviation size on the price scale); R: max_i max p_i / min p_i;
+    g, g_raw: the gradient signals c·a/p̄ and c·a/p (T−1, n); ewma, short: moving averages (T, n);
+    var_min: min over t ≥ 1 of the variance state A_i / max p_i² (∞ without a variance)."""
+    prices = np.asarray(prices, dtype=np.float64)
+    n = prices.shape[1]
+    lam = _per_asset(lamb, n)
+    ma = _ewma_path(prices, lam)
+    pmax = np.max(np.abs(prices), axis=0)
+    dev = np.abs(prices - ma) / pmax
+    a = np.zeros(n)
+    var = np.zeros(n)
+    g, g_raw, var_rel = [], [], []
+    c = (1.0 - lam) ** 3 / lam
+    for t in range(1, len(prices)):
+        a = lam * a + (prices[t] - ma[t]) / (1.0 - lam)
+        var = lam * var + (prices[t] - ma[t - 1]) * (prices[t] - ma[t])
+        g.append(c * a / ma[t])
+        g_raw.append(c * a / prices[t])
+        var_rel.append(var / pmax**2)
+    short = _ewma_path(prices, _per_asset(lamb_short, n)) if lamb_short is not None else ma
+    return {
+        "prices": prices,
+        "lam": lam,
+        "d": float(np.max(dev)) if dev.size else 0.0,
+        "R": float(np.max(pmax / np.min(np.abs(prices), axis=0))),
+        "g": np.array(g).reshape(-1, n),
+        "g_raw": np.array(g_raw).reshape(-1, n),
+        "ewma": ma,
+        "short": short,
+        "var_min": float(np.min(var_rel)) if var_rel else math.inf,
+    }
+
+
+def _signal_gain(rule_signal, g: np.ndarray) -> tuple[float, float]:
+    """(max |s|, max |ds/dg·g|) of the rule's per-asset signal s(g) over the run (numerical derivative):
+    how much a relative error r in g moves the signal is gain·r."""
+    if g.size == 0:
+        return 0.0, 0.0
+    s = np.asarray(rule_signal(g), dtype=np.float64)
+    h = 1e-6
+    s_up = np.asarray(rule_signal(g * (1.0 + h)), dtype=np.float64)
+    gain = np.abs(s_up - s) / h
+    return float(np.max(np.abs(s))), float(np.max(gain))
+
+
+def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=None) -> dict[str, float]:
+    """Unscaled bounds (before SAFETY) of the state fields, as scaled errors. See `default_tolerances`."""
+    L = memory_length(lamb, horizon)
+    d = stats["d"]
+    wei = WEI / pmin
+
+    def ewma_bound(length):
+        return 2 * U + length * (2 * U * d + 2 * wei)
+
+    e = ewma_bound(L)
+    short = ewma_bound(memory_length(lamb_short, horizon)) if lamb_short is not None else e
+    a = L * (U * d * (3 * L + 1) + (2 * L + 1) * wei)
+    var = L * (3 * U * d * d + 2 * d * (e - 2 * U) + 2 * wei / pmin)
+    return {"ewma": e, "short_ewma": short, "running_a": a, "variance": var}
+
+
+def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract: str | None, horizon: int,
+                     lamb, pmax: float, n: int) -> float:
+    """Unscaled bound (before SAFETY) of the absolute weight error. See `default_tolerances`."""
+    kappa = np.abs(np.asarray(chain_params.get("kappa", 1.0), dtype=np.float64)).ravel()
+    kappa_sum = float(np.sum(np.broadcast_to(kappa, (n,)) if kappa.size == 1 else kappa))
+    R = stats["R"]
+    per_step = 6 * U + n * 4 * WEI
+    if contract == "MinimumVarianceRule":
+        # the target π/Σπ (`min_variance_target_error`) is mixed in with weight (1 − Λ); the previous
+        # weights' error is damped by Λ, so it persists min(H, 1/(1 − Λ)) steps
+        mixing = float(np.max(np.asarray(chain_params.get("mixing", 0.0), dtype=np.float64)))
+        horizon = min(max(int(horizon), 1), 1.0 / max(1.0 - mixing, 1e-300))
+        per_step += (1.0 - float(np.min(np.asarray(chain_params.get("mixing", 0.0))))) * min_variance_target_error(stats) + 2 * U
+    elif contract == "DifferenceMomentumRule":
+        # s = (s̄ − p̄)/p̄: both moving averages' errors over p̄, and the truncated reciprocal
+        per_step += kappa_sum * ((states["short_ewma"] + states["ewma"]) * R + pmax * WEI + 4 * U + 4 * WEI)
+    else:
+        lam = np.asarray(lamb, dtype=np.float64).ravel()
+        raw = bool(chain_params.get("use_raw_price", False))
+        g = stats["g_raw"] if raw else stats["g"]
+        size, gain = _signal_gain(_rule_signal(contract, chain_params, g.shape[-1] if g.ndim == 2 else n), g)
+        # relative error of g: mulFactor (pow), truncated 1/p̄, the state a and p̄, float rounding
+        r_g = (mulfactor_error(lamb) + pmax * WEI + float(np.max((1.0 - lam) ** 2 / lam)) * states["running_a"] * R
+               + states["ewma"] * R + 4 * U)
+        per_step += kappa_sum * (gain * r_g + size * 2 * U + 20 * WEI)
+    return max(int(horizon), 1) * per_step
+
+
+def min_variance_target_error(stats: dict) -> float:
+    """Bound on the error of the minimum-variance target w_i = π_i/Σπ (π = 1/σ²), max over the run.
+
+    A relative error r_j of σ²_j moves w_i by ≤ w_i·(r_i + Σ_j w_j·r_j) ≤ 2·Σ_j w_j·r_j. r_j follows
+    δe ← λ·δe + 2u·|e| + 2 wei (the deviation e = p − p̄ on either side) and
+    δA ← λ·δA + 3u·π + (|p − p̄prev| + |p − p̄|)·δe + 2 wei (π = (p − p̄prev)(p − p̄) ≥ 0): r = δA/A, plus the
+    chain's rounding of σ² = (1−λ)⊗A and of 1/σ² (1 wei each)."""
+    prices, ma, lam = stats["prices"], stats["ewma"], stats["lam"]
+    big_a = np.zeros(prices.shape[1])
+    err = np.zeros_like(big_a)
+    dev_err = np.zeros_like(big_a)
+    worst = 0.0
+    for t in range(1, len(prices)):
+        d_prev, d_new = np.abs(prices[t] - ma[t - 1]), np.abs(prices[t] - ma[t])
+        dev_err = lam * dev_err + 2 * U * d_new + 2 * WEI
+        big_a = lam * big_a + d_prev * d_new
+        err = lam * err + 3 * U * d_prev * d_new + (d_prev + d_new) * dev_err + 2 * WEI
+        sigma2 = (1.0 - lam) * big_a
+        if not np.all(big_a > 0):
+            return math.inf  # σ² = 0: the contract reverts (Panic 0x12)
+        rel = err / big_a + WEI / sigma2 + WEI * sigma2
+        target = (1.0 / sigma2) / np.sum(1.0 / sigma2)
+        worst = max(worst, 2.0 * float(np.sum(target * rel)))
+    return worst
+
+
+def _rule_signal(contract: str | None, chain_params: Mapping, n: int):
+    """The rule's signal as a function of the gradient g (numpy in, numpy out)."""
+    if contract == "PowerChannelRule":
+        q = np.asarray(chain_params["exponents"], dtype=np.float64)
+        return lambda g: np.sign(g) * np.abs(g) ** q
+    if contract == "ChannelFollowingRule":
+        from parity.pools.mean_reversion_channel import channel_signal
+
+        cp = {k: np.asarray(chain_params[k], dtype=np.float64)
+              for k in ("width", "amplitude", "exponents", "inverse_scaling", "pre_exp_scaling")}
+        return lambda g: np.asarray(channel_signal(g, cp))
+    return lambda g: g
+
+
 def default_tolerances(
     *,
     lamb,
@@ -81,60 +222,58 @@ def default_tolerances(
     kappa=1.0,
     lamb_short=None,
     gradient: bool = True,
+    chain_params: Mapping | None = None,
+    contract: str | None = None,
 ) -> dict[str, float]:
     """Default tolerance per field, as a bound on the scaled error, for independent-mode runs.
 
-    Reasoning (each bound = SAFETY × the number of rounding terms a step injects × how long they persist):
-    * ewma: float64 rounds λ·p̄ + (1−λ)·p to ~2u relative; the chain rounds each product to 1 wei, i.e.
-      2e-18/p_min relative. The recursion damps old errors by λ, so they add up over at most
-      L = min(horizon, 1/(1−λ)) steps:   tol_ewma = SAFETY·L·(2u + 2e-18/p_min).
+    Each bound counts the rounding a step injects on each side (float64: unit roundoff u = 2^-53 of the
+    value computed; chain: 1 wei = 1e-18 per ⊗/⊘) times how long it persists, using what the run's prices
+    say about the sizes involved (`run_statistics`: deviation size d = max|p − p̄|/p_max, price range R,
+    the gradient signal g, the smallest variance), then multiplies by SAFETY. L = min(horizon, 1/(1−λ)).
+    Scales: see `field_scales`; p_min, p_max over all assets.
+    * ewma: the reported p̄ = p − e rounds once (2u); the deviation e carries ≤ 2u·|e| ≤ 2u·d per step
+      and the chain ≤ 2 wei per step, both damped by λ:  b_ewma = 2u + L·(2u·d + 2e-18/p_min).
     * short_ewma: the same with λ_short.
-    * running_a: each step adds (p − p̄)/(1−λ); an error δ in p̄ becomes δ/(1−λ), i.e. tol_ewma in units of
-      p/(1−λ), plus its own rounding; again held for L steps:   tol_a = L·(tol_ewma + SAFETY·(2u + 2e-18/p_min)).
-    * variance: A += (p − p̄prev)(p − p̄); an error δ in p̄ enters twice against deviations ≲ p, plus ~3u of
-      rounding and 1 wei of ⊗:   tol_var = L·(2·tol_ewma + SAFETY·(3u + 1e-18/p_min²)).
-    * weights (absolute): a coarse weight is prev + κ·(signal − mean); the previous weight is carried
-      forward undamped, so per-step errors add up over the whole horizon H. Per step: a few wei from the
-      guard (clamp factor, ε scale, residual: n·4e-18), float rounding ~4u, and κ × the signal error. The
-      signal error of gradient rules is relative to a signal of at most ~1 and comes from the mulFactor
-      (`mulfactor_error`, the 1e-18/(1−λ)³ term of §9 #5), the state error (the signal c·a/p̄ turns a
-      scaled error tol_a of a into (1−λ)²/λ·tol_a), and the truncated reciprocal 1/p̄ (relative
-      p_max·1e-18):
-        tol_w = max(1e-12, H·(SAFETY·(n·4e-18 + 4u + κ_sum·(ε_c + p_max·1e-18)) + κ_sum·(1−λ)²/λ·tol_a))
-      (tol_a already carries its safety factor).
-      Non-gradient rules use the moving-average errors (tol_ewma, tol_short) in place of the a term.
-      The 1e-12 floor keeps short runs at an absolute tolerance of ~1e-12 for the weights.
-    The defaults are bounds for *independent* mode; resync mode's one-step errors sit far below them.
-    Override any of them with tolerances={field: value} / `--tolerance field=value`.
+    * running_a (scale p_max/(1−λ)): a ← λa + e/(1−λ) adds the moving-average error (≤ L·2u·d), the
+      rounding of e/(1−λ) and λa (≤ u·d·(L + 1)) and the chain's truncation (1 + 2L wei), for L steps:
+      b_a = L·(u·d·(3L + 1) + (2L + 1)·1e-18/p_min).
+    * variance (scale p_max²): A ← λA + (p − p̄prev)(p − p̄): 3u·d² of rounding, twice d × the moving
+      average error, 2 wei, for L steps:  b_var = L·(3u·d² + 2d·(b_ewma − 2u) + 2e-18/p_min²).
+    * weights (absolute): the previous weight is carried undamped, so per-step errors add up over the
+      horizon H. Per step: float rounding of update and guard (6u), the chain's wei (4n·1e-18), and
+      κ_sum × the signal error. Gradient rules: gain·r_g + |s|·2u + 20 wei, where gain = max|ds/dg·g|
+      of the rule's signal s(g) over the run (|g| for momentum) and r_g the relative error of g:
+      mulFactor (`mulfactor_error`) + truncated 1/p̄ (p_max·1e-18) + (1−λ)²/λ·b_a·R + b_ewma·R + 4u.
+      DifferenceMomentum: (b_short + b_ewma)·R + p_max·1e-18 + 4u.   b_w = H·(per step).
+      MinimumVariance: (1 − Λ) × the target's error (`min_variance_target_error`) + 2u, over
+      min(H, 1/(1 − Λ)) steps (the previous weights are damped by Λ).
+    Every field's default is SAFETY × its bound; `benchmarks/tolerance_envelope.py` measures the margin
+    over the observed errors (README: tolerances). Without `chain_params`/`contract` the weight bound
+    treats the rule as momentum with the given κ. Override any of them with tolerances={field: value} /
+    `--tolerance field=value`.
     """
     prices = np.asarray(prices, dtype=np.float64)
     n = prices.shape[1]
-    pmin = float(np.min(np.abs(prices)))
+    pmin = max(float(np.min(np.abs(prices))), 1e-300)
     pmax = float(np.max(np.abs(prices)))
-    pmin = max(pmin, 1e-300)
-    L = memory_length(lamb, horizon)
-    tol_ewma = SAFETY * L * (2 * U + 2 * WEI / pmin)
-    if lamb_short is not None:
-        Ls = memory_length(lamb_short, horizon)
-        tol_short = SAFETY * Ls * (2 * U + 2 * WEI / pmin)
-    else:
-        tol_short = tol_ewma
-    tol_a = L * (tol_ewma + SAFETY * (2 * U + 2 * WEI / pmin))
-    tol_var = L * (2 * tol_ewma + SAFETY * (3 * U + WEI / pmin**2))
-    kappa_sum = float(np.sum(np.abs(np.asarray(kappa, dtype=np.float64))))
-    eps_c = mulfactor_error(lamb) if gradient else 0.0
-    lam = np.asarray(lamb, dtype=np.float64).ravel()
-    a_to_signal = float(np.max((1.0 - lam) ** 2 / lam))
-    state_err = tol_a * a_to_signal if gradient else max(tol_short, tol_ewma)
-    H = max(int(horizon), 1)
-    tol_w = max(1e-12, H * (SAFETY * (n * 4 * WEI + 4 * U + kappa_sum * (eps_c + pmax * WEI)) + kappa_sum * state_err))
-    return {
-        "ewma": tol_ewma,
-        "short_ewma": tol_short,
-        "running_a": tol_a,
-        "variance": tol_var,
-        "weights": tol_w,
-    }
+    cp = dict(chain_params) if chain_params is not None else {"kappa": kappa}
+    if contract is None and not gradient:
+        contract = "MinimumVarianceRule"
+    stats = run_statistics(prices, lamb, lamb_short)
+    states = state_tolerances(stats, lamb, horizon, pmin, lamb_short)
+    w = weight_tolerance(stats, states, cp, contract, horizon, lamb, pmax, n)
+    return {**{k: SAFETY * v for k, v in states.items()}, "weights": SAFETY * w}
+
+
+def tolerances_for_run(chain_params: Mapping, prices: np.ndarray, horizon: int, contract: str) -> dict[str, float]:
+    """`default_tolerances` for a lockstep run: its decoded chain parameters, update prices and contract."""
+    lamb = chain_params.get("lamb")
+    return default_tolerances(
+        lamb=np.array([0.0]) if lamb is None else np.asarray(lamb, dtype=np.float64),
+        prices=prices, horizon=horizon, lamb_short=chain_params.get("lamb_short"),
+        chain_params=chain_params, contract=contract,
+    )
 
 
 def parse_tolerance(spec: str) -> tuple[str, float]:

@@ -663,9 +663,7 @@ def _finish(result, pool, params, fp, price_dec, w0, tolerances, *, vectorized_c
     horizon = max(len(result.block_ids), 1)
     kappa = cp.get("kappa", 1.0)
     gradient = result.state_map.field(result.state_map.init_key).kind == "running_a"
-    defaults = cmp.default_tolerances(
-        lamb=lamb, prices=price_dec, horizon=horizon, kappa=kappa, lamb_short=lamb_short, gradient=gradient
-    )
+    defaults = cmp.tolerances_for_run(cp, price_dec, horizon, result.contract)
     tol = dict(defaults)
     kinds = {f.key: f.kind for f in result.state_map.fields}
     kinds["weights"] = "weights"
