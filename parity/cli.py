@@ -394,6 +394,9 @@ def run_replay(args) -> int:
     try:
         fx = load_fixture(args.fixture)
         check.check_tolerance_fields(tolerances, fx.contract)
+        price_file = fx.data["prices"].get("path")
+        check_outputs({"--report": args.report, "--plot": args.plot},
+                      {"FIXTURE": args.fixture, "the fixture's price file": price_file and REPO_ROOT / price_file})
         result = replay(fx, tolerances=tolerances, model_check=args.model_check, vectorized_check=args.vectorized_check)
     except ValueError as e:
         raise UsageError(str(e)) from None

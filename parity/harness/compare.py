@@ -118,16 +118,15 @@ def run_statistics(prices: np.ndarray, lamb, lamb_short=None) -> dict:
     }
 
 
-def _signal_gain(rule_signal, g: np.ndarray) -> tuple[float, float]:
-    """(max |s|, max |ds/dg·g|) of the rule's per-asset signal s(g) over the run (numerical derivative):
-    how much a relative error r in g moves the signal is gain·r."""
+def _signal_gain(rule_signal, g: np.ndarray) -> tuple[float, float, float]:
+    """(max |s|, max |ds/dg|, max |ds/dg·g|) of the rule's per-asset signal s(g) over the run (numerical
+    derivative): an absolute error δ in g moves s by ≤ slope·δ, a relative error r by ≤ gain·r."""
     if g.size == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
+    step = 1e-7 * (np.abs(g) + 1e-9)
     s = np.asarray(rule_signal(g), dtype=np.float64)
-    h = 1e-6
-    s_up = np.asarray(rule_signal(g * (1.0 + h)), dtype=np.float64)
-    gain = np.abs(s_up - s) / h
-    return float(np.max(np.abs(s))), float(np.max(gain))
+    slope = np.abs(np.asarray(rule_signal(g + step), dtype=np.float64) - np.asarray(rule_signal(g - step), dtype=np.float64)) / (2 * step)
+    return float(np.max(np.abs(s))), float(np.max(slope)), float(np.max(slope * np.abs(g)))
 
 
 def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=None) -> dict[str, float]:
@@ -136,13 +135,16 @@ def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=No
     d = stats["d"]
     wei = WEI / pmin
 
-    def ewma_bound(length):
-        return 2 * U + length * (2 * U * d + 2 * wei)
+    def deviation_bound(length):
+        # e = p − p̄: the prices' own float representation (u·p, it telescopes and does not accumulate),
+        # 2u·|e| of rounding per step and 2 wei per step on chain, both held for `length` steps
+        return U + length * (2 * U * d + 2 * wei)
 
-    e = ewma_bound(L)
-    short = ewma_bound(memory_length(lamb_short, horizon)) if lamb_short is not None else e
-    a = L * (U * d * (3 * L + 1) + (2 * L + 1) * wei)
-    var = L * (3 * U * d * d + 2 * d * (e - 2 * U) + 2 * wei / pmin)
+    dev = deviation_bound(L)
+    e = 2 * U + dev  # p̄ = p − e rounds once more
+    short = 2 * U + deviation_bound(memory_length(lamb_short, horizon)) if lamb_short is not None else e
+    a = L * (dev + 2 * U * d * L + 2 * wei)
+    var = L * (3 * U * d * d + 2 * d * dev + 2 * wei / pmin)
     return {"ewma": e, "short_ewma": short, "running_a": a, "variance": var}
 
 
@@ -166,11 +168,12 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
         lam = np.asarray(lamb, dtype=np.float64).ravel()
         raw = bool(chain_params.get("use_raw_price", False))
         g = stats["g_raw"] if raw else stats["g"]
-        size, gain = _signal_gain(_rule_signal(contract, chain_params, g.shape[-1] if g.ndim == 2 else n), g)
-        # relative error of g: mulFactor (pow), truncated 1/p̄, the state a and p̄, float rounding
-        r_g = (mulfactor_error(lamb) + pmax * WEI + float(np.max((1.0 - lam) ** 2 / lam)) * states["running_a"] * R
-               + states["ewma"] * R + 4 * U)
-        per_step += kappa_sum * (gain * r_g + size * 2 * U + 20 * WEI)
+        size, slope, gain = _signal_gain(_rule_signal(contract, chain_params, n), g)
+        # relative error of g: mulFactor (pow), truncated 1/p̄, p̄'s error, float rounding
+        r_g = mulfactor_error(lamb) + pmax * WEI + states["ewma"] * R + 4 * U
+        # absolute error of g from the state a: c·δa/p̄ with δa = b_a·p_max/(1−λ)
+        d_g = float(np.max((1.0 - lam) ** 2 / lam)) * states["running_a"] * R
+        per_step += kappa_sum * (gain * r_g + slope * d_g + size * 2 * U + 20 * WEI)
     return max(int(horizon), 1) * per_step
 
 
@@ -179,7 +182,7 @@ def min_variance_target_error(stats: dict) -> float:
 
     A relative error r_j of σ²_j moves w_i by ≤ w_i·(r_i + Σ_j w_j·r_j) ≤ 2·Σ_j w_j·r_j. r_j follows
     δe ← λ·δe + 2u·|e| + 2 wei (the deviation e = p − p̄ on either side) and
-    δA ← λ·δA + 3u·π + (|p − p̄prev| + |p − p̄|)·δe + 2 wei (π = (p − p̄prev)(p − p̄) ≥ 0): r = δA/A, plus the
+    δA ← λ·δA + 3u·π + (|p − p̄prev| + |p − p̄|)·(δe + u·p) + 2 wei (π = (p − p̄prev)(p − p̄) ≥ 0): r = δA/A, plus the
     chain's rounding of σ² = (1−λ)⊗A and of 1/σ² (1 wei each)."""
     prices, ma, lam = stats["prices"], stats["ewma"], stats["lam"]
     big_a = np.zeros(prices.shape[1])
@@ -190,7 +193,7 @@ def min_variance_target_error(stats: dict) -> float:
         d_prev, d_new = np.abs(prices[t] - ma[t - 1]), np.abs(prices[t] - ma[t])
         dev_err = lam * dev_err + 2 * U * d_new + 2 * WEI
         big_a = lam * big_a + d_prev * d_new
-        err = lam * err + 3 * U * d_prev * d_new + (d_prev + d_new) * dev_err + 2 * WEI
+        err = lam * err + 3 * U * d_prev * d_new + (d_prev + d_new) * (dev_err + U * prices[t]) + 2 * WEI
         sigma2 = (1.0 - lam) * big_a
         if not np.all(big_a > 0):
             return math.inf  # σ² = 0: the contract reverts (Panic 0x12)
@@ -232,19 +235,20 @@ def default_tolerances(
     say about the sizes involved (`run_statistics`: deviation size d = max|p − p̄|/p_max, price range R,
     the gradient signal g, the smallest variance), then multiplies by SAFETY. L = min(horizon, 1/(1−λ)).
     Scales: see `field_scales`; p_min, p_max over all assets.
-    * ewma: the reported p̄ = p − e rounds once (2u); the deviation e carries ≤ 2u·|e| ≤ 2u·d per step
-      and the chain ≤ 2 wei per step, both damped by λ:  b_ewma = 2u + L·(2u·d + 2e-18/p_min).
-    * short_ewma: the same with λ_short.
-    * running_a (scale p_max/(1−λ)): a ← λa + e/(1−λ) adds the moving-average error (≤ L·2u·d), the
-      rounding of e/(1−λ) and λa (≤ u·d·(L + 1)) and the chain's truncation (1 + 2L wei), for L steps:
-      b_a = L·(u·d·(3L + 1) + (2L + 1)·1e-18/p_min).
-    * variance (scale p_max²): A ← λA + (p − p̄prev)(p − p̄): 3u·d² of rounding, twice d × the moving
-      average error, 2 wei, for L steps:  b_var = L·(3u·d² + 2d·(b_ewma − 2u) + 2e-18/p_min²).
+    * deviation e = p − p̄ (both sides work with it): the float prices' representation error (u, it
+      telescopes), 2u·|e| ≤ 2u·d of rounding and 2 wei per step, held for L steps:
+      b_e = u + L·(2u·d + 2e-18/p_min).
+    * ewma: the reported p̄ = p − e rounds once more:  b_ewma = 2u + b_e.   short_ewma: the same with λ_short.
+    * running_a (scale p_max/(1−λ)): a ← λa + e/(1−λ) takes e's error (b_e), 2u·|a| ≤ 2u·d·L of rounding
+      and 2 wei per step, for L steps:  b_a = L·(b_e + 2u·d·L + 2e-18/p_min).
+    * variance (scale p_max²): A ← λA + (p − p̄prev)(p − p̄): 3u·d² of rounding, twice d × e's error,
+      2 wei, for L steps:  b_var = L·(3u·d² + 2d·b_e + 2e-18/p_min²).
     * weights (absolute): the previous weight is carried undamped, so per-step errors add up over the
       horizon H. Per step: float rounding of update and guard (6u), the chain's wei (4n·1e-18), and
-      κ_sum × the signal error. Gradient rules: gain·r_g + |s|·2u + 20 wei, where gain = max|ds/dg·g|
-      of the rule's signal s(g) over the run (|g| for momentum) and r_g the relative error of g:
-      mulFactor (`mulfactor_error`) + truncated 1/p̄ (p_max·1e-18) + (1−λ)²/λ·b_a·R + b_ewma·R + 4u.
+      κ_sum × the signal error. Gradient rules: gain·r_g + slope·δg + |s|·2u + 20 wei, where slope =
+      max|ds/dg| and gain = max|ds/dg·g| of the rule's signal s(g) over the run (1 and |g| for momentum),
+      r_g the relative error of g: mulFactor (`mulfactor_error`) + truncated 1/p̄ (p_max·1e-18) +
+      b_ewma·R + 4u, and δg = (1−λ)²/λ·b_a·R its absolute error from the state a.
       DifferenceMomentum: (b_short + b_ewma)·R + p_max·1e-18 + 4u.   b_w = H·(per step).
       MinimumVariance: (1 − Λ) × the target's error (`min_variance_target_error`) + 2u, over
       min(H, 1/(1 − Λ)) steps (the previous weights are damped by Λ).

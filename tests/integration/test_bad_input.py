@@ -152,11 +152,13 @@ def test_output_equal_to_an_input_is_refused(capsys, tmp_path, no_chain):
     assert prices.read_bytes() == before
 
 
-def test_replay_report_onto_its_fixture_is_refused(capsys, tmp_path):
+def test_replay_report_onto_its_fixture_or_its_price_file_is_refused(capsys, tmp_path):
     fx = shutil.copyfile(SMALL_FIXTURE, tmp_path / "fx.json")
     before = fx.read_bytes()
     _one_line_exit_2(capsys, ["replay", str(fx), "--report", str(fx)], "--report", "same file as FIXTURE")
     assert fx.read_bytes() == before
+    price_file = REPO / json.loads(before)["prices"]["path"]
+    _one_line_exit_2(capsys, ["replay", str(fx), "--report", str(price_file)], "same file as the fixture's price file")
 
 
 # ------------------------------------------------------------------------------------ accepted silently
