@@ -31,7 +31,8 @@ FIELDS = ("ewma", "running_a", "variance", "short_ewma", "weights")
 
 U = 2.0**-53  # float64 unit roundoff
 WEI = 1e-18
-SAFETY = 4.0  # margin of every default over its derived bound (benchmarks/tolerance_envelope.py)
+SAFETY = 4.0  # margin of the state defaults over their derived bounds (benchmarks/tolerance_envelope.py)
+SAFETY_WEIGHTS = 2.0  # the weight bound already adds worst cases over the whole horizon
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -151,8 +152,8 @@ def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=No
 def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract: str | None, horizon: int,
                      lamb, pmax: float, n: int) -> float:
     """Unscaled bound (before SAFETY) of the absolute weight error. See `default_tolerances`."""
-    kappa = np.abs(np.asarray(chain_params.get("kappa", 1.0), dtype=np.float64)).ravel()
-    kappa_sum = float(np.sum(np.broadcast_to(kappa, (n,)) if kappa.size == 1 else kappa))
+    # FINISH: δw_i = κ_i·(δs_i − Σκ_j·δs_j/Σκ), so |δw| ≤ 2·κ_max·max|δs|
+    kappa2 = 2.0 * float(np.max(np.abs(np.asarray(chain_params.get("kappa", 1.0), dtype=np.float64))))
     R = stats["R"]
     per_step = 6 * U + n * 4 * WEI
     if contract == "MinimumVarianceRule":
@@ -163,7 +164,7 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
         per_step += (1.0 - float(np.min(np.asarray(chain_params.get("mixing", 0.0))))) * min_variance_target_error(stats) + 2 * U
     elif contract == "DifferenceMomentumRule":
         # s = (s̄ − p̄)/p̄: both moving averages' errors over p̄, and the truncated reciprocal
-        per_step += kappa_sum * ((states["short_ewma"] + states["ewma"]) * R + pmax * WEI + 4 * U + 4 * WEI)
+        per_step += kappa2 * ((states["short_ewma"] + states["ewma"]) * R + pmax * WEI + 4 * U + 4 * WEI)
     else:
         lam = np.asarray(lamb, dtype=np.float64).ravel()
         raw = bool(chain_params.get("use_raw_price", False))
@@ -173,14 +174,14 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
         r_g = mulfactor_error(lamb) + pmax * WEI + states["ewma"] * R + 4 * U
         # absolute error of g from the state a: c·δa/p̄ with δa = b_a·p_max/(1−λ)
         d_g = float(np.max((1.0 - lam) ** 2 / lam)) * states["running_a"] * R
-        per_step += kappa_sum * (gain * r_g + slope * d_g + size * 2 * U + 20 * WEI)
+        per_step += kappa2 * (gain * r_g + slope * d_g + size * 2 * U + 20 * WEI)
     return max(int(horizon), 1) * per_step
 
 
 def min_variance_target_error(stats: dict) -> float:
     """Bound on the error of the minimum-variance target w_i = π_i/Σπ (π = 1/σ²), max over the run.
 
-    A relative error r_j of σ²_j moves w_i by ≤ w_i·(r_i + Σ_j w_j·r_j) ≤ 2·Σ_j w_j·r_j. r_j follows
+    A relative error r_j of σ²_j moves w_i by ≤ w_i·(1 − w_i)·r_i + w_i·Σ_{j≠i} w_j·r_j. r_j follows
     δe ← λ·δe + 2u·|e| + 2 wei (the deviation e = p − p̄ on either side) and
     δA ← λ·δA + 3u·π + (|p − p̄prev| + |p − p̄|)·(δe + u·p) + 2 wei (π = (p − p̄prev)(p − p̄) ≥ 0): r = δA/A, plus the
     chain's rounding of σ² = (1−λ)⊗A and of 1/σ² (1 wei each)."""
@@ -198,8 +199,9 @@ def min_variance_target_error(stats: dict) -> float:
         if not np.all(big_a > 0):
             return math.inf  # σ² = 0: the contract reverts (Panic 0x12)
         rel = err / big_a + WEI / sigma2 + WEI * sigma2
-        target = (1.0 / sigma2) / np.sum(1.0 / sigma2)
-        worst = max(worst, 2.0 * float(np.sum(target * rel)))
+        w = (1.0 / sigma2) / np.sum(1.0 / sigma2)
+        total = float(np.sum(w * rel))
+        worst = max(worst, float(np.max(w * (1.0 - w) * rel + w * (total - w * rel))))
     return worst
 
 
@@ -233,7 +235,7 @@ def default_tolerances(
     Each bound counts the rounding a step injects on each side (float64: unit roundoff u = 2^-53 of the
     value computed; chain: 1 wei = 1e-18 per ⊗/⊘) times how long it persists, using what the run's prices
     say about the sizes involved (`run_statistics`: deviation size d = max|p − p̄|/p_max, price range R,
-    the gradient signal g, the smallest variance), then multiplies by SAFETY. L = min(horizon, 1/(1−λ)).
+    the gradient signal g, the variance state), then multiplies by a safety factor. L = min(horizon, 1/(1−λ)).
     Scales: see `field_scales`; p_min, p_max over all assets.
     * deviation e = p − p̄ (both sides work with it): the float prices' representation error (u, it
       telescopes), 2u·|e| ≤ 2u·d of rounding and 2 wei per step, held for L steps:
@@ -245,15 +247,15 @@ def default_tolerances(
       2 wei, for L steps:  b_var = L·(3u·d² + 2d·b_e + 2e-18/p_min²).
     * weights (absolute): the previous weight is carried undamped, so per-step errors add up over the
       horizon H. Per step: float rounding of update and guard (6u), the chain's wei (4n·1e-18), and
-      κ_sum × the signal error. Gradient rules: gain·r_g + slope·δg + |s|·2u + 20 wei, where slope =
-      max|ds/dg| and gain = max|ds/dg·g| of the rule's signal s(g) over the run (1 and |g| for momentum),
+      2·κ_max × the signal error (FINISH subtracts a κ-weighted mean). Gradient rules:
+      gain·r_g + slope·δg + |s|·2u + 20 wei, where slope = max|ds/dg| and gain = max|ds/dg·g| of the rule's signal s(g) over the run (1 and |g| for momentum),
       r_g the relative error of g: mulFactor (`mulfactor_error`) + truncated 1/p̄ (p_max·1e-18) +
       b_ewma·R + 4u, and δg = (1−λ)²/λ·b_a·R its absolute error from the state a.
       DifferenceMomentum: (b_short + b_ewma)·R + p_max·1e-18 + 4u.   b_w = H·(per step).
       MinimumVariance: (1 − Λ) × the target's error (`min_variance_target_error`) + 2u, over
       min(H, 1/(1 − Λ)) steps (the previous weights are damped by Λ).
-    Every field's default is SAFETY × its bound; `benchmarks/tolerance_envelope.py` measures the margin
-    over the observed errors (README: tolerances). Without `chain_params`/`contract` the weight bound
+    Every state default is SAFETY × its bound, the weights' SAFETY_WEIGHTS × theirs;
+    `benchmarks/tolerance_envelope.py` measures the margin over the observed errors (README: Tolerances). Without `chain_params`/`contract` the weight bound
     treats the rule as momentum with the given κ. Override any of them with tolerances={field: value} /
     `--tolerance field=value`.
     """
@@ -267,7 +269,7 @@ def default_tolerances(
     stats = run_statistics(prices, lamb, lamb_short)
     states = state_tolerances(stats, lamb, horizon, pmin, lamb_short)
     w = weight_tolerance(stats, states, cp, contract, horizon, lamb, pmax, n)
-    return {**{k: SAFETY * v for k, v in states.items()}, "weights": SAFETY * w}
+    return {**{k: SAFETY * v for k, v in states.items()}, "weights": SAFETY_WEIGHTS * w}
 
 
 def tolerances_for_run(chain_params: Mapping, prices: np.ndarray, horizon: int, contract: str) -> dict[str, float]:
