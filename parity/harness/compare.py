@@ -65,6 +65,12 @@ def memory_length(lamb, horizon: int) -> float:
     return float(min(max(horizon, 1), 1.0 / (1.0 - lam)))
 
 
+def _mulfactor_errors(lam: np.ndarray) -> np.ndarray:
+    """`mulfactor_error` per asset."""
+    oml = 1.0 - lam
+    return np.maximum(4e-17, WEI / oml**3) + WEI / (oml**3 / lam)
+
+
 def mulfactor_error(lamb) -> float:
     """Relative error of the chain's mulFactor c = pow(1−λ, 3) ⊘ λ (onchain-math §9 #5):
     ≈ max(4e-17, 1e-18/(1−λ)³) from pow/exp2/log2, plus the 1-wei quantisation of c itself."""
@@ -119,15 +125,16 @@ def run_statistics(prices: np.ndarray, lamb, lamb_short=None) -> dict:
     }
 
 
-def _signal_gain(rule_signal, g: np.ndarray) -> tuple[float, float, float]:
-    """(max |s|, max |ds/dg|, max |ds/dg·g|) of the rule's per-asset signal s(g) over the run (numerical
+def _signal_gain(rule_signal, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per asset, over the run: (max |s|, max |ds/dg|, max |ds/dg·g|) of the rule's signal s(g) (numerical
     derivative): an absolute error δ in g moves s by ≤ slope·δ, a relative error r by ≤ gain·r."""
     if g.size == 0:
-        return 0.0, 0.0, 0.0
+        zero = np.zeros(g.shape[-1])
+        return zero, zero, zero
     step = 1e-7 * (np.abs(g) + 1e-9)
     s = np.asarray(rule_signal(g), dtype=np.float64)
     slope = np.abs(np.asarray(rule_signal(g + step), dtype=np.float64) - np.asarray(rule_signal(g - step), dtype=np.float64)) / (2 * step)
-    return float(np.max(np.abs(s))), float(np.max(slope)), float(np.max(slope * np.abs(g)))
+    return np.max(np.abs(s), axis=0), np.max(slope, axis=0), np.max(slope * np.abs(g), axis=0)
 
 
 def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=None) -> dict[str, float]:
@@ -154,7 +161,6 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
     """Unscaled bound (before SAFETY) of the absolute weight error. See `default_tolerances`."""
     # FINISH: δw_i = κ_i·(δs_i − Σκ_j·δs_j/Σκ), so |δw| ≤ 2·κ_max·max|δs|
     kappa2 = 2.0 * float(np.max(np.abs(np.asarray(chain_params.get("kappa", 1.0), dtype=np.float64))))
-    R = stats["R"]
     per_step = 6 * U + n * 4 * WEI
     if contract == "MinimumVarianceRule":
         # the target π/Σπ (`min_variance_target_error`) is mixed in with weight (1 − Λ); the previous
@@ -162,19 +168,25 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
         mixing = float(np.max(np.asarray(chain_params.get("mixing", 0.0), dtype=np.float64)))
         horizon = min(max(int(horizon), 1), 1.0 / max(1.0 - mixing, 1e-300))
         per_step += (1.0 - float(np.min(np.asarray(chain_params.get("mixing", 0.0))))) * min_variance_target_error(stats) + 2 * U
-    elif contract == "DifferenceMomentumRule":
-        # s = (s̄ − p̄)/p̄: both moving averages' errors over p̄, and the truncated reciprocal
-        per_step += kappa2 * ((states["short_ewma"] + states["ewma"]) * R + pmax * WEI + 4 * U + 4 * WEI)
-    else:
-        lam = np.asarray(lamb, dtype=np.float64).ravel()
-        raw = bool(chain_params.get("use_raw_price", False))
-        g = stats["g_raw"] if raw else stats["g"]
-        size, slope, gain = _signal_gain(_rule_signal(contract, chain_params, n), g)
-        # relative error of g: mulFactor (pow), truncated 1/p̄, p̄'s error, float rounding
-        r_g = mulfactor_error(lamb) + pmax * WEI + states["ewma"] * R + 4 * U
-        # absolute error of g from the state a: c·δa/p̄ with δa = b_a·p_max/(1−λ)
-        d_g = float(np.max((1.0 - lam) ** 2 / lam)) * states["running_a"] * R
-        per_step += kappa2 * (gain * r_g + slope * d_g + size * 2 * U + 20 * WEI)
+    else:  # per asset i: the signal's error, then the largest
+        prices = stats["prices"]
+        pmax_i = np.max(np.abs(prices), axis=0)
+        R_i = pmax_i / np.min(np.abs(prices), axis=0)
+        if contract == "DifferenceMomentumRule":
+            # s = (s̄ − p̄)/p̄: both moving averages' errors over p̄, and s times the truncated reciprocal
+            ma = stats["ewma"][1:]
+            size = np.max(np.abs((stats["short"][1:] - ma) / ma), axis=0) if len(ma) else np.zeros(n)
+            signal_error = (states["short_ewma"] + states["ewma"]) * R_i + size * (pmax_i * WEI + 4 * U) + 4 * WEI
+        else:
+            lam = _per_asset(lamb, n)
+            g = stats["g_raw"] if bool(chain_params.get("use_raw_price", False)) else stats["g"]
+            size, slope, gain = _signal_gain(_rule_signal(contract, chain_params, n), g)
+            # relative error of g: mulFactor (pow), truncated 1/p̄, p̄'s error, float rounding
+            r_g = _mulfactor_errors(lam) + pmax_i * WEI + states["ewma"] * R_i + 4 * U
+            # absolute error of g from the state a: c·δa/p̄ with δa = b_a·p_max/(1−λ)
+            d_g = (1.0 - lam) ** 2 / lam * states["running_a"] * R_i
+            signal_error = gain * r_g + slope * d_g + size * 2 * U + 20 * WEI
+        per_step += kappa2 * float(np.max(signal_error))
     return max(int(horizon), 1) * per_step
 
 
