@@ -192,6 +192,7 @@ def _load_params(args) -> dict:
             params[key] = v
     if args.use_raw_price is not None:
         params["use_raw_price"] = bool(args.use_raw_price)
+    args.given_params = {k for k in params if k not in DEFAULT_PARAMS[args.rule] or params[k] is not DEFAULT_PARAMS[args.rule][k]}
     return params
 
 
@@ -273,7 +274,8 @@ def run_verify(args) -> int:
     except ValueError as e:
         raise UsageError(str(e)) from None
     check.check_tolerance_fields(tolerances, pool.chain_rule)
-    check.check_run_inputs(pool, params, fp, values, names, blocks=args.blocks, burn_in=args.burn_in, label=f"--prices {args.prices}")
+    check.check_run_inputs(pool, params, fp, values, names, blocks=args.blocks, burn_in=args.burn_in,
+                           label=f"--prices {args.prices}", given=args.given_params)
     try:
         chain = _make_chain(args)
     except UsageError:
@@ -375,7 +377,8 @@ def _preflight_record(args, params) -> None:
         fp, pool = _make_fingerprint(args, len(names), interval), create_pool(args.rule)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    check.check_run_inputs(pool, params, fp, values, names, blocks=args.blocks, burn_in=0, label=f"--prices {args.prices}")
+    check.check_run_inputs(pool, params, fp, values, names, blocks=args.blocks, burn_in=0, label=f"--prices {args.prices}",
+                           given=args.given_params)
 
 
 def add_replay_arguments(p: argparse.ArgumentParser) -> None:

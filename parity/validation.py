@@ -134,6 +134,23 @@ def unused_parameter_keys(pool, params: dict, run_fingerprint) -> list[str]:
     return sorted(set(params) - tracked.read)
 
 
+def drop_shadowing_defaults(pool, params: dict, given: set, run_fingerprint) -> None:
+    """Remove (in place) default keys that hide a key the user gave for the same parameter, e.g. the
+    default `width` when the user gave `sp_width` (the pool reads the first of the two it finds)."""
+    unused = set(unused_parameter_keys(pool, params, run_fingerprint)) & given
+    for key in [k for k in params if k not in given]:
+        if not unused:
+            return
+        trial = {k: v for k, v in params.items() if k != key}
+        try:
+            now = set(unused_parameter_keys(pool, trial, run_fingerprint)) & given
+        except ValueError:
+            continue  # the default is needed
+        if len(now) < len(unused):
+            del params[key]
+            unused = now
+
+
 def check_parameter_keys(pool, params: dict, given: set, run_fingerprint, label: str = "--params") -> None:
     """InputError naming every key the user gave (`given`) that the rule does not use."""
     unused = [k for k in unused_parameter_keys(pool, params, run_fingerprint) if k in given]
@@ -183,14 +200,17 @@ def check_sender(chain, sender: str | None, backend: str) -> None:
 # ------------------------------------------------------------------------------------------ one run
 
 
-def check_run_inputs(pool, params: dict, fp, prices, names, *, blocks, burn_in, label: str) -> None:
-    """Before deploying: every parameter key is used by the rule, and the run's update prices are
-    representable on chain (parity.chain_limits). `prices` holds every row; row 0 initialises."""
+def check_run_inputs(pool, params: dict, fp, prices, names, *, blocks, burn_in, label: str, given=None) -> None:
+    """Before deploying: every parameter key is used by the rule (defaults that hide a key the user gave,
+    `given`, are dropped from `params` first), and the run's update prices are representable on chain
+    (parity.chain_limits). `prices` holds every row; row 0 initialises."""
     import numpy as np
 
     from parity.chain_limits import check_prices_for_chain
 
     try:
+        if given is not None:
+            drop_shadowing_defaults(pool, params, set(given), fp)
         check_parameter_keys(pool, params, set(params), fp, "--params/flags")
         stride = max(int(fp.chunk_period) // int(fp.price_interval or fp.chunk_period), 1)
         update = np.asarray(prices, dtype=np.float64)[::stride]

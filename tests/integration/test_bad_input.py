@@ -240,3 +240,20 @@ def test_fixture_5000_digit_integer_as_a_number(capsys, tmp_path):
 def test_fixture_timestamp_beyond_uint64(capsys, tmp_path):
     path = _fixture_with(tmp_path, lambda d: d["per_block"][0].__setitem__("timestamp", 2**64))
     _one_line_exit_2(capsys, ["replay", str(path)], str(path), "per_block[0].timestamp")
+
+
+def test_two_keys_for_one_parameter(capsys, tmp_path, no_chain):
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"width": 0.1, "sp_width": 0.3}))
+    _one_line_exit_2(capsys, ["verify", "--rule", "mean_reversion_channel", "--params", str(params), "--quiet"],
+                     "'sp_width'", "overridden")
+
+
+def test_a_simulator_style_key_replaces_the_default_not_refused(capsys, tmp_path):
+    """Control: `sp_width` alone replaces the default `width` (it used to be silently hidden by it)."""
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"sp_width": 0.3}))
+    code = main(["verify", "--rule", "mean_reversion_channel", "--params", str(params), "--backend", "revm",
+                 "--blocks", "5", "--quiet"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
