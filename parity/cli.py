@@ -7,10 +7,13 @@ set-up error (one line on stderr saying what to fix; no traceback).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
+
+from parity import validation as check
+from parity.float64 import guarded
+from parity.io import check_outputs
 
 EXIT_PARITY, EXIT_DIVERGENCE, EXIT_USAGE = 0, 1, 2
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
@@ -178,12 +181,7 @@ def _load_params(args) -> dict:
         raise UsageError(f"--rule {args.rule!r}{hint}: choose one of {', '.join(ON_CHAIN_RULES)}")
     params = dict(DEFAULT_PARAMS[args.rule])
     if args.params is not None:
-        try:
-            loaded = json.loads(Path(args.params).read_text())
-        except FileNotFoundError:
-            raise UsageError(f"--params {args.params}: file not found") from None
-        except json.JSONDecodeError as e:
-            raise UsageError(f"--params {args.params}: not valid JSON ({e.msg} at line {e.lineno})") from None
+        loaded = check.load_json_file(args.params, "--params")
         if not isinstance(loaded, dict):
             raise UsageError(f"--params {args.params}: must hold a JSON object of parameter names to values")
         if any(k in loaded for k in ("memory_days", "logit_lamb")):
@@ -199,6 +197,7 @@ def _load_params(args) -> dict:
             params[key] = v
     if args.use_raw_price is not None:
         params["use_raw_price"] = bool(args.use_raw_price)
+    args.given_params = {k for k in params if k not in DEFAULT_PARAMS[args.rule] or params[k] is not DEFAULT_PARAMS[args.rule][k]}
     return params
 
 
@@ -206,12 +205,11 @@ def _load_price_table(path: Path):
     """(token names, (T, n) float array, minutes between rows) from a price CSV (parity.prices format)."""
     from parity.prices import load_prices
 
-    if not Path(path).exists():
-        raise UsageError(f"--prices {path}: file not found")
+    check.read_input_text(path, "--prices")  # a regular UTF-8 text file of sane size
     try:
         series = load_prices(path)
     except ValueError as e:
-        raise UsageError(f"--prices {path}: {e}") from None
+        raise UsageError(f"--prices {path}: {str(e).removeprefix(f'{path}: ')}") from None
     return list(series.tokens), series.prices, int(series.interval_minutes)
 
 
@@ -266,6 +264,8 @@ def run_verify(args) -> int:
         plugins = resolve_plugins(args)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    check_outputs({"--report": args.report, "--plot": args.plot}, {"--prices": args.prices, "--params": args.params})
+    check.check_assets_spec(args.assets)
     params = _load_params(args)
     tolerances = _tolerances(args)
     names, values, interval = _load_price_table(args.prices)
@@ -284,12 +284,16 @@ def run_verify(args) -> int:
         pool = plugins.pool or create_pool(args.rule)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    check.check_tolerance_fields(tolerances, pool.chain_rule)
+    check.check_run_inputs(pool, params, fp, values, names, blocks=args.blocks, burn_in=args.burn_in,
+                           label=f"--prices {args.prices}", given=args.given_params)
     try:
         chain = _make_chain(args)
     except UsageError:
         raise
     except Exception as e:
         raise SetupError(f"could not start the {args.backend} chain: {e}") from None
+    check.check_sender(chain, args.sender, args.backend)
     deployed = None
     if args.rule_address:
         from parity.harness.driver import _rule_artifacts
@@ -348,10 +352,11 @@ def run_record(args) -> int:
     2 bad input."""
     from parity.fixtures import RecordError, record, write_fixture
 
+    check_outputs({"--out": args.out}, {"--prices": args.prices, "--params": args.params})
+    check.check_assets_spec(args.assets)
     params = _load_params(args)
     path = args.prices
-    if not Path(path).exists():
-        raise UsageError(f"--prices {path}: file not found")
+    _preflight_record(args, params)
     assets = args.assets.strip() if args.assets is not None else None
     if assets is not None:
         assets = int(assets) if assets.isdigit() else [s.strip() for s in assets.split(",") if s.strip()]
@@ -377,6 +382,20 @@ def run_record(args) -> int:
     return EXIT_PARITY
 
 
+def _preflight_record(args, params) -> None:
+    """The checks `verify` makes before deploying (parameter keys, prices the chain can represent)."""
+    from parity.pools import create_pool
+
+    names, values, interval = _load_price_table(args.prices)
+    names, values = _select_assets(names, values, args.assets)
+    try:
+        fp, pool = _make_fingerprint(args, len(names), interval), create_pool(args.rule)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    check.check_run_inputs(pool, params, fp, values, names, blocks=args.blocks, burn_in=0, label=f"--prices {args.prices}",
+                           given=args.given_params)
+
+
 def add_replay_arguments(p: argparse.ArgumentParser) -> None:
     """Options of `parity replay`."""
     p.add_argument("fixture", type=Path, metavar="FIXTURE", help="golden fixture file (JSON)")
@@ -388,9 +407,14 @@ def run_replay(args) -> int:
     2 unusable fixture or bad input."""
     from parity.fixtures import load_fixture, replay
 
+    check_outputs({"--report": args.report, "--plot": args.plot}, {"FIXTURE": args.fixture})
     tolerances = _tolerances(args)
     try:
         fx = load_fixture(args.fixture)
+        check.check_tolerance_fields(tolerances, fx.contract)
+        price_file = fx.data["prices"].get("path")
+        check_outputs({"--report": args.report, "--plot": args.plot},
+                      {"FIXTURE": args.fixture, "the fixture's price file": price_file and REPO_ROOT / price_file})
         result = replay(fx, tolerances=tolerances, model_check=args.model_check, vectorized_check=args.vectorized_check)
     except ValueError as e:
         raise UsageError(str(e)) from None
@@ -421,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@guarded
 def main(argv=None) -> int:
     """Entry point of the `parity` command."""
     parser = build_parser()
@@ -431,7 +456,7 @@ def main(argv=None) -> int:
     try:
         code = run(args)
         sys.stdout.flush()  # a closed pipe must surface here, not at interpreter exit
-    except UsageError as e:
+    except (UsageError, check.InputError) as e:
         print(f"parity {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except SetupError as e:
@@ -444,6 +469,9 @@ def main(argv=None) -> int:
         # the reader closed our output (e.g. `| head`): stop quietly, with the shell's SIGPIPE status
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as e:  # e.g. a full disk while writing an output (written atomically: nothing half-written)
+        print(f"parity {args.command}: error: {e.filename or 'output'}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
     return code
 
 

@@ -30,6 +30,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from parity.float64 import guarded
+from parity.validation import MAX_JSON_DEPTH, InputError, json_depth, read_input_text
+
 FORMAT = "parity-golden-fixture"
 FORMAT_VERSION = 1
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -115,8 +118,9 @@ def write_fixture(data: dict, path) -> Path:
     """Write `dumps(data)` to `path` (parents created)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dumps(data), encoding="utf-8")
-    return path
+    from parity.io import write_atomic
+
+    return write_atomic(path, dumps(data))
 
 
 def _ints(values) -> list[str]:
@@ -165,6 +169,7 @@ def _price_source(prices, assets, root: Path, inline: bool | None):
     return series, rel
 
 
+@guarded
 def record(
     rule: str,
     params: dict,
@@ -225,7 +230,7 @@ def record(
         model_check=True, vectorized_check=True, progress=progress, pool_address=POOL_ADDRESS,
         compiler_profile=compiler_profile,
     )
-    if result.status in ("revert", "contract_bug"):
+    if result.status in ("revert", "model_mismatch"):
         from parity.harness.report import summary
 
         raise RecordError(f"the {rule} run did not complete on {backend}, so it cannot be a golden fixture:\n{summary(result)}", result)
@@ -363,11 +368,13 @@ class _Checker:
             self.fail(field, f"unknown key(s) {', '.join(extra)} (expected keys: {', '.join(sorted(keys))})")
         return v
 
-    def integer(self, v, field: str, minimum: int | None = None) -> int:
+    def integer(self, v, field: str, minimum: int | None = None, maximum: int = 2**64 - 1) -> int:
         if isinstance(v, bool) or not isinstance(v, int):
-            self.fail(field, f"expected an integer, found {v!r}")
+            self.fail(field, f"expected an integer, found {v!r:.80}")
         if minimum is not None and v < minimum:
             self.fail(field, f"expected an integer >= {minimum}, found {v}")
+        if v > maximum:
+            self.fail(field, f"expected an integer <= {maximum}, found {v}")
         return v
 
     def string(self, v, field: str) -> str:
@@ -375,17 +382,23 @@ class _Checker:
             self.fail(field, f"expected a string, found {v!r}")
         return v
 
-    def decimal(self, v, field: str) -> int:
+    def decimal(self, v, field: str, bits: int = 256) -> int:
+        """A decimal string holding a signed integer of `bits` bits (int256 by default, int128 for state)."""
         if not isinstance(v, str) or not _DECIMAL.match(v):
-            self.fail(field, f"expected an integer as a decimal string, found {v!r}")
-        return int(v)
+            self.fail(field, f"expected an integer as a decimal string, found {v!r:.80}")
+        if len(v) > 80:  # longer than any int256; int() of thousands of digits is slow or refused
+            self.fail(field, f"expected an int{bits}, found a {len(v.lstrip('-'))}-digit integer")
+        value = int(v)
+        if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+            self.fail(field, f"expected an int{bits} (what the contract can hold), found {v}")
+        return value
 
-    def decimals(self, v, field: str, length: int | None) -> list[int]:
+    def decimals(self, v, field: str, length: int | None, bits: int = 256) -> list[int]:
         if not isinstance(v, list):
             self.fail(field, f"expected a list of decimal strings, found {type(v).__name__}")
         if length is not None and len(v) != length:
             self.fail(field, f"expected {length} entries (n_assets), found {len(v)}")
-        return [self.decimal(x, f"{field}[{i}]") for i, x in enumerate(v)]
+        return [self.decimal(x, f"{field}[{i}]", bits) for i, x in enumerate(v)]
 
     def equal(self, found, expected, field: str, what: str = ""):
         if found != expected:
@@ -404,10 +417,19 @@ def _parse_json(text: str, ck: _Checker):
     def constant(name):
         ck.fail("(json)", f"non-finite number {name} is not allowed")
 
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        ck.fail("(json)", f"nested {depth} levels deep; a fixture is at most {MAX_JSON_DEPTH}")
     try:
         return json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
     except json.JSONDecodeError as e:
         ck.fail("(json)", f"not valid JSON ({e.msg} at line {e.lineno} column {e.colno}); truncated or edited file?")
+    except RecursionError:
+        ck.fail("(json)", "nested too deeply")
+    except ValueError as e:
+        if isinstance(e, FixtureError):
+            raise
+        ck.fail("(json)", f"unreadable value ({str(e).splitlines()[0]})")  # e.g. a 5000-digit integer
 
 
 def _relative_path(p: str, ck: _Checker) -> str:
@@ -570,10 +592,11 @@ def _check_blocks(data: dict, prices_wei: list, state_keys: tuple, n: int, ck: _
         ck.equal(price, prices_wei[row + 1], f"{f}.price", " (the update price row of the price source, in wei)")
         state = ck.obj(b["state"], f"{f}.state", set(state_keys))
         for key in state_keys:
-            ck.decimals(state[key], f"{f}.state.{key}", n)
+            ck.decimals(state[key], f"{f}.state.{key}", n, bits=128)
         ck.decimals(b["weights"], f"{f}.weights", n)
 
 
+@guarded
 def validate(data: Any, *, file="<fixture>", root=REPO_ROOT) -> Fixture:
     """Validate a parsed fixture completely and return it as a Fixture; raises FixtureError on the first
     problem (format/version, content hash, schema, rule, fingerprint, parameter encodings, price source and
@@ -622,7 +645,7 @@ def validate(data: Any, *, file="<fixture>", root=REPO_ROOT) -> Fixture:
     ck.equal(ck.decimals(initial["price"], "initial.price", n), prices_wei[0], "initial.price",
              " (row 0 of the price source, in wei)")
     for key in ("ewma", smap.init_key):
-        ck.decimals(initial[key], f"initial.{key}", n)
+        ck.decimals(initial[key], f"initial.{key}", n, bits=128)
     w0 = ck.decimals(initial["weights"], "initial.weights", n)
     ck.equal(sum(w0), WAD, "initial.weights", " as their sum (1e18)")
     _check_artifact(data["contract_artifact"], contract, ck)
@@ -631,16 +654,15 @@ def validate(data: Any, *, file="<fixture>", root=REPO_ROOT) -> Fixture:
     return Fixture(str(file), data, fp, prices, decoded, smap.keys)
 
 
+@guarded
 def load_fixture(path, *, root=REPO_ROOT) -> Fixture:
     """Read and completely validate a fixture file (see `validate`); price paths resolve against `root`."""
     path = Path(path)
     ck = _Checker(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        ck.fail("(file)", "not found")
-    except UnicodeDecodeError as e:
-        ck.fail("(file)", f"not UTF-8 text ({e.reason})")
+        text = read_input_text(path, "fixture")
+    except InputError as e:
+        ck.fail("(file)", str(e).split(": ", 1)[1])  # not found, a directory or device, binary, not UTF-8
     if not text.endswith("\n"):
         ck.fail("(file)", "expected a trailing newline: the file is truncated or was not written by parity")
     return validate(_parse_json(text, ck), file=path, root=root)
@@ -756,6 +778,7 @@ def replay_params(fixture: Fixture) -> dict:
     return params
 
 
+@guarded
 def replay(fixture, *, root=REPO_ROOT, tolerances: dict | None = None, model_check: bool = True,
            vectorized_check: bool = True):
     """Validate (if given a path) and replay a fixture: the JAX scan path from the recorded initial state with

@@ -20,7 +20,8 @@ import numpy as np
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "prices"
 SCENARIOS = ("trending", "mean_reverting", "crash", "pegged")
-START_TIMESTAMP = 1704067200  # 2024-01-01T00:00:00Z, start of every generated series
+START_TIMESTAMP = 1704067200
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: later timestamps are refused  # 2024-01-01T00:00:00Z, start of every generated series
 
 # synthetic assets: name and starting price, spanning eight orders of magnitude
 TOKENS = ("BTC", "ETH", "SOL", "LINK", "ADA", "DOGE", "SHIB", "UNI")
@@ -102,6 +103,9 @@ def validate_prices(timestamps, prices, tokens) -> int:
                          "prices must be finite and > 0")
     if timestamps.shape != (T,):
         raise ValueError(f"timestamps: shape {timestamps.shape}: need one timestamp per row ({T})")
+    if timestamps.min() < 0:
+        row = int(np.argmax(timestamps < 0))
+        raise ValueError(f"timestamps: row {row}: {int(timestamps[row])} is negative: must be unix seconds >= 0")
     step = int(timestamps[1] - timestamps[0])
     if step <= 0 or step % 60:
         raise ValueError(f"timestamps: rows 0-1 are {step} s apart: spacing must be a positive whole number "
@@ -128,28 +132,38 @@ def _from_arrays(timestamps, prices, tokens) -> PriceSeries:
 
 
 def _read_csv(path: Path) -> PriceSeries:
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: not a price CSV ({e})") from None
     if not rows:
         raise ValueError(f"{path}: empty file; expected a header 'timestamp,<TOKEN>,...'")
     header = [h.strip() for h in rows[0]]
     if header[0] != "timestamp" or len(header) < 2:
         raise ValueError(f"{path}: header {rows[0]!r}: must be 'timestamp,<TOKEN>,...'")
     tokens = tuple(header[1:])
+    if not all(tokens):
+        raise ValueError(f"{path}: header {rows[0]!r}: column {tokens.index('') + 1} has an empty name")
+    if len(rows) < 3:
+        raise ValueError(f"{path}: {len(rows) - 1} data row(s) after the header: need at least 2 rows")
     timestamps, prices = [], []
     for line, row in enumerate(rows[1:]):
         if len(row) != len(header):
             raise ValueError(f"{path}: row {line} has {len(row)} fields: expected {len(header)}")
         try:
-            timestamps.append(int(row[0]))
+            timestamps.append(int(row[0]) if row[0].strip().isascii() else None)
         except ValueError:
-            raise ValueError(f"{path}: row {line}: timestamp {row[0]!r}: must be integer unix seconds") from None
+            timestamps.append(None)
+        if timestamps[-1] is None or not 0 <= timestamps[-1] <= MAX_TIMESTAMP:
+            raise ValueError(f"{path}: row {line}: timestamp {row[0][:40]!r}: must be integer unix seconds in "
+                             f"[0, {MAX_TIMESTAMP}]") from None
         try:
             prices.append([float(x) for x in row[1:]])
         except ValueError:
-            raise ValueError(f"{path}: row {line}: prices {row[1:]!r}: must be numbers") from None
+            raise ValueError(f"{path}: row {line}: prices {row[1:]!r:.80}: must be numbers") from None
     try:
-        return _from_arrays(np.array(timestamps, dtype=np.int64), np.array(prices).reshape(len(prices), -1), tokens)
+        return _from_arrays(np.array(timestamps, dtype=np.int64), np.array(prices, dtype=np.float64).reshape(len(prices), len(tokens)), tokens)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
 

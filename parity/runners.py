@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.float64 import guarded
 from parity.pools import create_pool
 from parity.pools.base import bout_rows
 
@@ -107,6 +108,7 @@ def _chain_params_or_none(pool, params, fp):
         return None
 
 
+@guarded
 def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0, additional_oracle_input=None):
     """Run one pool over historic prices (array or CSV path) from price row ``start_index``.
 

@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.float64 import guarded
 from parity.harness import compare as cmp
 from parity.harness.mapping import (
     MappedParams,
@@ -136,9 +137,9 @@ class LockstepResult:
 
     @property
     def status(self) -> str:
-        """'contract_bug' | 'revert' | 'divergence' | 'parity'."""
+        """'model_mismatch' (chain ≠ integer model) | 'revert' | 'divergence' | 'parity'."""
         if self.model_mismatch is not None:
-            return "contract_bug"
+            return "model_mismatch"
         if self.revert is not None:
             return "revert"
         if self.first_divergence is not None:
@@ -349,6 +350,7 @@ def vectorized_trajectory(pool, params: dict, run_fingerprint, prices: np.ndarra
 # ---------------------------------------------------------------------------------------------------------
 
 
+@guarded
 def run_lockstep(
     pool,
     params: dict,
@@ -672,9 +674,7 @@ def _finish(result, pool, params, fp, price_dec, w0, tolerances, *, vectorized_c
     horizon = max(len(result.block_ids), 1)
     kappa = cp.get("kappa", 1.0)
     gradient = result.state_map.field(result.state_map.init_key).kind == "running_a"
-    defaults = cmp.default_tolerances(
-        lamb=lamb, prices=price_dec, horizon=horizon, kappa=kappa, lamb_short=lamb_short, gradient=gradient
-    )
+    defaults = cmp.tolerances_for_run(cp, price_dec, horizon, result.contract)
     tol = dict(defaults)
     kinds = {f.key: f.kind for f in result.state_map.fields}
     kinds["weights"] = "weights"

@@ -43,6 +43,11 @@ def plot_report(result: LockstepResult, path) -> Path:
     ax.legend(fontsize=7, loc="best")
     ax.grid(True, which="major", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    from parity.io import atomic_path
+
+    try:
+        with atomic_path(path) as tmp:  # written whole or not at all
+            fig.savefig(tmp, format=path.suffix.lstrip(".").lower() or None)
+    finally:
+        plt.close(fig)
     return path

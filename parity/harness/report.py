@@ -108,7 +108,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
             "model_value": _jsonable(mm.model_value),
             "chain_state": {k: _jsonable(v) for k, v in mm.chain_state.items()},
             "model_state": {k: _jsonable(v) for k, v in mm.model_state.items()},
-            "meaning": "the contract and the exact integer model disagree: a contract bug (or a model bug)",
+            "meaning": "the chain and the exact integer model disagree: one of the two is wrong (both values above)",
         }
     if result.vectorized is not None:
         v = result.vectorized
@@ -152,10 +152,11 @@ def _jsonable(v):
 
 def write_json(result: LockstepResult, path, *, include_series: bool = True) -> Path:
     """Write the JSON report (sorted keys, deterministic)."""
+    from parity.io import write_atomic
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(to_dict(result, include_series=include_series), indent=1, sort_keys=True) + "\n")
-    return path
+    return write_atomic(path, json.dumps(to_dict(result, include_series=include_series), indent=1, sort_keys=True) + "\n")
 
 
 def _fmt_div(d) -> str:
@@ -181,7 +182,7 @@ def summary(result: LockstepResult) -> str:
         "parity": "PARITY",
         "divergence": "DIVERGENCE",
         "revert": "REVERT",
-        "contract_bug": "CONTRACT BUG (chain != exact integer model)",
+        "model_mismatch": "MODEL MISMATCH (chain != exact integer model)",
     }[result.status]
     lines.append(
         f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
@@ -191,8 +192,8 @@ def summary(result: LockstepResult) -> str:
     if result.model_mismatch is not None:
         mm = result.model_mismatch
         lines.append(
-            f"  chain vs integer model differ at block {mm.block}, {mm.field}[{mm.asset}]: "
-            f"chain {mm.chain_value} vs model {mm.model_value}"
+            f"  chain and integer model differ at block {mm.block}, {mm.field}[{mm.asset}]: "
+            f"chain {mm.chain_value} vs model {mm.model_value} (one of the two is wrong)"
         )
     if result.revert is not None:
         r = result.revert

@@ -8,6 +8,7 @@ from parity.pools.mean_reversion_channel import MeanReversionChannelPool
 from parity.pools.min_variance import MinVariancePool
 from parity.pools.momentum import MomentumPool
 from parity.pools.power_channel import PowerChannelPool
+from parity.float64 import guard_class, guarded
 
 POOLS = {
     "momentum": MomentumPool,
@@ -19,7 +20,11 @@ POOLS = {
     "index_market_cap": IndexMarketCapPool,
 }
 
+for _cls in (TFMMBasePool, *POOLS.values()):
+    guard_class(_cls)  # float64 in every public pool method (parity.float64)
 
+
+@guarded
 def create_pool(rule: str) -> TFMMBasePool:
     """A new pool for the rule name users type (one of POOLS)."""
     if rule not in POOLS:

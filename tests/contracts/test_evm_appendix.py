@@ -1,7 +1,11 @@
-"""The library vectors and rule vectors B1–B8 of docs/arithmetic.md §6 on the EVM (eth-tester)
-and on the exact integer model: both must give exactly the published integers."""
+"""The known-answer vectors (tests/contracts/known_answers.json: library vectors and one step of each rule,
+B1–B8) on the EVM (eth-tester) and on the exact integer model: both must give exactly the published integers,
+so a bug placed in both the contract and the model is caught. docs/known-answers.md describes the file."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 
@@ -12,56 +16,14 @@ from evm_rule_io import evm_initialise, evm_state, evm_update, fresh_pool, model
 
 E = 10**18
 
-# (harness function, model function, args, expected) -- the library vectors of docs/arithmetic.md §6
-APPENDIX_A = [
-    ("mul", sd59x18.mul, (15 * E // 10, 3), 5),
-    ("mul", sd59x18.mul, (-15 * E // 10, 3), -5),
-    ("mul", sd59x18.mul, (14999999999999999, 100), 1),
-    ("mul", sd59x18.mul, (E + 1, E // 2), 500000000000000001),
-    ("div", sd59x18.div, (E, 3 * E), 333333333333333333),
-    ("div", sd59x18.div, (-E, 3 * E), -333333333333333333),
-    ("div", sd59x18.div, (2 * E, 3 * E), 666666666666666666),
-    ("div", sd59x18.div, (E, 3000 * E), 333333333333333),
-    ("div", sd59x18.div, (E, 10**36 + 1), 0),
-    ("log2", sd59x18.log2, (3 * E // 10,), -1736965594166206154),
-    ("log2", sd59x18.log2, (E,), 0),
-    ("log2", sd59x18.log2, (2 * E,), E),
-    ("log2", sd59x18.log2, (3 * E,), 1584962500721156166),
-    ("log2", sd59x18.log2, (1,), -59794705707972522245),
-    ("exp2", sd59x18.exp2, (E // 2,), 1414213562373095048),
-    ("exp2", sd59x18.exp2, (-E // 2,), 707106781186547524),
-    ("exp2", sd59x18.exp2, (333333333333333333,), 1259921049894873164),
-    ("exp2", sd59x18.exp2, (-59794705707972522261,), 1),
-    ("exp2", sd59x18.exp2, (-59794705707972522262,), 0),
-    ("exp", sd59x18.exp, (-E,), 367879441171442322),
-    ("exp", sd59x18.exp, (E,), 2718281828459045234),
-    ("exp", sd59x18.exp, (-E // 2,), 606530659712633424),
-    ("exp", sd59x18.exp, (-41446531673892822322,), 1),
-    ("exp", sd59x18.exp, (-41446531673892822323,), 0),
-    ("pow", sd59x18.pow, (3 * E // 10, 3 * E), 27000000000000000),
-    ("pow", sd59x18.pow, (7 * E // 10, 3 * E), 343000000000000008),
-    ("pow", sd59x18.pow, (123456789012345678, 3 * E), 1881676372353657),
-    ("pow", sd59x18.pow, (0, 0), E),
-    ("pow", sd59x18.pow, (0, E), 0),
-    ("rulePow", sd59x18.qpow, (0, 0), E),
-    ("rulePow", sd59x18.qpow, (0, 2 * E), 0),
-    ("rulePow", sd59x18.qpow, (E // 2, 0), E),
-    ("rulePow", sd59x18.qpow, (2 * E, 15 * E // 10), 2828427124746190097),
-    ("rulePow", sd59x18.qpow, (10**12, 3 * E), 1),
-    ("rulePow", sd59x18.qpow, (10**9, 3 * E), 0),
-    ("sqrt", sd59x18.sqrt, (2 * E,), 1414213562373095048),
-]
+KNOWN = json.loads((Path(__file__).with_name("known_answers.json")).read_text())
+_MODEL_FN = {"mul": sd59x18.mul, "div": sd59x18.div, "log2": sd59x18.log2, "exp2": sd59x18.exp2, "exp": sd59x18.exp,
+             "pow": sd59x18.pow, "qpow": sd59x18.qpow, "sqrt": sd59x18.sqrt}
 
-# Library reverts (docs/arithmetic.md §1) (canonical custom-error names)
-APPENDIX_A_REVERTS = [
-    ("log2", sd59x18.log2, (0,), "PRBMathSD59x18__LogInputTooSmall"),
-    ("exp2", sd59x18.exp2, (192 * E,), "PRBMathSD59x18__Exp2InputTooBig"),
-    ("exp", sd59x18.exp, (133084258667509499441,), "PRBMathSD59x18__ExpInputTooBig"),
-    ("rulePow", sd59x18.qpow, (-E, 2 * E), "PRBMathSD59x18__LogInputTooSmall"),
-    ("rulePow", sd59x18.qpow, (-E, 0), None),  # y = 0 returns ONE whatever x is
-    ("mul", sd59x18.mul, (-(2**255), E), "PRBMathSD59x18__MulInputTooSmall"),
-    ("div", sd59x18.div, (E, 0), "Panic(0x12)"),
-]
+# (harness function, model function, args, expected): Appendix A, from the committed known-answer file
+APPENDIX_A = [(v["call"], _MODEL_FN[v["model"]], tuple(v["args"]), v["expected"]) for v in KNOWN["library"]]
+# Library reverts (canonical custom-error names); None: y = 0 returns ONE whatever x is
+APPENDIX_A_REVERTS = [(v["call"], _MODEL_FN[v["model"]], tuple(v["args"]), v["revert"]) for v in KNOWN["library_reverts"]]
 
 
 @pytest.mark.parametrize("fn,model_fn,args,expected", APPENDIX_A, ids=[f"{a[0]}{a[2]}" for a in APPENDIX_A])
@@ -77,55 +39,19 @@ def test_appendix_a_reverts(tester_chain, tester_harness, fn, model_fn, args, re
     assert outcome(lambda: model_fn(*args)) == expected
 
 
-THIRDS = [333333333333333333, 333333333333333333, 333333333333333334]
-MA0 = [1000 * E, 2 * E, 50 * E]
-DATA_B1 = [1010 * E, 19 * E // 10, 51 * E]
-DATA_B4 = [1100 * E, 17 * E // 10, 55 * E]
-LAM = [9 * E // 10]
-EPS, G = E // 10, E // 20
 
-# name, rule, initial MAs, initial rule state, prev weights, data, parameters, lambda, eps, g, expected result,
-# expected state (getter -> value)
+
+def _outcome_of(v):
+    return ("revert", v["revert"]) if isinstance(v, dict) else v
+
+
+# name -> (rule, initial MAs, initial rule state, prev weights, data, parameters, lambda, eps, g, expected result,
+# expected state {getter: value or ("revert", reason)}): Appendix B, from the committed known-answer file
 APPENDIX_B = {
-    "B1": ("momentum", MA0, [0, 0, 0], THIRDS, DATA_B1, [[2 * E], [0]], LAM, EPS, G,
-           [333668474642807384, 332463649317379044, 333867876039813572],
-           {"getMovingAverages": [1001 * E, 199 * E // 100, 501 * E // 10],
-            "getIntermediateGradientState": [90 * E, -9 * E // 10, 9 * E]}),
-    "B2": ("momentum", MA0, [E, -E // 100, E // 10], THIRDS, DATA_B1, [[E, 3 * E, 5 * E]],
-           [9 * E // 10, 8 * E // 10, 95 * E // 100], EPS, G,
-           [334082001332001332, 329094821844821844, 336823176823176824],
-           {"getMovingAverages": [1001 * E, 198 * E // 100, 5005 * E // 100],
-            "getIntermediateGradientState": [909 * E // 10, -408 * E // 1000, 19095 * E // 1000]}),
-    "B3": ("anti_momentum", MA0, [0, 0, 0], THIRDS, DATA_B1, [[2 * E], [E]], LAM, EPS, G,
-           [332981161893279111, 334231813274206677, 332787024832514212],
-           {"getMovingAverages": [1001 * E, 199 * E // 100, 501 * E // 10],
-            "getIntermediateGradientState": [90 * E, -9 * E // 10, 9 * E]}),
-    "B4": ("power_channel", MA0, [0, 0, 0], THIRDS, DATA_B4, [[5 * E], [2 * E]], LAM, EPS, G,
-           [333338832242923952, 333322335514152096, 333338832242923952],
-           {"getMovingAverages": [1010 * E, 197 * E // 100, 505 * E // 10],
-            "getIntermediateGradientState": [900 * E, -27 * E // 10, 45 * E]}),
-    "B5": ("mean_reversion_channel", MA0, [0, 0, 0], THIRDS, DATA_B4,
-           [[10 * E], [E // 10], [E // 2], [15 * E // 10], [541519 * 10**12], [E // 10], [0]], LAM, EPS, G,
-           [283333333333333333, 433333333333333333, 283333333333333334],
-           {"getMovingAverages": [1010 * E, 197 * E // 100, 505 * E // 10]}),
-    "B6": ("difference_momentum", MA0, list(MA0), THIRDS, DATA_B4, [[10 * E], [E // 2]], LAM, EPS, G,
-           [383333333333333331, 233333333333333333, 383333333333333336],
-           {"shortMovingAverages[0]": 357296485266985386636543337803356622028801850000000000000000,
-            "shortMovingAverages[1]": 52500000000000000000,
-            "getIntermediateGradientState": ("revert", "SRC!=TGT")}),
-    "B7": ("min_variance", MA0, [100 * E, E // 100, E], THIRDS, DATA_B4, [[E // 2]], LAM, EPS, G,
-           [283045058567476695, 433333333333333333, 283621608099189972],
-           {"getIntermediateVarianceState": [9090 * E, 9 * E // 100, 234 * E // 10]}),
-    "B8-huge-price": ("momentum", [2 * 10**36, 3 * E], [0, 0], [E // 2, E // 2], [3 * 10**36, 4 * E],
-                      [[E], [E]], [E // 2], EPS, G, [468750000000000000, 531250000000000000],
-                      {"getIntermediateGradientState": [10**36, E]}),
-    "B8-no-movement": ("min_variance", [E, 3 * E, 5 * E], [0, 0, 0], THIRDS, [E, 3 * E, 5 * E], [[E // 2]],
-                       [E // 2], EPS, G, ("revert", "Panic(0x12)"),
-                       {"getMovingAverages": [E, 3 * E, 5 * E], "getIntermediateVarianceState": [0, 0, 0]}),
-    "B8-moved": ("min_variance", [E, 3 * E, 5 * E], [0, 0, 0], THIRDS, [2 * E, 4 * E, 6 * E], [[E // 2]],
-                 [E // 2], EPS, G, [333333333333333333, 333333333333333334, 333333333333333333],
-                 {"getMovingAverages": [15 * E // 10, 35 * E // 10, 55 * E // 10],
-                  "getIntermediateVarianceState": [E // 2, E // 2, E // 2]}),
+    name: (v["rule"], v["moving_averages"], v["initial_state"], v["prev_weights"], v["data"], v["parameters"],
+           v["lambda"], v["epsilon_max"], v["guard_rail"], _outcome_of(v["result"]),
+           {k: _outcome_of(x) for k, x in v["state"].items()})
+    for name, v in KNOWN["rules"].items()
 }
 
 
@@ -155,3 +81,31 @@ def test_appendix_b_vector(tester_chain, tester_rules, name):
     for getter, value in _expected_state(state).items():
         assert evm_after[getter] == value, getter
     assert evm_after == model_after
+
+
+def test_appendix_b_intermediate_values_in_the_model():
+    """The published intermediate values (moving averages, mulFactor, gradient state, reciprocals, signals,
+    variance, precisions) from the model's own estimator functions."""
+    from parity.fixedpoint.estimators import gradient, moving_average, mul_factor, variance
+
+    rules = KNOWN["rules"]
+    for name in ("B1", "B2", "B4"):
+        v, want = rules[name], rules[name]["intermediate"]
+        n = len(v["data"])
+        ma = moving_average(v["moving_averages"], v["data"], v["lambda"], n)
+        assert ma == want["moving_average"], name
+        a, g = gradient(v["initial_state"], v["data"], ma, v["lambda"], n)
+        assert a == want["running_a"], name
+        if name == "B1":
+            assert mul_factor(v["lambda"][0]) == want["mul_factor"]
+            assert g == want["gradient"]
+            reciprocal = [sd59x18.div(E, m) for m in ma]
+            assert reciprocal == want["reciprocal_ma"]
+            assert [sd59x18.mul(x, y) for x, y in zip(g, reciprocal)] == want["signal"]
+    b6 = rules["B6"]
+    assert moving_average(b6["initial_state"], b6["data"], b6["parameters"][1], 3) == b6["intermediate"]["short_moving_average"]
+    b7 = rules["B7"]
+    ma = moving_average(b7["moving_averages"], b7["data"], b7["lambda"], 3)
+    big_a, sigma2 = variance(b7["initial_state"], b7["data"], ma, b7["moving_averages"], b7["lambda"], 3)
+    assert big_a == b7["intermediate"]["variance_state"] and sigma2 == b7["intermediate"]["sigma2"]
+    assert [sd59x18.div(E, s) for s in sigma2] == b7["intermediate"]["precision"]

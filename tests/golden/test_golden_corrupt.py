@@ -57,7 +57,7 @@ def test_edited_weight_with_valid_hash_replays_as_divergence_at_that_block(small
     assert d.chain_value == int(w[asset])
     # with the integer model on, the model (fed the same inputs) disagrees with the edited "chain" value
     checked = F.replay(path)
-    assert checked.status == "contract_bug"
+    assert checked.status == "model_mismatch"
     mm = checked.model_mismatch
     assert (mm.block, mm.field, mm.asset, mm.chain_value) == (block, "weights", asset, int(w[asset]))
     assert mm.model_value == int(w[asset]) - 10**12

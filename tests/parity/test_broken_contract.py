@@ -59,14 +59,14 @@ def test_off_by_one_wei_lambda_is_a_contract_bug_at_block_k_plus_2(lockstep, cha
     res = lockstep("momentum", PARAMS, prices(), blocks=10, deployed=dep)
     # a(K+1) is the first non-zero gradient state; the patched λ multiplies it at block K+2.
     mm = res.model_mismatch
-    assert res.status == "contract_bug"
+    assert res.status == "model_mismatch"
     assert (mm.block, mm.field) == (K + 2, "running_a")
     assert mm.chain_value != mm.model_value and abs(mm.chain_value - mm.model_value) < 100  # a few wei
     assert mm.chain_state["ewma"] == mm.model_state["ewma"]  # the moving average is untouched
     # one wei of λ is far below float64 resolution: the float comparison alone does not see it
     assert res.first_divergence is None
     report = json.loads(write_json(res, tmp_path / "r.json").read_text())
-    assert report["status"] == "contract_bug" and report["passed"] is False
+    assert report["status"] == "model_mismatch" and report["passed"] is False
     assert report["model_check"]["mismatch"]["block"] == K + 2
     assert report["model_check"]["mismatch"]["field"] == "running_a"
 
@@ -84,6 +84,6 @@ def test_doubled_gradient_diverges_from_jax_at_block_k_plus_1(lockstep, chains, 
     assert all(w == res.chain["weights"][0] for w in res.chain["weights"][:K])
     state = res.state_at(d.block)
     assert state["chain"]["weights"] == res.chain["weights"][K]
-    # with the integer model on, the same bug is reported as a contract bug at the same block
+    # with the integer model on, the same bug is reported as a chain vs integer-model mismatch at the same block
     res2 = lockstep("momentum", PARAMS, prices(), blocks=10, deployed=dep)
     assert (res2.model_mismatch.block, res2.model_mismatch.field) == (K + 1, "weights")

@@ -161,10 +161,9 @@ def test_default_tolerances_grow_with_memory_and_horizon():
     short, longer = t(0.9, 1000), t(0.99, 1000)
     assert all(longer[f] >= short[f] for f in ("ewma", "running_a", "variance"))
     assert longer["ewma"] > short["ewma"]
-    assert t(0.9, 1000)["weights"] > t(0.9, 10)["weights"] >= 1e-12
-    assert t(0.99, 10)["ewma"] == t(0.9, 10)["ewma"]  # horizon shorter than either memory
-    # the mulFactor term 1e-18/(1−λ)³ dominates weights for λ → 1
-    assert t(0.9999, 10)["weights"] > 100 * t(0.99, 10)["weights"]
+    assert t(0.9, 1000)["weights"] > t(0.9, 10)["weights"] > 0
+    # the chain's mulFactor error 1e-18/(1−λ)³ grows fast as λ → 1 (it enters the weights times the gradient)
+    assert cmp.mulfactor_error(0.9999) > 1e5 * cmp.mulfactor_error(0.99)
 
 
 @pytest.mark.parametrize(
