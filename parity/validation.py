@@ -127,10 +127,14 @@ def unused_parameter_keys(pool, params: dict, run_fingerprint) -> list[str]:
     """Keys of `params` the pool never reads when resolving its parameters, initial weights and state."""
     import numpy as np
 
+    from parity.pools.base import TFMMBasePool
+
     tracked = _ReadTracker(params)
     pool.chain_params(tracked, run_fingerprint)
-    pool.initial_weights(tracked, run_fingerprint)
-    pool.get_initial_rule_state(np.ones(run_fingerprint.n_assets), tracked, run_fingerprint)
+    if hasattr(pool, "initial_weights"):
+        pool.initial_weights(tracked, run_fingerprint)
+    if isinstance(pool, TFMMBasePool):  # a plug-in pool's state hook takes the decoded on-chain values
+        pool.get_initial_rule_state(np.ones(run_fingerprint.n_assets), tracked, run_fingerprint)
     return sorted(set(params) - tracked.read)
 
 
