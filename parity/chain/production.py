@@ -1,0 +1,375 @@
+"""Deploy and drive the production loop on any Chain backend: UpdateWeightRunner + QuantAMMWeightPool +
+one rule + MockOracles (contracts/production/, docs/production-loop.md).
+
+The calls here mirror :class:`parity.fixedpoint.production.ProductionModel` one for one, so a harness can
+run the chain and the exact integer model side by side and compare at zero tolerance::
+
+    stack = deploy_pool_stack(chain, "momentum", n=3, ..., timestamp=t0)
+    model = ProductionModel.from_stack(stack)
+    for t in update_times:
+        chain_up = perform_update(chain, stack, t, prices=p, oracle_timestamp=t)
+        model_up = model.perform_update(t, prices=p, oracle_timestamp=t)
+        assert chain_up.events == model_up.events and read_pool(chain, stack) == model.read_pool()
+
+Blocks: every transaction is mined in its own block with a strictly increasing timestamp.
+``deploy_pool_stack`` mines its set-up blocks at ``chain.timestamp() + 1, + 2, ...`` before ``timestamp``,
+``pool.initialize`` at ``timestamp`` and ``setApprovedActionsForPool`` at ``timestamp + 1``, so the first
+update must come at ``timestamp + 2`` or later. ``perform_update(..., prices=...)`` sets the primary
+oracles and runs ``performUpdate`` in ONE transaction (through ProductionDriver), i.e. one block per update.
+
+Fine weights inside an interval: ``sample_weights(chain, stack, t)`` transacts
+``ProductionDriver.sample(pool)`` in a new block at time ``t`` and returns what ``getNormalizedWeights()``
+gives at that second. It mines a block, so samples must be strictly increasing and strictly before the
+next update's timestamp. The weight at the update second itself is the stored W (``read_pool``), and the
+weight at the next update's second is that update's ``currentWeights`` (its CalculateWeightsRequest event).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from eth_utils import to_checksum_address
+
+from .base import Chain, Deployed, TxResult
+from .compile import RULE_CONTRACTS, compile_rules
+
+# approvedPoolActions masks (docs/production-loop.md)
+MASK_PERFORM_UPDATE = 1
+MASK_GET_DATA = 2
+MASK_POOL_OWNER_OVERRIDES = 8
+MASK_ADMIN_OVERRIDES = 16
+DEFAULT_ACTIONS = MASK_PERFORM_UPDATE | MASK_GET_DATA | MASK_ADMIN_OVERRIDES
+DEFAULT_STALENESS_S = 3_600
+ORACLE_MODES = {"ok": 0, "revert": 1, "short": 2, "bad_word": 3, "invalid": 4}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Everything deploy_pool_stack was given (the model rebuilds the same stack from it)."""
+
+    rule: str
+    n: int
+    lambda_store: tuple
+    epsilon_max: int
+    guard_rail: int
+    parameters: tuple
+    update_interval_s: int
+    initial_weights_wei: tuple
+    moving_averages_wei: tuple
+    initial_values_wei: tuple
+    oracle_prices_wei: tuple
+    timestamp: int
+    staleness_threshold: int
+    backups: tuple  # number of backup oracles per asset
+    actions: int
+
+
+@dataclass(frozen=True)
+class StackAddresses:
+    """Checksum addresses of every contract and role of one stack."""
+
+    runner: str
+    pool: str
+    rule: str
+    driver: str
+    oracles: tuple  # per asset: (primary, backup1, ...)
+    admin: str  # the runner's quantammAdmin
+    deployer: str  # deployed and initialised the pool
+    pool_manager: str
+
+
+@dataclass
+class PoolStack:
+    """A deployed production stack: the handles, the addresses, the config and the set-up timestamps."""
+
+    config: StackConfig
+    addresses: StackAddresses
+    runner: Deployed
+    pool: Deployed
+    rule: Deployed
+    driver: Deployed
+    oracles: list  # per asset: [Deployed primary, Deployed backup1, ...]
+    setup_timestamps: list = field(default_factory=list)  # (what, timestamp) of every set-up block
+
+    @property
+    def n(self) -> int:
+        return self.config.n
+
+    def oracle(self, asset: int, index: int = 0) -> Deployed:
+        """Oracle `index` (0 = primary) of `asset`."""
+        return self.oracles[asset][index]
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """One mined update: the raw TxResult and its events as (emitter role, event name, args)."""
+
+    tx: TxResult
+    events: list
+
+
+def _as_tuple(values) -> tuple:
+    return tuple(tuple(v) if isinstance(v, (list, tuple)) else v for v in values)
+
+
+def _backups(backups, n: int) -> tuple:
+    if backups is None:
+        return (0,) * n
+    if isinstance(backups, int):
+        return (backups,) * n
+    if len(backups) != n or any(not isinstance(b, int) or b < 0 for b in backups):
+        raise ValueError(f"backups={backups!r}: must be an int >= 0 or {n} ints >= 0 (backup oracles per asset)")
+    return tuple(backups)
+
+
+def make_config(rule: str, **kw) -> StackConfig:
+    """A StackConfig from deploy_pool_stack's keyword arguments, with the lengths checked."""
+    n = kw["n"]
+    if rule not in RULE_CONTRACTS:
+        raise ValueError(f"rule={rule!r}: expected one of {sorted(RULE_CONTRACTS)}")
+    if not isinstance(n, int) or not 2 <= n <= 8:
+        raise ValueError(f"n={n!r}: the pool holds 2 to 8 assets")
+    for name in ("initial_weights_wei", "moving_averages_wei", "oracle_prices_wei"):
+        if len(kw[name]) != n:
+            raise ValueError(f"{name}: got {len(kw[name])} entries, need n={n}")
+    return StackConfig(
+        rule=rule, n=n, lambda_store=tuple(kw["lambda_store"]), epsilon_max=kw["epsilon_max"],
+        guard_rail=kw["guard_rail"], parameters=_as_tuple(kw["parameters"]),
+        update_interval_s=kw["update_interval_s"], initial_weights_wei=tuple(kw["initial_weights_wei"]),
+        moving_averages_wei=tuple(kw["moving_averages_wei"]), initial_values_wei=tuple(kw["initial_values_wei"]),
+        oracle_prices_wei=tuple(kw["oracle_prices_wei"]), timestamp=kw["timestamp"],
+        staleness_threshold=kw.get("staleness_threshold", DEFAULT_STALENESS_S),
+        backups=_backups(kw.get("backups"), n), actions=kw.get("actions", DEFAULT_ACTIONS),
+    )
+
+
+def pool_settings(config: StackConfig, addresses: StackAddresses) -> tuple:
+    """The PoolSettings tuple the pool hands to runner.setRuleForPool (assets are placeholder addresses)."""
+    assets = [to_checksum_address(f"0x{0xA55E7000 + i:040x}") for i in range(config.n)]
+    return (
+        assets, addresses.rule, [list(o) for o in addresses.oracles], config.update_interval_s,
+        list(config.lambda_store), config.epsilon_max, config.guard_rail, 0,
+        [list(row) for row in config.parameters], addresses.pool_manager,
+    )
+
+
+def _setup_blocks(config: StackConfig) -> int:
+    oracles = sum(1 + b for b in config.backups)
+    return 5 + 2 * oracles  # runner, rule, oracles, driver, pool, addOracle each, one setPrices
+
+
+def deploy_pool_stack(
+    chain: Chain, rule: str, *, artifacts: dict | None = None, admin: str | None = None,
+    pool_manager: str | None = None, **kw: Any,
+) -> PoolStack:
+    """Deploy runner, rule, oracles, driver and pool, and register them in V1's order.
+
+    Keyword arguments: n, lambda_store, epsilon_max, guard_rail, parameters, update_interval_s,
+    initial_weights_wei, moving_averages_wei, initial_values_wei, oracle_prices_wei, timestamp (the
+    pool's initialize block), staleness_threshold (default 3600 s), backups (backup oracles per asset:
+    an int or n ints, default 0; every oracle of asset i starts at oracle_prices_wei[i]), actions
+    (approvedPoolActions mask, default perform update | get data | admin overrides).
+    ``admin`` (runner admin) and ``pool_manager`` default to chain.accounts[0] and chain.accounts[1].
+    """
+    config = make_config(rule, **kw)
+    artifacts = artifacts or compile_rules()
+    deployer = chain.accounts[0]
+    admin = to_checksum_address(admin or chain.accounts[0])
+    manager = to_checksum_address(pool_manager or chain.accounts[1])
+    if chain.timestamp() + _setup_blocks(config) >= config.timestamp:
+        raise ValueError(
+            f"timestamp={config.timestamp}: need at least {_setup_blocks(config)} set-up blocks after the "
+            f"latest block's timestamp {chain.timestamp()}"
+        )
+    log: list = []
+
+    def deploy(name, *args):
+        c = chain.deploy(artifacts[name], *args, sender=deployer)
+        log.append((f"deploy {name}", chain.timestamp()))
+        return c
+
+    runner = deploy("UpdateWeightRunner", admin)
+    rule_c = deploy(RULE_CONTRACTS[rule], runner.address)
+    oracles = [[deploy("MockOracle") for _ in range(1 + b)] for b in config.backups]
+    driver = deploy("ProductionDriver")
+    pool = deploy("QuantAMMWeightPool", runner.address, config.n, config.staleness_threshold)
+    addresses = StackAddresses(
+        runner=runner.address, pool=pool.address, rule=rule_c.address, driver=driver.address,
+        oracles=tuple(tuple(o.address for o in per) for per in oracles), admin=admin, deployer=deployer,
+        pool_manager=manager,
+    )
+    stack = PoolStack(config, addresses, runner, pool, rule_c, driver, oracles, log)
+    for per in oracles:
+        for o in per:
+            chain.transact(runner, "addOracle", [o.address], sender=admin)
+            log.append(("addOracle", chain.timestamp()))
+    flat = [(o, config.oracle_prices_wei[i]) for i, per in enumerate(oracles) for o in per]
+    chain.transact(driver, "setPrices", [[o.address for o, _ in flat], [p for _, p in flat],
+                                         [config.timestamp] * len(flat)])
+    log.append(("setPrices", chain.timestamp()))
+    chain.transact(
+        pool, "initialize",
+        [pool_settings(config, addresses), list(config.initial_weights_wei), list(config.moving_averages_wei),
+         list(config.initial_values_wei)],
+        timestamp=config.timestamp, sender=deployer,
+    )
+    log.append(("initialize", config.timestamp))
+    chain.transact(runner, "setApprovedActionsForPool", [pool.address, config.actions],
+                   timestamp=config.timestamp + 1, sender=admin)
+    log.append(("setApprovedActionsForPool", config.timestamp + 1))
+    return stack
+
+
+# ---- driving -------------------------------------------------------------------------------------------
+def decode_events(stack: PoolStack, tx: TxResult) -> list:
+    """The tx's logs as (emitter role, event name, args dict) with checksum addresses, in log order."""
+    roles = {stack.addresses.runner: "runner", stack.addresses.pool: "pool", stack.addresses.rule: "rule",
+             stack.addresses.driver: "driver"}
+    for per in stack.addresses.oracles:
+        roles.update({a: "oracle" for a in per})
+    return [(roles.get(log.address, log.address), log.event, _plain(log.args)) for log in tx.logs]
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def set_oracles(chain: Chain, stack: PoolStack, updates: dict, tx_timestamp: int | None = None) -> TxResult:
+    """Set several oracles in one block: ``{(asset, index): (value_wei, oracle_timestamp)}``."""
+    keys = sorted(updates)
+    return chain.transact(
+        stack.driver, "setPrices",
+        [[stack.oracle(a, k).address for a, k in keys], [updates[key][0] for key in keys],
+         [updates[key][1] for key in keys]],
+        timestamp=tx_timestamp,
+    )
+
+
+def set_prices(chain: Chain, stack: PoolStack, prices_wei: Sequence[int], oracle_timestamp: int,
+               tx_timestamp: int | None = None) -> TxResult:
+    """Set every primary oracle to (prices_wei[i], oracle_timestamp) in one block at tx_timestamp."""
+    return set_oracles(chain, stack, _primary_updates(stack.n, prices_wei, oracle_timestamp), tx_timestamp)
+
+
+def _primary_updates(n: int, prices_wei: Sequence[int], oracle_timestamp: int) -> dict:
+    if len(prices_wei) != n:
+        raise ValueError(f"prices_wei: got {len(prices_wei)} prices, need n={n}")
+    return {(i, 0): (prices_wei[i], oracle_timestamp) for i in range(n)}
+
+
+def set_oracle_mode(chain: Chain, stack: PoolStack, asset: int, index: int, mode: str,
+                    tx_timestamp: int | None = None) -> TxResult:
+    """Put an oracle in a failure mode: "ok", "revert", "short", "bad_word" or "invalid"."""
+    if mode not in ORACLE_MODES:
+        raise ValueError(f"mode={mode!r}: expected one of {sorted(ORACLE_MODES)}")
+    return chain.transact(stack.oracle(asset, index), "setMode", [ORACLE_MODES[mode]], timestamp=tx_timestamp)
+
+
+def perform_update(chain: Chain, stack: PoolStack, timestamp: int, *, prices: Sequence[int] | None = None,
+                   oracle_timestamp: int | None = None, sender: str | None = None) -> UpdateResult:
+    """``runner.performUpdate(pool)`` in a new block at `timestamp`.
+
+    With `prices`, the primaries are first set to (prices[i], oracle_timestamp or timestamp) in the same
+    transaction (ProductionDriver.setPricesAndUpdate; UpdatePerformed's caller is then the driver).
+    A revert raises ContractRevert (nothing mined).
+    """
+    if prices is None:
+        tx = chain.transact(stack.runner, "performUpdate", [stack.pool.address], timestamp=timestamp, sender=sender)
+        return UpdateResult(tx, decode_events(stack, tx))
+    ups = _primary_updates(stack.n, prices, timestamp if oracle_timestamp is None else oracle_timestamp)
+    keys = sorted(ups)
+    tx = chain.transact(
+        stack.driver, "setPricesAndUpdate",
+        [stack.runner.address, stack.pool.address, [stack.oracle(a, k).address for a, k in keys],
+         [ups[k][0] for k in keys], [ups[k][1] for k in keys]],
+        timestamp=timestamp, sender=sender,
+    )
+    return UpdateResult(tx, decode_events(stack, tx))
+
+
+def set_staleness_threshold(chain: Chain, stack: PoolStack, threshold: int, *, tx_timestamp: int | None = None,
+                            sender: str | None = None) -> TxResult:
+    """The pool's oracle staleness threshold (seconds; a harness setter, the deployer only)."""
+    return chain.transact(stack.pool, "setOracleStalenessThreshold", [threshold], timestamp=tx_timestamp,
+                          sender=sender or stack.addresses.deployer)
+
+
+def set_weights_manually(chain: Chain, stack: PoolStack, weights_and_multipliers: Sequence[int], last_interp: int,
+                         n: int | None = None, *, tx_timestamp: int | None = None, sender: str | None = None) -> UpdateResult:
+    """runner.setWeightsManually([w.., m..], pool, lastInterp, n) (sender defaults to the runner admin)."""
+    tx = chain.transact(stack.runner, "setWeightsManually",
+                        [list(weights_and_multipliers), stack.pool.address, last_interp, stack.n if n is None else n],
+                        timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+    return UpdateResult(tx, decode_events(stack, tx))
+
+
+def set_target_weights_manually(chain: Chain, stack: PoolStack, targets: Sequence[int], interval: int,
+                                n: int | None = None, *, tx_timestamp: int | None = None,
+                                sender: str | None = None) -> UpdateResult:
+    """runner.setTargetWeightsManually(targets, pool, interval, n): interpolate from the current weights."""
+    tx = chain.transact(stack.runner, "setTargetWeightsManually",
+                        [list(targets), stack.pool.address, interval, stack.n if n is None else n],
+                        timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+    return UpdateResult(tx, decode_events(stack, tx))
+
+
+def set_intermediate_values_manually(chain: Chain, stack: PoolStack, moving_averages: Sequence[int],
+                                     initial_values: Sequence[int], n: int | None = None, *,
+                                     tx_timestamp: int | None = None, sender: str | None = None) -> TxResult:
+    """runner.setIntermediateValuesManually(pool, MAs, initial values, n): re-initialise the rule state."""
+    return chain.transact(stack.runner, "setIntermediateValuesManually",
+                          [stack.pool.address, list(moving_averages), list(initial_values), stack.n if n is None else n],
+                          timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+
+
+def initialise_pool_last_run_time(chain: Chain, stack: PoolStack, time: int, *, tx_timestamp: int | None = None,
+                                  sender: str | None = None) -> TxResult:
+    """runner.InitialisePoolLastRunTime(pool, time)."""
+    return chain.transact(stack.runner, "InitialisePoolLastRunTime", [stack.pool.address, time],
+                          timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+
+
+def read_pool(chain: Chain, stack: PoolStack) -> dict:
+    """Stored W and M (18 dec, multiples of 1e9) and the two times, from the pool's getWeightState()."""
+    weights, multipliers, last_update, last_interp = chain.call(stack.pool, "getWeightState")
+    return {"weights": list(weights), "multipliers": list(multipliers), "last_update": last_update,
+            "last_interp": last_interp}
+
+
+def read_words(chain: Chain, stack: PoolStack) -> dict:
+    """The pool's raw storage words: word A, word B and the times slot."""
+    a, b, t = chain.call(stack.pool, "getStoredWords")
+    return {"word_a": a, "word_b": b, "times": t}
+
+
+def read_runner(chain: Chain, stack: PoolStack) -> dict:
+    """The runner's lastPoolUpdateRun and approvedPoolActions for the pool."""
+    return {
+        "last_pool_update_run": chain.call(stack.runner, "lastPoolUpdateRun", [stack.pool.address]),
+        "approved_actions": chain.call(stack.runner, "approvedPoolActions", [stack.pool.address]),
+    }
+
+
+def sample_weights(chain: Chain, stack: PoolStack, t: int) -> list[int]:
+    """getNormalizedWeights() at second `t` (mines one block at t; see the module docstring)."""
+    return list(chain.transact(stack.driver, "sample", [stack.pool.address], timestamp=t).return_value)
+
+
+def current_weights(chain: Chain, stack: PoolStack) -> list[int]:
+    """getNormalizedWeights() at the latest block's timestamp (an eth_call)."""
+    return list(chain.call(stack.pool, "getNormalizedWeights"))
+
+
+__all__ = [
+    "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE", "MASK_POOL_OWNER_OVERRIDES",
+    "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult", "current_weights",
+    "decode_events", "deploy_pool_stack", "make_config", "perform_update", "pool_settings", "read_pool",
+    "read_runner", "read_words", "sample_weights", "set_oracle_mode", "set_oracles", "set_prices",
+    "initialise_pool_last_run_time", "set_intermediate_values_manually", "set_staleness_threshold",
+    "set_target_weights_manually", "set_weights_manually",
+]
