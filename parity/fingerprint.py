@@ -23,7 +23,7 @@ RULES = (
     "index_market_cap",
 )
 WEIGHT_CALCULATION_METHODS = ("auto", "vectorized", "scan")
-WEIGHT_INTERPOLATION_METHODS = ("linear", "approx_optimal")
+WEIGHT_INTERPOLATION_METHODS = ("linear", "approx_optimal", "onchain")
 MAX_ASSETS = 8  # the pool packs at most 8 weights (onchain-math §2.2)
 DEFAULT_MAXIMUM_CHANGE = 3e-4  # quantammsim's per-minute cap
 DEFAULT_MINIMUM_WEIGHT_NUMERATOR = 0.1  # quantammsim: minimum_weight = 0.1 / n_assets
@@ -68,6 +68,8 @@ class RunFingerprint:
 
     Times are in minutes. ``epsilon_max`` is the on-chain per-update maximum weight change and
     ``absolute_weight_guard_rail`` the minimum weight g (maximum is 1 − (n−1)·g).
+    ``weight_interpolation_method="onchain"`` runs the production loop (parity.weights.onchain); only then
+    may ``update_delay_seconds`` (the most an update is late, seconds; see onchain.update_delays) be > 0.
     """
 
     rule: str
@@ -82,6 +84,8 @@ class RunFingerprint:
     weight_interpolation_method: str = "linear"
     epsilon_max: float | None = None
     absolute_weight_guard_rail: float | None = None
+    update_delay_seconds: int = 0
+    update_delay_seed: int = 0
 
     def __post_init__(self):
         for field, value in _validated(self).items():
@@ -108,8 +112,12 @@ class RunFingerprint:
         return self.absolute_weight_guard_rail
 
     def to_dict(self) -> dict:
-        """Plain-JSON dict of every field (canonical names, defaults resolved)."""
-        return dataclasses.asdict(self)
+        """Plain-JSON dict of every field (canonical names, defaults resolved). The update-delay fields are
+        left out while both are 0, so records written before they existed keep their canonical form."""
+        data = dataclasses.asdict(self)
+        if self.update_delay_seconds == 0 and self.update_delay_seed == 0:
+            del data["update_delay_seconds"], data["update_delay_seed"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> RunFingerprint:
@@ -160,7 +168,29 @@ def _validated(fp: RunFingerprint) -> dict:
     if not 0 < g < 1 / n:
         raise _bad("absolute_weight_guard_rail", g, f"must satisfy 0 < absolute_weight_guard_rail < 1/n_assets = {1 / n!r}")
     out["absolute_weight_guard_rail"] = g
+    out.update(_validated_onchain(fp, out))
     return out
+
+
+def _validated_onchain(fp: RunFingerprint, out: dict) -> dict:
+    """The production-loop settings: Δ = chunk_period drives the interpolation, delays below one price row."""
+    delay = _int("update_delay_seconds", fp.update_delay_seconds, minimum=0)
+    seed = _int("update_delay_seed", fp.update_delay_seed, minimum=0)
+    if seed >= 2**64:
+        raise _bad("update_delay_seed", seed, "must be < 2**64")
+    if out["weight_interpolation_method"] != "onchain":
+        if delay:
+            raise _bad("update_delay_seconds", delay, 'needs weight_interpolation_method="onchain"')
+        return {"update_delay_seconds": delay, "update_delay_seed": seed}
+    if out["weight_interpolation_period"] != out["chunk_period"]:
+        raise _bad("weight_interpolation_period", out["weight_interpolation_period"],
+                   f'must equal chunk_period={out["chunk_period"]} with weight_interpolation_method="onchain" '
+                   "(the pool interpolates over the update interval)")
+    row_seconds = out["price_interval"] * 60
+    if delay >= row_seconds:
+        raise _bad("update_delay_seconds", delay, f"must be < price_interval·60 = {row_seconds} s (a late update "
+                   "still reads its own price row)")
+    return {"update_delay_seconds": delay, "update_delay_seed": seed}
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(RunFingerprint))
@@ -171,7 +201,8 @@ def make_run_fingerprint(**kwargs) -> RunFingerprint:
 
     Required: ``rule`` (one of RULES), ``n_assets`` (2..8). Defaults: chunk_period 1440,
     weight_interpolation_period = chunk_period, price_interval 1, max_memory_days 365,
-    initial_pool_value 1e6, weight_calculation_method "auto", weight_interpolation_method "linear",
+    initial_pool_value 1e6, weight_calculation_method "auto", weight_interpolation_method "linear"
+    ("linear", "approx_optimal" or "onchain"), update_delay_seconds 0, update_delay_seed 0,
     epsilon_max = 3e-4 · weight_interpolation_period (quantammsim's per-minute maximum_change; capped at 1),
     absolute_weight_guard_rail = 0.1 / n_assets (quantammsim's minimum_weight).
     Aliases: ``maximum_change`` (per minute, epsilon_max = maximum_change · weight_interpolation_period) and

@@ -31,7 +31,7 @@ import numpy as np
 
 from parity.params import decode_array, encode_array
 from parity.pools.common import as_vector, check_length, is_concrete
-from parity.weights import interpolation
+from parity.weights import interpolation, onchain
 from parity.weights.guardrails import guard_weights
 
 PATHS = ("vectorized", "scan")
@@ -276,8 +276,19 @@ class TFMMBasePool:
         )
         return est_carry, {"prev_actual_weight": new}, new
 
-    def calculate_fine_weights_step(self, prev_weights, new_weights, run_fingerprint):
-        """One interpolation block (stride rows, n) from the previous coarse weight towards the new one."""
+    def calculate_fine_weights_step(self, prev_weights, new_weights, run_fingerprint, block_start=None, update_time=None):
+        """One interpolation block (stride rows, n) from the previous coarse weight towards the new one.
+
+        With ``weight_interpolation_method="onchain"`` the arguments are the pool carries before and after
+        the update, and the rows are the pool's weights W + M·min(t − t_update, T) at the block's row times:
+        from ``block_start`` (default: the update's time, ``new_weights["last_update"]``) every price_interval
+        minutes; rows before ``update_time`` (default the same) still read the pool before the update.
+        """
+        fp = run_fingerprint
+        if fp.weight_interpolation_method == "onchain":
+            at = new_weights["last_update"]
+            return onchain.block_rows(prev_weights, new_weights, at if block_start is None else block_start,
+                                      at if update_time is None else update_time, fp.price_interval * 60, fp.chunk_steps)
         return interpolation.interpolation_block(
             prev_weights,
             new_weights,
@@ -335,7 +346,10 @@ class TFMMBasePool:
         stride rows of w₀ and one interpolation block per coarse weight ((M+1)·stride rows)."""
         cp = self.resolve_params(params, run_fingerprint, validate=False)
         w0 = jnp.asarray(initial_weights, dtype=jnp.float64)
-        coarse = self._coarse_scan(jnp.asarray(rule_output, dtype=jnp.float64), w0, cp, run_fingerprint)
+        outputs = jnp.asarray(rule_output, dtype=jnp.float64)
+        if run_fingerprint.weight_interpolation_method == "onchain":
+            return self._onchain_loop(outputs, w0, cp, run_fingerprint)["weights"]
+        coarse = self._coarse_scan(outputs, w0, cp, run_fingerprint)
         return self._fine_from_coarse(w0, coarse, run_fingerprint)
 
     def _fine_from_coarse(self, w0, coarse, run_fingerprint):
@@ -371,15 +385,21 @@ class TFMMBasePool:
 
     def calculate_weights_and_coarse(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None):
         """(fine weights (L, n), coarse weights (M, n)) of the bout on the selected path."""
+        if run_fingerprint.weight_interpolation_method == "onchain":
+            run = self.calculate_onchain_run(params, run_fingerprint, prices, start_index, additional_oracle_input)
+            return run["weights"], run["coarse_weights"]
         w0, rows, coarse = self._bout_coarse(params, run_fingerprint, prices, start_index, additional_oracle_input)
         return self._fine_from_coarse(w0, coarse, run_fingerprint)[:rows], coarse
 
     def calculate_coarse_weights(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None, path=None):
         """Coarse weights (M, n), one per update of the bout, on ``path`` (default: the fingerprint's method)."""
+        if run_fingerprint.weight_interpolation_method == "onchain":
+            run = self.calculate_onchain_run(params, run_fingerprint, prices, start_index, additional_oracle_input, path)
+            return run["coarse_weights"]
         return self._bout_coarse(params, run_fingerprint, prices, start_index, additional_oracle_input, path)[2]
 
-    def _bout_coarse(self, params, run_fingerprint, prices, start_index, additional_oracle_input, path=None):
-        """(w₀, L, coarse weights (M, n)) of the bout: the pieces both public entry points need, computed once."""
+    def _bout_inputs(self, params, run_fingerprint, prices, start_index, additional_oracle_input, path):
+        """What both bout loops need: (path, cp, w₀, L, M, chunk prices, chunk oracle rows, s_c, estimator carry₀)."""
         if path is None:
             path = self.select_path(run_fingerprint)
         else:
@@ -389,19 +409,36 @@ class TFMMBasePool:
         chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)
         rows = bout_rows(run_fingerprint, int(jnp.shape(prices)[0]), start_index)
         m = bout_chunks(run_fingerprint, rows)
-        n = run_fingerprint.n_assets
         s_c = jnp.asarray(start_index) // run_fingerprint.chunk_steps
         carry0 = self._init_state(chunks[0], cp, params)
-        if m == 0:
-            return w0, rows, jnp.zeros((0, n))
+        return path, cp, w0, rows, m, chunks, oracle, s_c, carry0
+
+    def _bout_loop(self, inputs, state0, update, xs):
+        """Run the bout's M updates on the inputs' path: ``update(state, rule_output, x) -> (state, y)`` per
+        update (x from ``xs``, leading axis M), the same function on both paths. Returns the stacked y."""
+        path, cp, _, _, m, chunks, oracle, s_c, carry0 = inputs
+        n = chunks.shape[1]
         if path == "scan":
-            return w0, rows, self._scan_coarse(carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint)
+            return self._scan_bout(carry0, chunks, oracle, s_c, m, cp, state0, update, xs)
         outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
         bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
-        return w0, rows, self._coarse_scan(bout, w0, cp, run_fingerprint)
+        return jax.lax.scan(lambda state, both: update(state, *both), state0, (bout, xs))[1]
 
-    def _scan_coarse(self, carry0, chunks, oracle, s_c, m, w0, cp, run_fingerprint):
-        n = run_fingerprint.n_assets
+    def _bout_coarse(self, params, run_fingerprint, prices, start_index, additional_oracle_input, path=None):
+        """(w₀, L, coarse weights (M, n)) of the bout: the pieces both public entry points need, computed once."""
+        inputs = self._bout_inputs(params, run_fingerprint, prices, start_index, additional_oracle_input, path)
+        cp, w0, rows, m = inputs[1:5]
+        if m == 0:
+            return w0, rows, jnp.zeros((0, run_fingerprint.n_assets))
+
+        def update(prev, out, _):
+            new = self._next_weights(out, prev, cp, run_fingerprint)
+            return new, new
+
+        return w0, rows, self._bout_loop(inputs, w0, update, None)
+
+    def _scan_bout(self, carry0, chunks, oracle, s_c, m, cp, state0, update, xs):
+        n = chunks.shape[1]
 
         def warm(k, carry):
             row = None if oracle is None else oracle[k]
@@ -418,15 +455,96 @@ class TFMMBasePool:
         if carries_price:
             carry = {k: v for k, v in carry.items() if k != "price"}
 
-        def body(state, xs):
-            est, prev = state
-            price, row, last = xs
+        def body(loop_state, inputs):
+            est, state = loop_state
+            price, row, last, x = inputs
             if carries_price:
                 est = {**est, "price": last}
-            est, new = self._coarse_step(est, prev, price, cp, row, run_fingerprint)
+            est, out = self._rule_step(est, price, cp, row)
             if carries_price:
                 est = {k: v for k, v in est.items() if k != "price"}
-            return (est, new), new
+            state, y = update(state, out, x)
+            return (est, state), y
 
-        _, coarse = jax.lax.scan(body, (carry, w0), (bout, bout_oracle, previous))
-        return coarse
+        return jax.lax.scan(body, (carry, state0), (bout, bout_oracle, previous, xs))[1]
+
+    # ------------------------------------------------------------------- production loop ("onchain")
+
+    def get_initial_pool_carry(self, initial_weights, t0=onchain.START_TIME):
+        """The pool at creation (time ``t0``, seconds): W = trunc9(w₀), M = 0, last_update = last_interp = t0."""
+        return onchain.init_pool_carry(initial_weights, t0)
+
+    def _onchain_update(self, pool_carry, rule_output, now, cp, run_fingerprint):
+        """One ``performUpdate`` after the rule's estimators: prevWeights = the pool's weights at ``now``, the guard,
+        then ``setWeights``. Returns (pool carry, coarse weights, info). A reverting update (a negative pool
+        weight, or a stored value out of int32 range after a τ wrap) leaves the pool carry unchanged."""
+        fp = run_fingerprint
+        w0, status = onchain.weights_at_status(pool_carry, now)
+        new_w = self._next_weights(rule_output, w0, cp, fp)
+        new, info = onchain.set_weights_info(pool_carry, w0, new_w, now, fp.chunk_period * 60, fp.absolute_weight_guard_rail)
+        reverted = status["negative"] | info["overflow"]
+        new = jax.tree_util.tree_map(lambda old, upd: jnp.where(reverted, old, upd), pool_carry, new)
+        return new, new_w, {**info, "prev_weights": w0, "tau_wrapped": status["tau_wrapped"], "reverted": reverted}
+
+    def calculate_onchain_step(self, est_carry, pool_carry, price, now, params, run_fingerprint,
+                               additional_oracle_input=None, return_info=False):
+        """One production update at block time ``now`` (int seconds): estimators -> rule output -> guard with
+        prevWeights = weights_at(pool_carry, now) -> set_weights. Returns (est_carry, pool_carry, coarse_weights),
+        plus the info dict of :meth:`_onchain_update` with ``return_info=True``."""
+        self._require_path("scan")
+        cp = self.resolve_params(params, run_fingerprint, validate=False)
+        est_carry, out = self._rule_step(est_carry, jnp.asarray(price, dtype=jnp.float64), cp,
+                                         self._oracle_row(additional_oracle_input))
+        pool_carry, coarse, info = self._onchain_update(pool_carry, out, now, cp, run_fingerprint)
+        return (est_carry, pool_carry, coarse, info) if return_info else (est_carry, pool_carry, coarse)
+
+    def _onchain_fine_update(self, cp, run_fingerprint):
+        """The per-update function both paths scan: x = (block start, update time) -> y = (coarse, block rows, carry, info)."""
+        fp = run_fingerprint
+
+        def update(pool_carry, out, x):
+            block_start, update_time = x
+            new, coarse, info = self._onchain_update(pool_carry, out, update_time, cp, fp)
+            rows = self.calculate_fine_weights_step(pool_carry, new, fp, block_start, update_time)
+            return new, (coarse, rows, new, info)
+
+        return update
+
+    def _onchain_times(self, run_fingerprint, m, t0):
+        """(block starts, update times) of M updates: nominal t0 + (k+1)·Δ, and that plus the seeded delay."""
+        times = onchain.update_times(run_fingerprint, m, t0)
+        nominal = t0 + run_fingerprint.chunk_period * 60 * np.arange(1, m + 1, dtype=np.int64)
+        return jnp.asarray(nominal), jnp.asarray(times)
+
+    def _onchain_result(self, w0, ys, rows, run_fingerprint, t0):
+        coarse, blocks, carries, info = ys
+        first = onchain.weights_at(onchain.init_pool_carry(w0, t0), jnp.full(run_fingerprint.chunk_steps, t0))
+        fine = jnp.concatenate([first, blocks.reshape(-1, w0.shape[0])])
+        return {"weights": fine if rows is None else fine[:rows], "coarse_weights": coarse, "pool_carries": carries,
+                "info": info}
+
+    def _onchain_loop(self, rule_outputs, initial_weights, cp, run_fingerprint, t0=onchain.START_TIME):
+        """Production loop over given (bout) rule outputs (M, n) from a pool created at t0 with w₀."""
+        m = rule_outputs.shape[0]
+        w0 = jnp.asarray(initial_weights, dtype=jnp.float64)
+        carry0 = onchain.init_pool_carry(w0, t0)
+        update = self._onchain_fine_update(cp, run_fingerprint)
+        _, ys = jax.lax.scan(lambda state, both: update(state, *both), carry0,
+                             (rule_outputs, self._onchain_times(run_fingerprint, m, t0)))
+        return self._onchain_result(w0, ys, None, run_fingerprint, t0)
+
+    def calculate_onchain_run(self, params, run_fingerprint, prices, start_index=0, additional_oracle_input=None,
+                              path=None, t0=onchain.START_TIME):
+        """The production loop over the bout on ``path``: {"weights": fine (L, n), "coarse_weights": (M, n),
+        "pool_carries": pool carry after each update (stacked), "info": per-update info (stacked),
+        "update_times": (M,)}. The pool is created at t0 (bout row 0); bout row r is at t0 + r·price_interval·60."""
+        inputs = self._bout_inputs(params, run_fingerprint, prices, start_index, additional_oracle_input, path)
+        cp, w0, rows, m = inputs[1:5]
+        if m == 0:
+            rows_w = onchain.weights_at(onchain.init_pool_carry(w0, t0), jnp.full(rows, t0))
+            return {"weights": rows_w, "coarse_weights": jnp.zeros((0, w0.shape[0])), "pool_carries": None,
+                    "info": None, "update_times": jnp.zeros((0,), dtype=jnp.int64)}
+        xs = self._onchain_times(run_fingerprint, m, t0)
+        carry0 = onchain.init_pool_carry(w0, t0)
+        ys = self._bout_loop(inputs, carry0, self._onchain_fine_update(cp, run_fingerprint), xs)
+        return {**self._onchain_result(w0, ys, rows, run_fingerprint, t0), "update_times": xs[1]}
