@@ -266,14 +266,18 @@ def _divergence(e: FieldErrors, row: int, asset: int, blocks: Sequence[int]) -> 
     )
 
 
-def first_divergence(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None) -> Divergence | None:
+def first_divergence(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None,
+                     excused: Mapping[str, np.ndarray] | None = None) -> Divergence | None:
     """Earliest block with an element beyond tolerance; at that block the element with the largest
-    scaled/tolerance ratio. `counted` (bool per row) excludes e.g. burn-in rows."""
+    scaled/tolerance ratio. `counted` (bool per row) excludes e.g. burn-in rows; `excused` (field -> bool
+    per element) excludes elements a report note explains."""
     best = None
-    for e in errors.values():
+    for name, e in errors.items():
         fail = e.failing
         if counted is not None:
             fail = fail & np.asarray(counted, dtype=bool)[:, None]
+        if excused and name in excused:
+            fail = fail & ~excused[name]
         rows = np.nonzero(fail.any(axis=1))[0]
         if rows.size == 0:
             continue
@@ -287,13 +291,17 @@ def first_divergence(errors: Mapping[str, FieldErrors], blocks: Sequence[int], c
     return None if best is None else best[1]
 
 
-def worst_per_field(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None) -> dict[str, Divergence]:
-    """Largest scaled error per field over the compared blocks (NaN/inf count as largest)."""
+def worst_per_field(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None,
+                    excused: Mapping[str, np.ndarray] | None = None) -> dict[str, Divergence]:
+    """Largest scaled error per field over the compared blocks (NaN/inf count as largest); elements in
+    `excused` (field -> bool per element) are left out."""
     out = {}
     for name, e in errors.items():
         s = np.where(np.isnan(e.scaled), np.inf, e.scaled)
         if counted is not None:
             s = np.where(np.asarray(counted, dtype=bool)[:, None], s, -1.0)
+        if excused and name in excused:
+            s = np.where(excused[name], -1.0, s)
         if s.size == 0:
             continue
         row, asset = np.unravel_index(int(np.argmax(s)), s.shape)
@@ -310,6 +318,11 @@ def exact_mismatch(chain: Mapping[str, Sequence[int]], model: Mapping[str, Seque
         if mvals is None or len(mvals) != len(cvals):
             return key, -1
         for i, (c, m) in enumerate(zip(cvals, mvals)):
-            if int(c) != int(m):
+            if _exact(c) != _exact(m):
                 return key, i
     return None
+
+
+def _exact(v):
+    """An integer as a Python int; anything else (a decoded event) as itself, compared with ==."""
+    return int(v) if isinstance(v, (int, np.integer)) else v

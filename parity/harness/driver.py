@@ -26,6 +26,7 @@ from parity.harness.lockstep.plan import (
 )
 from parity.harness.lockstep.result import LockstepResult, ModelMismatch, RevertInfo, SetupError
 from parity.harness.lockstep.session import Sides, run_session
+from parity.harness.lockstep.pool_sides import PoolChainSide, PoolJaxSide, PoolModelSide
 from parity.harness.lockstep.sides import RuleChainSide, RuleJaxSide, RuleModelSide, rule_artifacts
 from parity.harness.mapping import StateMap
 
@@ -43,6 +44,7 @@ __all__ = [
     "SetupError",
     "make_jax_step",
     "run_lockstep",
+    "run_pool_lockstep",
     "vectorized_trajectory",
 ]
 
@@ -102,3 +104,43 @@ def run_lockstep(
     inputs = map_inputs(plan, chain)
     sides = rule_level_sides(plan, inputs, chain, deployed=deployed, artifact=artifact)
     return run_session(plan, inputs, sides, t_start)
+
+
+def pool_level_sides(plan: Plan, inputs: RunInputs, chain, *, artifacts: dict | None = None) -> Sides:
+    """Pool level: the JAX production loop, runner + pool + rule + oracles, the ProductionModel."""
+    samples = int(plan.request.options.get("samples_per_interval", 3))
+    jax_side = PoolJaxSide(plan.request.pool, inputs, plan.state_map, samples, make_jax_step)
+    chain_side = PoolChainSide(chain, plan, inputs, samples, artifacts=artifacts)
+    model_side = PoolModelSide(chain_side) if inputs.model is not None else None
+    return Sides(jax_side, chain_side, model_side)
+
+
+def run_pool_lockstep(
+    pool,
+    params: dict,
+    run_fingerprint,
+    prices,
+    chain,
+    *,
+    samples_per_interval: int = 3,
+    update_jitter: int = 0,
+    jitter_seed: int = 0,
+    artifacts: dict | None = None,
+    **options,
+) -> LockstepResult:
+    """Pool level: each update block sets the oracle prices and calls the runner's performUpdate; compares
+    the rule state and coarse weights, the pool's stored W, M and times, and getNormalizedWeights at
+    `samples_per_interval` times inside each interval (plus the rail time) with the JAX production loop;
+    the chain against the ProductionModel at zero tolerance.
+
+    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). artifacts:
+    compiled contracts to deploy instead of the project's (e.g. a deliberately broken runner or pool).
+    options: run_lockstep's blocks, mode, burn_in, burn_in_mode, tolerances, model_check, vectorized_check,
+    progress, start_timestamp. Raises ValueError for bad inputs and SetupError for set-up failures.
+    """
+    t_start = time.perf_counter()
+    level_options = {"samples_per_interval": samples_per_interval, "update_jitter": update_jitter, "jitter_seed": jitter_seed}
+    request = LockstepRequest(pool, params, run_fingerprint, prices, level="pool", options=level_options, **options)
+    plan = validate(request)
+    inputs = map_inputs(plan, chain)
+    return run_session(plan, inputs, pool_level_sides(plan, inputs, chain, artifacts=artifacts), t_start)

@@ -68,6 +68,15 @@ class Plan:
         """Update blocks executed: burn-in plus compared."""
         return self.request.burn_in + self.blocks
 
+    def delays(self, count: int) -> np.ndarray:
+        """Seconds each of `count` updates is late (pool level --update-jitter, seeded); zeros otherwise."""
+        jitter = int(self.request.options.get("update_jitter", 0))
+        if not jitter:
+            return np.zeros(count, dtype=np.int64)
+        from parity.weights.onchain import update_delays
+
+        return update_delays(jitter, int(self.request.options.get("jitter_seed", 0)), count)
+
     @property
     def seeded(self) -> int:
         """Burn-in blocks the JAX side warms up over before the contract is initialised (seed mode)."""
@@ -153,9 +162,15 @@ def check_contract(req: LockstepRequest) -> None:
         state_map_for(contract)
 
 
+# Pool-level fields and tolerance kinds (parity.harness.lockstep.pool_sides); fine_<j> is also accepted.
+POOL_TOLERANCE_KEYS = ("pool_weights", "multipliers", "last_update", "last_interp", "time", "fine_weights", "fine_rail")
+
+
 def check_tolerances(req: LockstepRequest) -> None:
     smap = req.state_map or state_map_for(rule_contract(req))
-    allowed = {*cmp.FIELDS, *smap.keys, *req.options.get("extra_fields", ())}
+    allowed = {*cmp.FIELDS, *smap.keys}
+    if req.level == "pool":
+        allowed |= {*POOL_TOLERANCE_KEYS, *(f"fine_{j}" for j in range(int(req.options.get("samples_per_interval", 3))))}
     for key, v in (req.tolerances or {}).items():
         if key not in allowed:
             raise ValueError(f"tolerance field {key!r} is unknown; use one of {', '.join(sorted(allowed))}")
@@ -163,9 +178,30 @@ def check_tolerances(req: LockstepRequest) -> None:
             raise ValueError(f"tolerance {key}={v!r} must be a number ≥ 0")
 
 
+def check_pool_options(req: LockstepRequest) -> None:
+    """Pool level: samples per interval ≥ 1, 0 ≤ update jitter < the update interval, no seeded burn-in."""
+    if req.level != "pool":
+        return
+    samples = req.options.get("samples_per_interval", 3)
+    if not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise ValueError(f"samples_per_interval={samples!r} must be an integer ≥ 1")
+    jitter, interval = req.options.get("update_jitter", 0), int(req.run_fingerprint.chunk_period) * 60
+    if not isinstance(jitter, (int, np.integer)) or not 0 <= jitter < interval:
+        raise ValueError(f"update_jitter={jitter!r} must be an integer number of seconds in [0, {interval}) "
+                         f"(below the update interval chunk_period·60)")
+    seed = req.options.get("jitter_seed", 0)
+    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise ValueError(f"jitter_seed={seed!r} must be an integer in [0, 2^64)")
+    if req.burn_in and req.burn_in_mode == "seed":
+        raise ValueError("burn_in_mode='seed' is not available at pool level (the pool is created with its "
+                         "initial weights; use burn_in_mode='replay')")
+
+
 Validator = Callable[[LockstepRequest], None]
 # In order: later checks may rely on earlier ones (blocks needs a valid stride and price table).
-VALIDATORS: list[Validator] = [check_modes, check_price_table, check_stride, check_blocks, check_contract, check_tolerances]
+VALIDATORS: list[Validator] = [
+    check_modes, check_price_table, check_stride, check_blocks, check_contract, check_pool_options, check_tolerances,
+]
 
 
 def validate(req: LockstepRequest, validators: list[Validator] | None = None) -> Plan:

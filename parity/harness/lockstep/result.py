@@ -81,7 +81,8 @@ class LockstepResult:
     artifact_info: dict = field(default_factory=dict)
     timing: dict = field(default_factory=dict)
     level: str = "rule"  # "rule": the rule contract alone; "pool": runner + pool + rule (pool_sides)
-    pool: dict = field(default_factory=dict)  # pool level only: fine-weight samples, boundary notes
+    pool: dict = field(default_factory=dict)  # pool level only: sample times, stack addresses, gas
+    excused: list = field(default_factory=list)  # pool level: boundary notes {block, field, asset, ...}
 
     @property
     def counted(self) -> np.ndarray:

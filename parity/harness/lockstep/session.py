@@ -40,8 +40,9 @@ def run_session(plan: Plan, inputs: RunInputs, sides: Sides, t_start: float | No
     """Stages map (initial state) -> deploy -> initialise -> step -> finish; returns the result (also when a
     revert stopped the run)."""
     t_start = time.perf_counter() if t_start is None else t_start
-    initial = sides.jax.start(inputs, plan.seeded)
-    t0 = deploy(plan, sides)
+    t0 = sides.chain.start_time(plan.request.start_timestamp)
+    initial = sides.jax.start(inputs, plan.seeded, t0)
+    deploy(sides, t0, initial)
     result = new_result(plan, inputs, sides, initial)
     initialised = initialise(result, sides, initial, t0 + 1)
     if initialised:
@@ -55,19 +56,19 @@ def run_session(plan: Plan, inputs: RunInputs, sides: Sides, t_start: float | No
 # ---------------------------------------------------------------------------------------------------------
 
 
-def deploy(plan: Plan, sides: Sides) -> int:
-    """Stage 3: deploy the chain side's contracts; returns the deployment timestamp t0."""
-    t0 = sides.chain.start_time(plan.request.start_timestamp)
-    sides.chain.deploy(t0)
-    return t0
+def deploy(sides: Sides, t0: int, initial: dict) -> None:
+    """Stage 3: deploy the chain side's contracts at t0 (a pool is created holding the initial state)."""
+    sides.chain.deploy(t0, initial)
 
 
-def block_times(plan: Plan, t0: int) -> list[tuple[int, int]]:
-    """(update block k, its timestamp) for every executed block: one chunk period apart from t0."""
+def block_times(plan: Plan, t0: int) -> list[tuple[int, int, int]]:
+    """(update block k, its timestamp, the next update's timestamp) for every executed block: one chunk
+    period apart from t0, each late by the plan's seeded delay (pool level --update-jitter; 0 otherwise)."""
     period = max(int(getattr(plan.request.run_fingerprint, "chunk_period", 1)), 1) * 60
     start = plan.seeded
-    times = [(k, t0 + (k - start) * period) for k in range(start + 1, plan.total + 1)]
-    return plan.request.options.get("schedule", lambda t: t)(times)
+    delays = plan.delays(plan.total - start + 1)
+    times = [t0 + (j + 1) * period + int(delays[j]) for j in range(plan.total - start + 1)]
+    return [(k, times[k - start - 1], times[k - start]) for k in range(start + 1, plan.total + 1)]
 
 
 def new_result(plan: Plan, inputs: RunInputs, sides: Sides, initial: dict) -> LockstepResult:
@@ -137,18 +138,18 @@ def step_blocks(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Si
     model_ok = sides.model is not None and result.model_mismatch is None
     bar = _progress(len(times), plan.request.progress)
     t_loop = time.perf_counter()
-    for k, ts in times:
-        jax_values = sides.jax.step(inputs.price_dec[k])
+    for k, ts, next_ts in times:
+        when = (inputs.price_wei[k], ts, next_ts)
+        jax_values = sides.jax.step(inputs.price_dec[k], ts, next_ts)
         try:
-            obs = sides.chain.step(k, inputs.price_wei[k], ts)
+            obs = sides.chain.step(k, *when)
         except StepReverted as e:
-            record_revert(result, k, e, jax_values, sides.model if model_ok else None, inputs.price_wei[k], ts)
+            record_revert(result, k, e, jax_values, sides.model if model_ok else None, when)
             break
         if model_ok:
-            model_ok = check_model_step(result, k, obs.values, sides.model, inputs.price_wei[k], ts)
+            model_ok = check_model_step(result, k, obs.values, sides.model, when)
         record_block(result, k, plan, jax_values, obs, inputs.price_wei[k])
-        if plan.request.mode == "resync":
-            sides.jax.resync(obs.values, inputs.price_wei[k])
+        result.excused.extend(sides.jax.after_block(k, jax_values, obs.values, inputs.price_wei[k], plan.request.mode))
         if bar is not None:
             bar.update(1)
     if bar is not None:
@@ -157,10 +158,10 @@ def step_blocks(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Si
     result.timing["blocks"] = len(result.block_ids)
 
 
-def check_model_step(result: LockstepResult, k: int, chain_values: dict, model, price_wei, ts) -> bool:
+def check_model_step(result: LockstepResult, k: int, chain_values: dict, model, when) -> bool:
     """Run the model's block k and compare it with the chain's; False once they disagree."""
     try:
-        m_obs = model.step(k, price_wei, ts)
+        m_obs = model.step(k, *when)
     except Exception as exc:  # the model reverted where the chain did not
         reason = getattr(exc, "reason", repr(exc))
         result.model_mismatch = ModelMismatch(k, "revert", -1, "(no revert)", reason, dict(chain_values), {})
@@ -170,14 +171,14 @@ def check_model_step(result: LockstepResult, k: int, chain_values: dict, model, 
     return ok
 
 
-def record_revert(result: LockstepResult, k: int, e: StepReverted, jax_values: dict, model, price_wei, ts) -> None:
+def record_revert(result: LockstepResult, k: int, e: StepReverted, jax_values: dict, model, when) -> None:
     """The chain reverted at block k: record the revert, what JAX computed, and whether the model agrees."""
     result.revert = RevertInfo(
         block=k, function=e.function, reason=e.reason, inputs=e.inputs, backend=e.backend,
         chain_block=e.chain_block, jax_weights=[float(x) for x in np.asarray(jax_values["weights"])],
     )
     if model is not None:
-        result.revert.model_reason = revert_reason_of(lambda: model.step(k, price_wei, ts))
+        result.revert.model_reason = revert_reason_of(lambda: model.step(k, *when))
         if result.revert.model_reason != e.reason:
             result.model_mismatch = ModelMismatch(k, "revert", -1, e.reason, result.revert.model_reason, {}, {})
 
@@ -191,6 +192,8 @@ def record_block(result: LockstepResult, k: int, plan: Plan, jax_values: dict, o
     result.chain_blocks.append(obs.chain_block)
     result.timestamps.append(obs.timestamp)
     result.prices_wei.append(price_wei)
+    for key, value in (obs.extra or {}).items():
+        result.pool.setdefault(key, []).append(value)
 
 
 def _progress(total: int, enabled: bool):
@@ -222,8 +225,22 @@ def finish(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Sides, 
         counted = result.counted
         for f in fields:
             result.errors[f] = cmp.field_errors(f, np.array(result.jax[f]), result.chain[f], result.scales[f], result.tolerances[f])
-        result.first_divergence = cmp.first_divergence(result.errors, result.block_ids, counted)
-        result.worst = cmp.worst_per_field(result.errors, result.block_ids, counted)
+        excused = excused_masks(result)
+        result.first_divergence = cmp.first_divergence(result.errors, result.block_ids, counted, excused)
+        result.worst = cmp.worst_per_field(result.errors, result.block_ids, counted, excused)
     if cross_check and result.block_ids:
         result.vectorized = sides.jax.cross_check(result, inputs, plan.seeded)
     result.timing["total_s"] = time.perf_counter() - t_start
+
+
+def excused_masks(result: LockstepResult) -> dict:
+    """field -> bool (blocks, width) marking elements explained by a truncation-boundary note (not counted)."""
+    masks = {}
+    row_of = {k: i for i, k in enumerate(result.block_ids)}
+    for note in result.excused:
+        e = result.errors.get(note["field"])
+        if e is None or note["block"] not in row_of:
+            continue
+        mask = masks.setdefault(note["field"], np.zeros(e.scaled.shape, dtype=bool))
+        mask[row_of[note["block"]], note["asset"]] = True
+    return masks

@@ -3,10 +3,14 @@
 Every level provides one JAX side and two exact sides (chain and integer model) with the same small
 interface, so the session runs any level with the same stages:
 
-  JAX side    start(inputs, seeded) -> initial ints; step(price) -> {field: float array};
-              resync(values, price_wei); tolerance_basis(result, prices); cross_check(result, inputs, start)
-  exact side  initialise(initial, timestamp) -> {field: ints}; step(k, price_wei, timestamp) -> Observation
-              (a chain side also has start_time, deploy and artifact_info; it raises StepReverted)
+  JAX side    start(inputs, seeded, t0) -> initial ints; step(price, ts, next_ts) -> {field: float array};
+              after_block(k, jax_values, chain_values, price_wei, mode) -> notes; tolerance_basis(result,
+              prices); cross_check(result, inputs, start)
+  exact side  initialise(initial, timestamp) -> {field: ints}; step(k, price_wei, ts, next_ts) -> Observation
+              (a chain side also has start_time, deploy(t0, initial) and artifact_info; it raises
+              StepReverted)
+
+`ts` is the block's timestamp and `next_ts` the next update's (the pool level samples the interval between).
 
 The pool level (parity.harness.lockstep.pool_sides) is the second set of sides.
 """
@@ -55,6 +59,7 @@ class Observation:
     values: dict
     chain_block: int | None = None
     timestamp: int | None = None
+    extra: dict | None = None  # per-block facts kept in the result (pool level: sample times, gas)
 
 
 class StepReverted(Exception):
@@ -93,7 +98,7 @@ class RuleJaxSide:
         self.fields = (*state_map.keys, "weights")
         self._resync = None
 
-    def start(self, inputs: RunInputs, seeded: int) -> dict:
+    def start(self, inputs: RunInputs, seeded: int, t0: int | None = None) -> dict:
         """Initial carries (warmed up over `seeded` blocks); returns the initial state and weights as the
         integers the contract receives, and sets the carry to exactly what those integers decode to."""
         smap, wkey = self.smap, self.smap.weight_key
@@ -114,14 +119,13 @@ class RuleJaxSide:
         self.est, self.wt = est, wt
         return {ma_key: ma_wei, smap.init_key: init_wei, "weights": w_wei}
 
-    def resync(self, values: dict, price_wei) -> None:
+    def after_block(self, k: int, jax_values: dict, chain_values: dict, price_wei, mode: str) -> list:
         """Resync mode: the next step starts from the chain's state and weights after this block."""
-        state = {key: values[key] for key in self.smap.keys}
-        decoded = {key: from_wei_array(v) for key, v in state.items()}
-        decoded.update(derived_carry(self.est.keys(), self.smap, price_wei, state))
-        self._resync = (decoded, values["weights"])
+        if mode == "resync":
+            self._resync = (chain_estimator_state(self.est.keys(), self.smap, chain_values, price_wei), chain_values["weights"])
+        return []
 
-    def step(self, price) -> dict:
+    def step(self, price, ts: int | None = None, next_ts: int | None = None) -> dict:
         """One update: every compared field as float64 arrays of shape (n,)."""
         if self._resync is not None:
             decoded, weights = self._resync
@@ -180,6 +184,14 @@ class RuleJaxSide:
         return {f: np.array(v) for f, v in out.items()}
 
 
+def chain_estimator_state(carry_keys, smap: StateMap, chain_values: dict, price_wei) -> dict:
+    """The estimator carry entries decoded from the chain's state integers (and the entries derived from them)."""
+    state = {key: chain_values[key] for key in smap.keys}
+    decoded = {key: from_wei_array(v) for key, v in state.items()}
+    decoded.update(derived_carry(carry_keys, smap, price_wei, state))
+    return decoded
+
+
 def compare_trajectories(result: LockstepResult, scan: dict, vec: dict, first: int) -> dict:
     """Errors of the vectorized trajectory against the scan trajectory, field by field, from block `first`."""
     rows = len(scan["weights"])
@@ -223,7 +235,7 @@ class RuleChainSide:
         """Timestamp of the deployment block: `requested`, else after the chain's latest block."""
         return requested if requested is not None else max(DEFAULT_START_TIMESTAMP, int(self.chain.timestamp()) + 1)
 
-    def deploy(self, t0: int) -> None:
+    def deploy(self, t0: int, initial: dict | None = None) -> None:
         """Deploy the rule (unless attached) with the runner as its updateWeightRunner; check the parameters."""
         from parity.chain.errors import ChainError
 
@@ -265,7 +277,7 @@ class RuleChainSide:
         self.weights = list(initial["weights"])
         return read_state(self.call, self.pool_address, self.n, self.smap)
 
-    def step(self, k: int, price_wei, timestamp: int) -> Observation:
+    def step(self, k: int, price_wei, timestamp: int, next_ts: int | None = None) -> Observation:
         """CalculateNewWeights(previous chain output, prices) in its own block, then the state getters."""
         from parity.chain.errors import ContractHalt, ContractRevert
 
@@ -294,7 +306,7 @@ class RuleModelSide:
         self.weights = list(initial["weights"])
         return read_state(self.call, self.pool_address, self.n, self.smap)
 
-    def step(self, k: int, price_wei, timestamp: int) -> Observation:
+    def step(self, k: int, price_wei, timestamp: int, next_ts: int | None = None) -> Observation:
         args = rule_call_args(self.weights, price_wei, self.pool_address, self.mapped)
         self.weights = [int(v) for v in self.model.calculate_new_weights(*args, sender=self.runner)]
         values = read_state(self.call, self.pool_address, self.n, self.smap)
