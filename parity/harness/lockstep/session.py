@@ -62,12 +62,14 @@ def deploy(sides: Sides, t0: int, initial: dict) -> None:
 
 
 def block_times(plan: Plan, t0: int) -> list[tuple[int, int, int]]:
-    """(update block k, its timestamp, the next update's timestamp) for every executed block: one chunk
-    period apart from t0, each late by the plan's seeded delay (pool level --update-jitter; 0 otherwise)."""
+    """(update block k, its timestamp, the next update's timestamp) for every executed block: each one chunk
+    period after the previous one (the first after t0), plus the plan's seeded delay (pool level
+    --update-jitter; 0 otherwise). Delays add up: the runner refuses an update sooner than one interval
+    after the last, so a keeper that is late stays late."""
     period = max(int(getattr(plan.request.run_fingerprint, "chunk_period", 1)), 1) * 60
     start = plan.seeded
     delays = plan.delays(plan.total - start + 1)
-    times = [t0 + (j + 1) * period + int(delays[j]) for j in range(plan.total - start + 1)]
+    times = (t0 + np.cumsum(period + delays.astype(np.int64))).tolist()
     return [(k, times[k - start - 1], times[k - start]) for k in range(start + 1, plan.total + 1)]
 
 
