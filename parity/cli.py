@@ -65,6 +65,9 @@ class UsageError(Exception):
     """Bad input: reported as one line, exit code 2."""
 
 
+from parity.harness.lockstep.cli_level import add_level_arguments, level_runner, tolerance_fields  # noqa: E402
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: same one-line format and exit code 2
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -123,16 +126,18 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rpc-url", default=None, help="JSON-RPC URL (backend rpc)")
     p.add_argument("--rule-address", default=None, help="verify an already-deployed rule at this address (its runner must be --sender)")
     p.add_argument("--sender", default=None, help="sending account (the rule's updateWeightRunner); default the chain's first account")
+    add_level_arguments(p)
     _add_report_arguments(p)
 
 
 def _tolerances(args) -> dict:
     from parity.harness import compare
 
+    fields = tolerance_fields(args)
     tolerances = {}
     for spec in args.tolerance:
         try:
-            field, value = compare.parse_tolerance(spec)
+            field, value = compare.parse_tolerance(spec, fields)
         except ValueError as e:
             raise UsageError(str(e)) from None
         tolerances[field] = value
@@ -292,8 +297,9 @@ def run_verify(args) -> int:
             deployed = chain.attach(contract, args.rule_address, abi)
         except ValueError as e:  # not an address, or no contract code there
             raise UsageError(f"--rule-address {args.rule_address}: {e}") from None
+    run, level_kwargs = level_runner(args, run_lockstep, sender=args.sender, deployed=deployed)
     try:
-        result = run_lockstep(
+        result = run(
             pool,
             params,
             fp,
@@ -307,8 +313,7 @@ def run_verify(args) -> int:
             model_check=args.model_check,
             vectorized_check=args.vectorized_check,
             progress=not args.quiet,
-            sender=args.sender,
-            deployed=deployed,
+            **level_kwargs,
         )
     except ValueError as e:
         raise UsageError(str(e)) from None

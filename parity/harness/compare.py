@@ -137,14 +137,14 @@ def default_tolerances(
     }
 
 
-def parse_tolerance(spec: str) -> tuple[str, float]:
-    """'field=value' -> (field, value); raises ValueError naming what is wrong."""
+def parse_tolerance(spec: str, fields: Sequence[str] = FIELDS) -> tuple[str, float]:
+    """'field=value' -> (field, value) for a field in `fields`; raises ValueError naming what is wrong."""
     if "=" not in spec:
-        raise ValueError(f"--tolerance {spec!r} must look like FIELD=VALUE with FIELD in {', '.join(FIELDS)}")
+        raise ValueError(f"--tolerance {spec!r} must look like FIELD=VALUE with FIELD in {', '.join(fields)}")
     field, _, value = spec.partition("=")
     field = field.strip()
-    if field not in FIELDS:
-        raise ValueError(f"--tolerance field {field!r} is unknown; use one of {', '.join(FIELDS)}")
+    if field not in fields:
+        raise ValueError(f"--tolerance field {field!r} is unknown; use one of {', '.join(fields)}")
     try:
         v = float(value)
     except ValueError:

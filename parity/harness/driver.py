@@ -143,4 +143,6 @@ def run_pool_lockstep(
     request = LockstepRequest(pool, params, run_fingerprint, prices, level="pool", options=level_options, **options)
     plan = validate(request)
     inputs = map_inputs(plan, chain)
-    return run_session(plan, inputs, pool_level_sides(plan, inputs, chain, artifacts=artifacts), t_start)
+    result = run_session(plan, inputs, pool_level_sides(plan, inputs, chain, artifacts=artifacts), t_start)
+    result.pool.update(level_options)
+    return result

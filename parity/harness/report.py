@@ -118,6 +118,11 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
                 "first_divergence": v["first_divergence"].to_json() if v["first_divergence"] else None,
                 "worst": {k: d.to_json() for k, d in v["worst"].items()},
             }
+    if result.level == "pool":
+        from parity.harness.pool_report import pool_json
+
+        out["level"] = "pool"
+        out["pool_level"] = pool_json(result)
     if include_series and result.block_ids:
         out["series"] = {
             "block": list(result.block_ids),
@@ -180,6 +185,7 @@ def summary(result: LockstepResult) -> str:
         f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
         f"{result.blocks_compared} blocks compared"
         + (f" after {result.burn_in} burn-in ({result.burn_in_mode})" if result.burn_in else "")
+        + (", level pool (runner + pool + rule)" if result.level == "pool" else "")
     )
     if result.model_mismatch is not None:
         mm = result.model_mismatch
@@ -205,6 +211,10 @@ def summary(result: LockstepResult) -> str:
             )
     if result.model_check and result.model_mismatch is None and result.model_blocks_checked:
         lines.append(f"  integer model == chain exactly on {result.model_blocks_checked} blocks")
+    if result.level == "pool":
+        from parity.harness.pool_report import pool_summary_lines
+
+        lines.extend(pool_summary_lines(result))
     v = result.vectorized
     if v is not None:
         if "skipped" in v:

@@ -189,10 +189,10 @@ def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, int
         raw_chain = Fraction(int(chain_values["weights"][i]) - int(w_chain[i]), QUANTUM * interval)
         boundary = max(jq, cq) if jq + cq > 0 else min(jq, cq)  # truncation toward zero: the one farther out
         if _straddles(raw_jax, raw_chain, boundary, 1e-12 * 1e9 / interval):
-            notes.append(_note(k, "multipliers", i, jax_values, chain_values, raw_jax, raw_chain, "the multiplier (w − w⁰)/Δ in units of 1e-9"))
+            notes.append(_note(k, "multipliers", i, jax_values, chain_values, raw_jax, raw_chain, "the multiplier (w − w⁰)/Δ in units of 1e-9", (jq, cq)))
     t_jax, t_chain = int(jax_values["last_interp"][0]), int(chain_values["last_interp"][0]) // WAD
     if abs(t_jax - t_chain) == 1 and bool(np.any(info["near_T"])):
-        notes.append(_note(k, "last_interp", 0, jax_values, chain_values, float(t_jax), Fraction(t_chain), "the rail time T (seconds)"))
+        notes.append(_note(k, "last_interp", 0, jax_values, chain_values, float(t_jax), Fraction(t_chain), "the rail time lastInterp (seconds)", (t_jax, t_chain)))
     elif t_jax != t_chain and min(t_jax, t_chain) >= next_ts:
         notes.append({
             "block": k, "field": "last_interp", "asset": 0, "jax_value": float(t_jax), "chain_value": str(t_chain * WAD),
@@ -213,14 +213,21 @@ def _straddles(raw_jax: float, raw_chain: Fraction, boundary: int, window: float
     return lo - Fraction(window) <= boundary <= hi + Fraction(window)
 
 
-def _note(k, field, asset, jax_values, chain_values, raw_jax, raw_chain, what) -> dict:
+def _exact_decimal(x: Fraction) -> str:
+    from decimal import Context
+
+    return str(Context(prec=25).divide(x.numerator, x.denominator))
+
+
+def _note(k, field, asset, jax_values, chain_values, raw_jax, raw_chain, what, truncated) -> dict:
     return {
         "block": k, "field": field, "asset": asset,
         "jax_value": float(jax_values[field][asset]), "chain_value": str(int(chain_values[field][asset])),
-        "jax_untruncated": float(raw_jax), "chain_untruncated": float(raw_chain),
-        "explanation": (f"{what} lies within float error of a truncation boundary: the float64 value "
-                        f"{float(raw_jax):.17g} and the chain's exact value {float(raw_chain):.17g} truncate to "
-                        "neighbouring integers. Not a divergence; the JAX pool continues from the chain's."),
+        "jax_untruncated": float(raw_jax), "chain_untruncated": _exact_decimal(raw_chain),
+        "explanation": (f"{what} lies within float error of a truncation boundary: JAX's float64 value "
+                        f"{float(raw_jax):.17g} became {truncated[0]} (values within float error of a boundary "
+                        f"snap onto it), the chain's exact value {_exact_decimal(raw_chain)} truncated to "
+                        f"{truncated[1]}. Not a divergence; the JAX pool continues from the chain's."),
     }
 
 
