@@ -254,7 +254,7 @@ contract UpdateWeightRunner {
         _setWeights(_weights, _pool, _lastInterp);
     }
 
-    /// @notice Interpolate from the current weights to `_weights` over `_interval` seconds (§7.3 maths).
+    /// @notice Interpolate from the current weights to `_weights` over `_interval` seconds (the performUpdate multiplier step).
     function setTargetWeightsManually(int256[] calldata _weights, address _pool, uint40 _interval, uint256 _n)
         external
     {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Sequence
 
 from eth_abi.abi import default_codec
@@ -49,13 +50,18 @@ class TxResult:
     logs: list = field(hash=False)
 
 
+@lru_cache(maxsize=4096)
+def _checksum(address: str) -> str:
+    return to_checksum_address(address)
+
+
 def _normalize(abi_type: str, value: Any, components: list | None = None) -> Any:
     """Arrays -> lists, addresses -> checksum, tuples (structs) -> tuples, recursively."""
     if abi_type.endswith("]"):
         inner = abi_type[: abi_type.rindex("[")]
         return [_normalize(inner, v, components) for v in value]
     if abi_type == "address":
-        return to_checksum_address(value)
+        return _checksum(value)
     if abi_type == "tuple":
         return tuple(_normalize(c["type"], v, c.get("components")) for c, v in zip(components, value))
     return value
@@ -123,43 +129,51 @@ def encode_constructor(abi: list, bytecode: str, args: Sequence) -> bytes:
     return code + (_REGISTRY.get_tuple_encoder(*types)(tuple(args)) if types else b"")
 
 
+class _EventCodec:
+    """The split of one event's inputs into indexed and plain ones, with the plain tuple decoder built once."""
+
+    def __init__(self, item: dict):
+        self.item = item
+        self.indexed = [p for p in item["inputs"] if p.get("indexed")]
+        self.plain = [p for p in item["inputs"] if not p.get("indexed")]
+        self.plain_decoder = _REGISTRY.get_tuple_decoder(*[canonical_type(p) for p in self.plain], strict=False)
+
+
 class EventDecoder:
     """Decodes raw logs with every event of the ABIs registered on a chain."""
 
     def __init__(self):
-        self._events: dict[bytes, dict] = {}
+        self._events: dict[bytes, _EventCodec] = {}
 
     def register(self, abi: list) -> None:
         for item in abi:
             if item.get("type") == "event" and not item.get("anonymous", False):
-                self._events.setdefault(keccak(text=abi_signature(item)), item)
+                topic = keccak(text=abi_signature(item))
+                if topic not in self._events:
+                    self._events[topic] = _EventCodec(item)
 
     def decode(self, address: str, topics: Sequence[bytes], data: bytes) -> LogEntry:
         topics = tuple(bytes(t) for t in topics)
         entry = dict(
-            address=to_checksum_address(address),
+            address=_checksum(address),
             topics=tuple("0x" + t.hex() for t in topics),
             data="0x" + bytes(data).hex(),
         )
-        item = self._events.get(topics[0]) if topics else None
-        if item is None:
-            return LogEntry(**entry)
-        indexed = [p for p in item["inputs"] if p.get("indexed")]
-        plain = [p for p in item["inputs"] if not p.get("indexed")]
-        if len(indexed) != len(topics) - 1:
+        codec = self._events.get(topics[0]) if topics else None
+        if codec is None or len(codec.indexed) != len(topics) - 1:
             return LogEntry(**entry)
         try:
-            plain_values = default_codec.decode([canonical_type(p) for p in plain], bytes(data), strict=False)
+            plain_values = codec.plain_decoder(ContextFramesBytesIO(bytes(data)))
             args = {}
-            for p, t in zip(indexed, topics[1:]):
+            for p, t in zip(codec.indexed, topics[1:]):
                 dynamic = p["type"] in ("string", "bytes") or p["type"].endswith("]") or p["type"].startswith("tuple")
                 args[p["name"]] = "0x" + t.hex() if dynamic else _normalize(p["type"], default_codec.decode([p["type"]], t)[0])
-            for p, v in zip(plain, plain_values):
+            for p, v in zip(codec.plain, plain_values):
                 args[p["name"]] = _normalize(p["type"], v, p.get("components"))
         except Exception:  # data does not match this event's layout: keep the raw log
             return LogEntry(**entry)
-        ordered = {p["name"]: args[p["name"]] for p in item["inputs"]}
-        return LogEntry(**entry, event=item["name"], args=ordered)
+        ordered = {p["name"]: args[p["name"]] for p in codec.item["inputs"]}
+        return LogEntry(**entry, event=codec.item["name"], args=ordered)
 
 
 class Chain(ABC):

@@ -242,30 +242,34 @@ class ProductionModel:
         r.epsilon_max, r.guard_rail, r.interval = c.epsilon_max, c.guard_rail, c.update_interval_s
         r.pool_manager = _cs(self.a.pool_manager)
 
-    def add_oracle(self, oracle: str, *, sender: str) -> None:
+    def add_oracle(self, oracle: str, *, sender: str) -> ModelTx:
         def body():
             self._only_admin(sender)
             if _cs(oracle) in self.runner.approved_oracles:
                 raise Revert("Oracle already added")
             self.runner.approved_oracles.add(_cs(oracle))
+            return ModelTx([("runner", "OracleAdded", {"oracleAddress": _cs(oracle)})])
 
-        self._tx(body)
+        return self._tx(body)
 
-    def remove_oracle(self, oracle: str, *, sender: str) -> None:
+    def remove_oracle(self, oracle: str, *, sender: str) -> ModelTx:
         def body():
             self._only_admin(sender)
             self.runner.approved_oracles.discard(_cs(oracle))
+            return ModelTx([("runner", "OracleRemoved", {"oracleAddress": _cs(oracle)})])
 
-        self._tx(body)
+        return self._tx(body)
 
-    def set_approved_actions(self, pool: str, actions: int, *, sender: str) -> None:
+    def set_approved_actions(self, pool: str, actions: int, *, sender: str) -> ModelTx:
         def body():
             self._only_admin(sender)
             if self.runner.actions.get(_cs(pool), 0) == actions:
                 raise Revert("DUPEACTION")
             self.runner.actions[_cs(pool)] = actions
+            return ModelTx([("runner", "SetApprovedActionsForPool",
+                             {"caller": _cs(sender), "pool": _cs(pool), "actions": actions})])
 
-        self._tx(body)
+        return self._tx(body)
 
     def _only_admin(self, sender: str) -> None:
         if _cs(sender) != _cs(self.a.admin):
@@ -476,7 +480,7 @@ class ProductionModel:
 
 
 def multipliers_and_last_interp(current, updated, interval: int, guard_rail: int, now: int) -> tuple[list[int], int]:
-    """The runner's §7.3 step: ([w⁰.., m..], lastInterp).
+    """The runner's multiplier step (docs/production-loop.md): ([w⁰.., m..], lastInterp).
 
     m_i = tdiv(w_i − w⁰_i, Δ) with Δ = int40(interval); T_i = tdiv(U − w⁰_i, m_i) (m > 0),
     tdiv(w⁰_i − g, −m_i) (m < 0), int256 max (m = 0), U = 1 − (n−1)·g, g = int64(guard_rail);

@@ -24,8 +24,6 @@ def outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
         return ("revert", exc.reason)
     if hasattr(value, "events"):
         value = value.events
-    elif isinstance(value, TxResult):  # a setter without decoded events: compare its log count (model: none)
-        value = [log.event for log in value.logs]
     elif value is None:
         value = []
     if isinstance(value, tuple):
@@ -50,12 +48,15 @@ class Lockstep:
         return self.stack.n
 
     def both(self, what: str, chain_fn, model_fn, *, state: bool = True):
-        e, m = outcome(chain_fn), outcome(model_fn)
+        e, m = outcome(lambda: self._events(chain_fn())), outcome(model_fn)
         assert e == m, f"{self.where} {what}: EVM {e} != model {m}"
         self.seen.append(f"{what.split()[0]}:{e[1] if e[0] == 'revert' else 'ok'}")
         if state:
             self.check_state(what)
         return e
+
+    def _events(self, value):
+        return prod.decode_events(self.stack, value) if isinstance(value, TxResult) else value
 
     def check_state(self, what: str) -> None:
         c, s, m = self.chain, self.stack, self.model
