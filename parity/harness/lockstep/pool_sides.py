@@ -88,6 +88,7 @@ class PoolJaxSide:
         self.rule_side = RuleJaxSide(pool, inputs, state_map, make_step)  # initial estimator state
         self.fp, self.jax_params = inputs.fingerprint, inputs.mapped.jax_params
         self.interval = int(self.fp.chunk_period) * 60
+        self.guard_rail = inputs.mapped.guard_rail
         self.step_fn = make_onchain_step(pool, self.jax_params, self.fp)
         self.fields = pool_fields(state_map, samples)
         self._next = None  # chain values to continue from (resync mode, or after an explained flip)
@@ -112,7 +113,7 @@ class PoolJaxSide:
         out["multipliers"] = np.asarray(pc["M"], dtype=np.float64)
         out["last_update"] = np.array([float(pc["last_update"])])
         out["last_interp"] = np.array([float(pc["last_interp"])])
-        self.next_ts = next_ts
+        self.ts, self.next_ts = ts, next_ts
         self.times = sample_times(ts, next_ts, self.samples, int(pc["last_interp"]))
         from parity.weights.onchain import weights_at
 
@@ -129,7 +130,8 @@ class PoolJaxSide:
     def after_block(self, k: int, jax_values: dict, chain_values: dict, price_wei, mode: str) -> list:
         """Name the truncation flips of this block. Resync mode: continue from the chain's rule state and
         pool; independent mode: after a flip, continue from the chain's pool (the rule state stays JAX's)."""
-        notes = boundary_notes(k, jax_values, chain_values, self.info, self.interval, self.next_ts)
+        expected = chain_consistent(chain_values, self.interval, self.guard_rail, self.ts)
+        notes = boundary_notes(k, jax_values, chain_values, self.info, self.interval, self.next_ts, expected)
         if mode == "resync" or notes:
             self._next = (chain_values, price_wei, mode == "resync")
         return notes
@@ -173,7 +175,20 @@ def _quanta(x: float) -> int:
     return int(round(float(x) * 1e9))
 
 
-def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, interval: int, next_ts: int) -> list[dict]:
+def chain_consistent(chain_values: dict, interval: int, guard_rail: int, now: int) -> dict:
+    """What the runner's multiplier step gives exactly on the chain's own inputs (w⁰ = the stored W, w =
+    the rule's output): per-asset stored M in quanta, and lastInterp. A note may only excuse a JAX
+    difference where the chain agrees with these (so a broken runner is never explained away)."""
+    from parity.fixedpoint.int256 import tdiv
+    from parity.fixedpoint.production import multipliers_and_last_interp
+
+    w0, w = [int(v) for v in chain_values["pool_weights"]], [int(v) for v in chain_values["weights"]]
+    values, last_interp = multipliers_and_last_interp(w0, w, interval, guard_rail, now)
+    return {"M": [tdiv(m, QUANTUM) for m in values[len(w0):]], "last_interp": last_interp}
+
+
+def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, interval: int, next_ts: int,
+                   expected: dict) -> list[dict]:
     """Elements of block k where JAX and the chain truncated a multiplier or a rail time to neighbouring
     integers and their untruncated values lie on the two sides of that boundary (within the JAX snapping
     window), and rail times that differ but both fall at or after the next update (no weight ever reads
@@ -183,7 +198,7 @@ def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, int
     w_chain, m_chain = chain_values["pool_weights"], chain_values["multipliers"]
     for i in range(len(m_chain)):
         jq, cq = _quanta(jax_values["multipliers"][i]), int(m_chain[i]) // QUANTUM
-        if jq == cq or abs(jq - cq) != 1:
+        if jq == cq or abs(jq - cq) != 1 or cq != expected["M"][i]:
             continue
         raw_jax = (float(jax_values["weights"][i]) - float(info["prev_weights"][i])) * 1e9 / interval
         raw_chain = Fraction(int(chain_values["weights"][i]) - int(w_chain[i]), QUANTUM * interval)
@@ -191,7 +206,9 @@ def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, int
         if _straddles(raw_jax, raw_chain, boundary, 1e-12 * 1e9 / interval):
             notes.append(_note(k, "multipliers", i, jax_values, chain_values, raw_jax, raw_chain, "the multiplier (w − w⁰)/Δ in units of 1e-9", (jq, cq)))
     t_jax, t_chain = int(jax_values["last_interp"][0]), int(chain_values["last_interp"][0]) // WAD
-    if abs(t_jax - t_chain) == 1 and bool(np.any(info["near_T"])):
+    if t_chain != expected["last_interp"]:
+        pass  # the chain's rail time is not what its own inputs give: never explained away
+    elif abs(t_jax - t_chain) == 1 and bool(np.any(info["near_T"])):
         notes.append(_note(k, "last_interp", 0, jax_values, chain_values, float(t_jax), Fraction(t_chain), "the rail time lastInterp (seconds)", (t_jax, t_chain)))
     elif t_jax != t_chain and min(t_jax, t_chain) >= next_ts:
         notes.append({
