@@ -163,7 +163,7 @@ def check_contract(req: LockstepRequest) -> None:
 
 
 # Pool-level fields and tolerance kinds (parity.harness.lockstep.pool_sides); fine_<j> is also accepted.
-POOL_TOLERANCE_KEYS = ("pool_weights", "multipliers", "last_update", "last_interp", "time", "fine_weights", "fine_rail")
+POOL_TOLERANCE_KEYS = ("raw_multipliers", "pool_weights", "multipliers", "last_update", "last_interp", "time", "fine_weights", "fine_rail")
 
 
 def check_tolerances(req: LockstepRequest) -> None:

@@ -3,7 +3,9 @@ and the exact integer model of the same stack (parity.fixedpoint.production.Prod
 
 Each update block sets the oracle prices and calls performUpdate (one transaction), then every side reports:
   rule state (as at rule level), `weights` (the rule's coarse output, from CalculateWeightsResponse),
-  `pool_weights` and `multipliers` (the pool's stored W and M, 18 decimals, multiples of 1e-9),
+  `raw_multipliers` (the runner's m = (w − w⁰)/Δ in wei per second before the pool truncates it, from the
+  pool's WeightsUpdated; on the JAX side the JAX multiplier step applied to the chain's w and w⁰, so it
+  checks that arithmetic on its own, apart from the weights' float error), `pool_weights` and `multipliers` (the pool's stored W and M, 18 decimals, multiples of 1e-9),
   `last_update` and `last_interp` (seconds, written as 18-decimal numbers so the same error measures apply),
   `fine_0` .. `fine_{K-1}` (getNormalizedWeights at K times spread over the interval up to the next update)
   and `fine_rail` (at the rail time lastInterp, clamped into the interval).
@@ -33,7 +35,7 @@ from parity.harness.mapping import StateMap, chain_caller, from_wei_array, model
 
 WAD = 10**18
 QUANTUM = 10**9  # wei per stored quantum: the pool keeps 9 decimals
-POOL_FIELDS = ("pool_weights", "multipliers", "last_update", "last_interp")
+POOL_FIELDS = ("raw_multipliers", "pool_weights", "multipliers", "last_update", "last_interp")
 TIME_FIELDS = ("last_update", "last_interp")
 SETUP_MARGIN = 64  # set-up blocks deploy_pool_stack mines before the pool's creation time
 
@@ -130,6 +132,7 @@ class PoolJaxSide:
     def after_block(self, k: int, jax_values: dict, chain_values: dict, price_wei, mode: str) -> list:
         """Name the truncation flips of this block. Resync mode: continue from the chain's rule state and
         pool; independent mode: after a flip, continue from the chain's pool (the rule state stays JAX's)."""
+        jax_values["raw_multipliers"] = jax_multipliers_on(chain_values, self.interval)
         expected = chain_consistent(chain_values, self.interval, self.guard_rail, self.ts)
         notes = boundary_notes(k, jax_values, chain_values, self.info, self.interval, self.next_ts, expected)
         if mode == "resync" or notes:
@@ -138,10 +141,11 @@ class PoolJaxSide:
 
     def tolerance_basis(self, result: LockstepResult, prices: np.ndarray):
         kinds, defaults, scales = self.rule_side.tolerance_basis(result, prices)
-        kinds.update({"pool_weights": "pool_weights", "multipliers": "multipliers", "last_update": "time", "last_interp": "time"})
+        kinds.update({"raw_multipliers": "raw_multipliers", "pool_weights": "pool_weights", "multipliers": "multipliers",
+                      "last_update": "time", "last_interp": "time"})
         kinds.update({f: "fine_weights" for f in sample_fields(self.samples)})
         defaults = {**defaults, **POOL_TOLERANCES}
-        scales = {**scales, "pool_weights": np.ones(self.n), "multipliers": np.ones(self.n), "time": np.ones(1),
+        scales = {**scales, "raw_multipliers": np.ones(self.n), "pool_weights": np.ones(self.n), "multipliers": np.ones(self.n), "time": np.ones(1),
                   "fine_weights": np.ones(self.n)}
         return kinds, defaults, scales
 
@@ -153,7 +157,16 @@ class PoolJaxSide:
 
 # Stored W, M and the fine weights are multiples of 1e-9 on both sides: any real difference is ≥ 1e-9, while
 # float64 represents such a value to ~1e-16. Times are whole seconds: exact.
-POOL_TOLERANCES = {"pool_weights": 1e-15, "multipliers": 1e-15, "fine_weights": 1e-15, "time": 0.0}
+# raw_multipliers (JAX step on the chain's weights, whole wei per second): half a wei per second.
+POOL_TOLERANCES = {"raw_multipliers": 0.5e-18, "pool_weights": 1e-15, "multipliers": 1e-15, "fine_weights": 1e-15, "time": 0.0}
+
+
+def jax_multipliers_on(chain_values: dict, interval: int) -> np.ndarray:
+    """The JAX runner step's per-second multipliers m = tdiv(w − w⁰, Δ) on the chain's own w and w⁰."""
+    from parity.weights.onchain import multipliers
+
+    w, w0 = from_wei_array(chain_values["weights"]), from_wei_array(chain_values["pool_weights"])
+    return np.asarray(multipliers(w0, w, interval)[0], dtype=np.float64)
 
 
 def chain_pool_carry(values: dict) -> dict:
@@ -184,7 +197,8 @@ def chain_consistent(chain_values: dict, interval: int, guard_rail: int, now: in
 
     w0, w = [int(v) for v in chain_values["pool_weights"]], [int(v) for v in chain_values["weights"]]
     values, last_interp = multipliers_and_last_interp(w0, w, interval, guard_rail, now)
-    return {"M": [tdiv(m, QUANTUM) for m in values[len(w0):]], "last_interp": last_interp}
+    m = values[len(w0):]
+    return {"m": m, "M": [tdiv(x, QUANTUM) for x in m], "last_interp": last_interp}
 
 
 def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, interval: int, next_ts: int,
@@ -194,7 +208,7 @@ def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, int
     window), and rail times that differ but both fall at or after the next update (no weight ever reads
     them: the next update stores a new one). Returns one note per such element, plus notes excusing the
     fine samples of that block that follow from it."""
-    notes = []
+    notes = _raw_multiplier_notes(k, jax_values, chain_values, info, interval, expected)
     w_chain, m_chain = chain_values["pool_weights"], chain_values["multipliers"]
     for i in range(len(m_chain)):
         jq, cq = _quanta(jax_values["multipliers"][i]), int(m_chain[i]) // QUANTUM
@@ -221,6 +235,23 @@ def boundary_notes(k: int, jax_values: dict, chain_values: dict, info: dict, int
         notes += [{"block": k, "field": f, "asset": a, "excused_by": notes[0]["field"]}
                   for f in jax_values if f.startswith("fine_") for a in range(len(jax_values[f]))
                   if _quanta(jax_values[f][a]) != int(chain_values[f][a]) // QUANTUM]
+    return notes
+
+
+def _raw_multiplier_notes(k, jax_values, chain_values, info, interval, expected) -> list[dict]:
+    """Per-second multipliers that JAX and the chain truncated to neighbouring whole wei across a boundary."""
+    notes = []
+    for i, c in enumerate(chain_values["raw_multipliers"]):
+        j = int(round(float(jax_values["raw_multipliers"][i]) * WAD))
+        if j == int(c) or abs(j - int(c)) != 1 or int(c) != expected["m"][i]:
+            continue
+        w, w0 = from_wei_array([chain_values["weights"][i], chain_values["pool_weights"][i]])
+        raw_jax = (w - w0) * 1e18 / interval
+        raw_chain = Fraction(int(chain_values["weights"][i]) - int(chain_values["pool_weights"][i]), interval)
+        boundary = max(j, int(c)) if j + int(c) > 0 else min(j, int(c))
+        if _straddles(raw_jax, raw_chain, boundary, 1e-12 * 1e18 / interval):
+            notes.append(_note(k, "raw_multipliers", i, jax_values, chain_values, raw_jax, raw_chain,
+                               "the multiplier (w − w⁰)/Δ in wei per second", (j, int(c))))
     return notes
 
 
@@ -258,6 +289,9 @@ def pool_values(rule_state: dict, events: list, stored: dict, samples: list) -> 
     coarse = next(args["updatedWeights"] for _, name, args in events if name == "CalculateWeightsResponse")
     values = dict(rule_state)
     values["weights"] = [int(v) for v in coarse]
+    stored_args = next(args for role, name, args in events if role == "pool" and name == "WeightsUpdated")
+    n = len(values["weights"])
+    values["raw_multipliers"] = [int(v) for v in stored_args["calculatedWeightsAndMultipliers"][n:]]
     values["pool_weights"] = [int(v) for v in stored["weights"]]
     values["multipliers"] = [int(v) for v in stored["multipliers"]]
     values["last_update"] = [int(stored["last_update"]) * WAD]
@@ -323,7 +357,13 @@ class PoolChainSide:
             raise StepReverted("performUpdate", e.reason, inputs, e.backend, e.block) from e
         stored = read_pool(self.chain, self.stack)
         times = sample_times(ts, next_ts, self.samples, stored["last_interp"])
-        mined = {t: sample_weights(self.chain, self.stack, t) for t in sorted(set(times))}
+        mined = {}
+        for t in sorted(set(times)):
+            try:
+                mined[t] = sample_weights(self.chain, self.stack, t)
+            except (ContractRevert, ContractHalt) as e:  # e.g. the τ wrap: the pool is stuck
+                inputs = {"data": [str(v) for v in price_wei], "update_timestamp": ts, "sample_timestamp": t}
+                raise StepReverted("getNormalizedWeights", e.reason, inputs, e.backend, e.block) from e
         state = read_state(self.rule_call, self.stack.pool.address, self.n, self.smap)
         values = pool_values(state, up.events, stored, [mined[t] for t in times])
         return Observation(values, up.tx.block_number, up.tx.timestamp, {"sample_times": times, "gas": up.tx.gas_used})

@@ -150,8 +150,9 @@ def step_blocks(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Si
             break
         if model_ok:
             model_ok = check_model_step(result, k, obs.values, sides.model, when)
-        record_block(result, k, plan, jax_values, obs, inputs.price_wei[k])
+        # after_block may complete jax_values with fields computed on the chain's values (pool level)
         result.excused.extend(sides.jax.after_block(k, jax_values, obs.values, inputs.price_wei[k], plan.request.mode))
+        record_block(result, k, plan, jax_values, obs, inputs.price_wei[k])
         if bar is not None:
             bar.update(1)
     if bar is not None:
