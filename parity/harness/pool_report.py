@@ -29,10 +29,15 @@ def pool_summary_lines(result) -> list[str]:
     """Summary lines: the boundary notes (named and explained) and the mean performUpdate gas."""
     lines = []
     explained = [n for n in result.excused if "explanation" in n]
-    for n in explained[:5]:
-        lines.append(f"  note: block {n['block']} {n['field']}[{n['asset']}] not counted: {n['explanation']}")
-    if len(explained) > 5:
-        lines.append(f"  ... {len(explained) - 5} more boundary notes in the JSON report (pool_level.boundary_notes)")
+    if explained:
+        counts = {}
+        for n in explained:
+            counts[n["field"]] = counts.get(n["field"], 0) + 1
+        per_field = ", ".join(f"{f} {c}" for f, c in counts.items())
+        lines.append(f"  {len(explained)} truncation-boundary notes, not counted as divergences ({per_field}); "
+                     "all in the JSON report (pool_level.boundary_notes). First:")
+        n = explained[0]
+        lines.append(f"    block {n['block']} {n['field']}[{n['asset']}]: {n['explanation']}")
     gas = result.pool.get("gas", [])
     if gas:
         lines.append(f"  performUpdate gas: mean {sum(gas) / len(gas):,.0f} over {len(gas)} updates")

@@ -249,7 +249,8 @@ def _raw_multiplier_notes(k, jax_values, chain_values, info, interval, expected)
         raw_jax = (w - w0) * 1e18 / interval
         raw_chain = Fraction(int(chain_values["weights"][i]) - int(chain_values["pool_weights"][i]), interval)
         boundary = max(j, int(c)) if j + int(c) > 0 else min(j, int(c))
-        if _straddles(raw_jax, raw_chain, boundary, 1e-12 * 1e18 / interval):
+        window = 4 * 2.0**-52 * (abs(w) + abs(w0)) * 1e18 / interval  # the JAX step's snapping window
+        if _straddles(raw_jax, raw_chain, boundary, window):
             notes.append(_note(k, "raw_multipliers", i, jax_values, chain_values, raw_jax, raw_chain,
                                "the multiplier (w − w⁰)/Δ in wei per second", (j, int(c))))
     return notes
