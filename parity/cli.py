@@ -65,7 +65,12 @@ class UsageError(Exception):
     """Bad input: reported as one line, exit code 2."""
 
 
-from parity.harness.lockstep.cli_level import add_level_arguments, level_runner, tolerance_fields  # noqa: E402
+from parity.harness.lockstep.cli_level import (  # noqa: E402
+    add_level_arguments,
+    level_runner,
+    record_for_level,
+    tolerance_fields,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -332,6 +337,7 @@ def add_record_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inline", action="store_true", help="store the price rows in the fixture instead of path + SHA-256")
     p.add_argument("--out", type=Path, required=True, help="fixture file to write (JSON)")
     p.add_argument("--quiet", action="store_true", help="only the verdict line")
+    add_level_arguments(p)
 
 
 def run_record(args) -> int:
@@ -346,11 +352,12 @@ def run_record(args) -> int:
     assets = args.assets.strip() if args.assets is not None else None
     if assets is not None:
         assets = int(assets) if assets.isdigit() else [s.strip() for s in assets.split(",") if s.strip()]
+    record_fn, level_kwargs = record_for_level(args, record)
     try:
-        data, result = record(
+        data, result = record_fn(
             args.rule, params, path, assets=assets, blocks=args.blocks,
             chunk_period=args.chunk_period, epsilon_max=args.epsilon_max, guard_rail=args.guard_rail,
-            backend=args.backend, inline=args.inline or None, progress=not args.quiet,
+            backend=args.backend, inline=args.inline or None, progress=not args.quiet, **level_kwargs,
         )
     except RecordError as e:
         print(str(e), file=sys.stderr)

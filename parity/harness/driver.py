@@ -143,6 +143,9 @@ def run_pool_lockstep(
     request = LockstepRequest(pool, params, run_fingerprint, prices, level="pool", options=level_options, **options)
     plan = validate(request)
     inputs = map_inputs(plan, chain)
-    result = run_session(plan, inputs, pool_level_sides(plan, inputs, chain, artifacts=artifacts), t_start)
+    sides = pool_level_sides(plan, inputs, chain, artifacts=artifacts)
+    result = run_session(plan, inputs, sides, t_start)
     result.pool.update(level_options)
+    if hasattr(sides.chain, "stack"):
+        result.pool["stack"] = sides.chain.stack_info()
     return result

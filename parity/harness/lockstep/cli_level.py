@@ -26,7 +26,8 @@ def add_level_arguments(p: argparse.ArgumentParser) -> None:
 
 def tolerance_fields(args) -> tuple[str, ...]:
     """Field names --tolerance accepts at the chosen level."""
-    if getattr(args, "level", "rule") != "pool":
+    level = getattr(args, "level", None)  # None: `parity replay`, whose fixture decides the level
+    if level == "rule":
         return FIELDS
     samples = max(int(getattr(args, "samples_per_interval", 3)), 0)
     return (*FIELDS, *POOL_TOLERANCE_KEYS, *(f"fine_{j}" for j in range(samples)))
@@ -52,3 +53,14 @@ def level_runner(args, run_lockstep, **rule_kwargs):
 
     return run_pool_lockstep, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
                                "jitter_seed": args.jitter_seed}
+
+
+def record_for_level(args, record):
+    """(the record function, its level-specific keyword arguments) for `parity record --level ...`."""
+    if getattr(args, "level", "rule") == "rule":
+        level_runner(args, None)  # refuses pool-only flags
+        return record, {}
+    from parity.pool_fixtures import record_pool
+
+    return record_pool, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
+                         "jitter_seed": args.jitter_seed}

@@ -298,8 +298,19 @@ def pool_values(rule_state: dict, events: list, stored: dict, samples: list) -> 
     values["last_update"] = [int(stored["last_update"]) * WAD]
     values["last_interp"] = [int(stored["last_interp"]) * WAD]
     values.update({f: [int(v) for v in s] for f, s in zip(sample_fields(len(samples) - 1), samples)})
-    values["events"] = events
+    values["events"] = canonical_events(events)
     return values
+
+
+def canonical_events(v):
+    """Decoded events as JSON values: tuples as lists, every int as a decimal string (exact, comparable)."""
+    if isinstance(v, bool) or v is None or isinstance(v, str):
+        return v
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, dict):
+        return {k: canonical_events(x) for k, x in v.items()}
+    return [canonical_events(x) for x in v]
 
 
 class PoolChainSide:
@@ -367,7 +378,15 @@ class PoolChainSide:
                 raise StepReverted("getNormalizedWeights", e.reason, inputs, e.backend, e.block) from e
         state = read_state(self.rule_call, self.stack.pool.address, self.n, self.smap)
         values = pool_values(state, up.events, stored, [mined[t] for t in times])
-        return Observation(values, up.tx.block_number, up.tx.timestamp, {"sample_times": times, "gas": up.tx.gas_used})
+        extra = {"sample_times": times, "gas": up.tx.gas_used, "events": values["events"]}
+        return Observation(values, up.tx.block_number, up.tx.timestamp, extra)
+
+    def stack_info(self) -> dict:
+        """What a pool-level fixture records about the deployed stack."""
+        c, a = self.stack.config, self.stack.addresses
+        return {"addresses": {k: (list(map(list, v)) if k == "oracles" else v) for k, v in vars(a).items()},
+                "update_interval_s": c.update_interval_s, "staleness_threshold": c.staleness_threshold,
+                "backups": list(c.backups), "actions": c.actions}
 
 
 class PoolModelSide:
