@@ -117,9 +117,7 @@ class PoolJaxSide:
         out["last_interp"] = np.array([float(pc["last_interp"])])
         self.ts, self.next_ts = ts, next_ts
         self.times = sample_times(ts, next_ts, self.samples, int(pc["last_interp"]))
-        from parity.weights.onchain import weights_at
-
-        fine = np.asarray(weights_at(self.pc, jnp.asarray(self.times, dtype=jnp.int64)), dtype=np.float64)
+        fine = np.asarray(_jitted("weights_at")(self.pc, np.asarray(self.times, dtype=np.int64)), dtype=np.float64)
         out.update({f: fine[j] for j, f in enumerate(sample_fields(self.samples))})
         return out
 
@@ -161,12 +159,23 @@ class PoolJaxSide:
 POOL_TOLERANCES = {"raw_multipliers": 0.5e-18, "pool_weights": 1e-15, "multipliers": 1e-15, "fine_weights": 1e-15, "time": 0.0}
 
 
+_JITTED: dict = {}
+
+
+def _jitted(name: str):
+    """parity.weights.onchain.<name>, jitted once (one dispatch per call instead of one per operation)."""
+    fn = _JITTED.get(name)
+    if fn is None:
+        from parity.weights import onchain
+
+        fn = _JITTED[name] = jax.jit(getattr(onchain, name), static_argnums=(2,) if name == "multipliers" else ())
+    return fn
+
+
 def jax_multipliers_on(chain_values: dict, interval: int) -> np.ndarray:
     """The JAX runner step's per-second multipliers m = tdiv(w − w⁰, Δ) on the chain's own w and w⁰."""
-    from parity.weights.onchain import multipliers
-
     w, w0 = from_wei_array(chain_values["weights"]), from_wei_array(chain_values["pool_weights"])
-    return np.asarray(multipliers(w0, w, interval)[0], dtype=np.float64)
+    return np.asarray(_jitted("multipliers")(w0, w, interval)[0], dtype=np.float64)
 
 
 def chain_pool_carry(values: dict) -> dict:
