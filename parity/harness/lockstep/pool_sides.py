@@ -102,6 +102,7 @@ class PoolJaxSide:
         stored = [w // QUANTUM * QUANTUM for w in initial["weights"]]  # the pool keeps 9 decimals
         self.pc = {"W": jnp.asarray(from_wei_array(stored)), "M": jnp.zeros(self.n),
                    "last_update": jnp.asarray(t0, dtype=jnp.int64), "last_interp": jnp.asarray(t0, dtype=jnp.int64)}
+        self.start_carries = (self.est, self.pc)
         return initial
 
     def step(self, price, ts: int, next_ts: int) -> dict:
