@@ -204,9 +204,10 @@ def summary(result: LockstepResult) -> str:
         lines.append("  first divergence: " + _fmt_div(result.first_divergence))
     if result.worst:
         lines.append("  worst per field (scaled error / tolerance):")
+        width = max(11, *(len(f) for f in result.worst))
         for f, d in result.worst.items():
             lines.append(
-                f"    {f:<11} {d.scaled:9.3g} / {d.tolerance:<9.3g} at block {d.block} asset {d.asset}"
+                f"    {f:<{width}} {d.scaled:9.3g} / {d.tolerance:<9.3g} at block {d.block} asset {d.asset}"
                 f"  (abs {d.abs:.3g}, rel {d.rel:.3g}, {d.wei:.3g} wei)"
             )
     if result.model_check and result.model_mismatch is None and result.model_blocks_checked:
