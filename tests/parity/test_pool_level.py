@@ -108,7 +108,7 @@ def test_resync_starts_every_step_from_the_chains_pool(pool_run, monkeypatch):
 
     monkeypatch.setattr(pool_sides, "make_onchain_step", recording)
     res = pool_run("momentum", {"lamb": 0.9, "kappa": 2.0}, load_scenario("trending_daily_8", 3), 1440, blocks=6,
-                   mode="resync", update_jitter=20_000)
+                   mode="resync", update_jitter=20_000, vectorized_check=False)
     assert res.status == "parity" and len(seen) == 6
     for k in range(1, 6):
         chain = res.state_at(k)["chain"]
