@@ -254,7 +254,8 @@ contract UpdateWeightRunner {
         _setWeights(_weights, _pool, _lastInterp);
     }
 
-    /// @notice Interpolate from the current weights to `_weights` over `_interval` seconds (the performUpdate multiplier step).
+    /// @notice Interpolate from the current weights to `_weights` over `_interval` seconds (performUpdate's
+    /// multiplier step).
     function setTargetWeightsManually(int256[] calldata _weights, address _pool, uint40 _interval, uint256 _n)
         external
     {

@@ -65,6 +65,24 @@ class StackConfig:
     actions: int
 
 
+def _jsonable(value):
+    return [_jsonable(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def config_to_dict(config: "StackConfig | StackAddresses") -> dict:
+    """A JSON-ready dict of a StackConfig or StackAddresses (tuples become lists)."""
+    return {k: _jsonable(v) for k, v in vars(config).items()}
+
+
+def config_from_dict(cls, data: dict):
+    """The StackConfig or StackAddresses (`cls`) of a config_to_dict dict."""
+    return cls(**{k: _tuples(v) for k, v in data.items()})
+
+
 @dataclass(frozen=True)
 class StackAddresses:
     """Checksum addresses of every contract and role of one stack."""
@@ -300,7 +318,8 @@ def set_staleness_threshold(chain: Chain, stack: PoolStack, threshold: int, *, t
 
 
 def set_weights_manually(chain: Chain, stack: PoolStack, weights_and_multipliers: Sequence[int], last_interp: int,
-                         n: int | None = None, *, tx_timestamp: int | None = None, sender: str | None = None) -> UpdateResult:
+                         n: int | None = None, *, tx_timestamp: int | None = None,
+                         sender: str | None = None) -> UpdateResult:
     """runner.setWeightsManually([w.., m..], pool, lastInterp, n) (sender defaults to the runner admin)."""
     tx = chain.transact(stack.runner, "setWeightsManually",
                         [list(weights_and_multipliers), stack.pool.address, last_interp, stack.n if n is None else n],
@@ -323,7 +342,8 @@ def set_intermediate_values_manually(chain: Chain, stack: PoolStack, moving_aver
                                      tx_timestamp: int | None = None, sender: str | None = None) -> TxResult:
     """runner.setIntermediateValuesManually(pool, MAs, initial values, n): re-initialise the rule state."""
     return chain.transact(stack.runner, "setIntermediateValuesManually",
-                          [stack.pool.address, list(moving_averages), list(initial_values), stack.n if n is None else n],
+                          [stack.pool.address, list(moving_averages), list(initial_values),
+                           stack.n if n is None else n],
                           timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
 
 
@@ -347,6 +367,11 @@ def read_words(chain: Chain, stack: PoolStack) -> dict:
     return {"word_a": a, "word_b": b, "times": t}
 
 
+def read_dynamic_data(chain: Chain, stack: PoolStack) -> tuple:
+    """The pool's getQuantAMMWeightedPoolDynamicData() struct as a tuple (the runner reads it after setWeights)."""
+    return chain.call(stack.pool, "getQuantAMMWeightedPoolDynamicData")
+
+
 def read_runner(chain: Chain, stack: PoolStack) -> dict:
     """The runner's lastPoolUpdateRun and approvedPoolActions for the pool."""
     return {
@@ -366,10 +391,11 @@ def current_weights(chain: Chain, stack: PoolStack) -> list[int]:
 
 
 __all__ = [
-    "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE", "MASK_POOL_OWNER_OVERRIDES",
-    "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult", "current_weights",
-    "decode_events", "deploy_pool_stack", "make_config", "perform_update", "pool_settings", "read_pool",
-    "read_runner", "read_words", "sample_weights", "set_oracle_mode", "set_oracles", "set_prices",
-    "initialise_pool_last_run_time", "set_intermediate_values_manually", "set_staleness_threshold",
-    "set_target_weights_manually", "set_weights_manually",
+    "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE",
+    "MASK_POOL_OWNER_OVERRIDES", "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult",
+    "config_from_dict", "config_to_dict", "current_weights", "decode_events", "deploy_pool_stack",
+    "initialise_pool_last_run_time", "make_config", "perform_update", "pool_settings", "read_dynamic_data",
+    "read_pool", "read_runner", "read_words", "sample_weights", "set_intermediate_values_manually",
+    "set_oracle_mode", "set_oracles", "set_prices", "set_staleness_threshold", "set_target_weights_manually",
+    "set_weights_manually",
 ]

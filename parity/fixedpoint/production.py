@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from eth_utils import to_checksum_address
 
@@ -35,6 +36,13 @@ def uint256_sub(a: int, b: int) -> int:
     if b > a:
         raise Revert(PANIC_OVERFLOW)
     return a - b
+
+
+def check_uint(field_name: str, value: int, bits: int) -> int:
+    """ABI check of a uintN argument: ValueError naming the field if `value` is not an int in [0, 2^bits)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**bits:
+        raise ValueError(f"{field_name}={value!r}: must be an integer in [0, 2^{bits}) (uint{bits})")
+    return value
 
 
 def int_cast(value: int, bits: int) -> int:
@@ -158,6 +166,7 @@ class ModelTx:
     return_value: object = None
 
 
+@lru_cache(maxsize=1024)
 def _cs(address: str) -> str:
     return to_checksum_address(address)
 
@@ -373,7 +382,8 @@ class ProductionModel:
         first, second = self.pool.dynamic_data_words()
         stored = first[:4] + second[:4] + first[4:] + second[4:]
         return [
-            ("pool", "WeightsUpdated", {"poolAddress": self.pool_address, "calculatedWeightsAndMultipliers": list(values),
+            ("pool", "WeightsUpdated", {"poolAddress": self.pool_address,
+                                        "calculatedWeightsAndMultipliers": list(values),
                                         "lastInterpolationTimePossible": last_interp, "lastUpdateTime": now % 2**40}),
             ("runner", "WeightsUpdated", {"poolAddress": self.pool_address, "updateOwner": owner, "weights": stored,
                                           "lastInterpolationTimePossible": last_interp, "lastUpdateTime": now % 2**40}),
@@ -404,6 +414,7 @@ class ProductionModel:
                              sender: str | None = None) -> ModelTx:
         """setWeightsManually: [w.., m..] stored as given (entries below n in [0.01, 0.99])."""
         sender, n = self._admin_or(sender), self.n if n is None else n
+        check_uint("last_interp", last_interp, 40)
 
         def body():
             self._check_override(self.pool_address, sender)
@@ -416,6 +427,7 @@ class ProductionModel:
                                     sender: str | None = None) -> ModelTx:
         """setTargetWeightsManually: the runner's multipliers from the current weights over `interval` s."""
         sender, n = self._admin_or(sender), self.n if n is None else n
+        check_uint("interval", interval, 40)
 
         def body():
             self._check_override(self.pool_address, sender)
@@ -442,6 +454,7 @@ class ProductionModel:
 
     def initialise_pool_last_run_time(self, time: int, *, sender: str | None = None) -> None:
         sender = self._admin_or(sender)
+        check_uint("time", time, 40)
 
         def body():
             self._check_override(self.pool_address, sender)
@@ -458,6 +471,12 @@ class ProductionModel:
 
     def read_words(self) -> dict:
         return {"word_a": self.pool.word_a, "word_b": self.pool.word_b, "times": self.pool.times_word()}
+
+    def read_dynamic_data(self) -> tuple:
+        """getQuantAMMWeightedPoolDynamicData() as the chain decodes it (no vault: empty balances and rates)."""
+        first, second = self.pool.dynamic_data_words()
+        return ([], [], 0, self.pool.initialized, False, False, first, second, self.pool.last_update,
+                self.pool.last_interp)
 
     def read_runner(self) -> dict:
         return {"last_pool_update_run": self.runner.last_run,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from parity.chain.compile import compile_sources, project_sources
+from parity.chain.compile import RULE_CONTRACTS, compile_sources, project_sources
 
 RUNNER = "production/UpdateWeightRunner.sol"
 POOL = "production/QuantAMMWeightPool.sol"
@@ -32,10 +32,12 @@ VARIANTS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def broken_sources(variant: str) -> dict[str, str]:
-    """Every project source with `variant`'s substitution applied (it must match exactly once)."""
+def broken_sources(variant: str, rules: tuple[str, ...] = ("momentum",)) -> dict[str, str]:
+    """The production contracts and the given rules' sources, `variant`'s substitution applied (it must
+    match exactly once). Fewer rules compile faster (about 9 s for one rule, 21 s for all six)."""
     path, old, new = VARIANTS[variant]
-    sources = project_sources()
+    wanted = {f"rules/{RULE_CONTRACTS[r]}.sol" for r in rules}
+    sources = {k: v for k, v in project_sources().items() if k.startswith("production/") or k in wanted}
     if sources[path].count(old) != 1:
         raise AssertionError(f"{variant}: the text to replace occurs {sources[path].count(old)} times in {path}")
     sources[path] = sources[path].replace(old, new)
@@ -43,6 +45,6 @@ def broken_sources(variant: str) -> dict[str, str]:
 
 
 @lru_cache(maxsize=None)
-def broken_artifacts(variant: str) -> dict:
-    """Compiled artifacts (all project contracts) with `variant` in place."""
-    return compile_sources(broken_sources(variant))
+def broken_artifacts(variant: str, rules: tuple[str, ...] = ("momentum",)) -> dict:
+    """Compiled artifacts (production contracts and `rules`) with `variant` in place."""
+    return compile_sources(broken_sources(variant, rules))

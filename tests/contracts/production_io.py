@@ -60,8 +60,10 @@ class Lockstep:
 
     def check_state(self, what: str) -> None:
         c, s, m = self.chain, self.stack, self.model
-        got = (prod.read_pool(c, s), prod.read_words(c, s), prod.read_runner(c, s))
-        want = (m.read_pool(), m.read_words(), m.read_runner())
+        got = (prod.read_pool(c, s), prod.read_words(c, s), prod.read_runner(c, s), prod.read_dynamic_data(c, s),
+               outcome(lambda: c.call(s.runner, "getData", [s.pool.address])))
+        want = (m.read_pool(), m.read_words(), m.read_runner(), m.read_dynamic_data(),
+                outcome(lambda: m.get_data(s.pool.address, now=c.timestamp())))
         assert got == want, f"{self.where} {what}: pool state differs\nEVM   {got}\nmodel {want}"
         es = evm_state(c, s.rule, self.rule, s.pool.address, self.n)
         ms = model_state(m.rule, self.rule, s.pool.address.lower(), self.n)
