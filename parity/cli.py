@@ -401,6 +401,10 @@ SUBCOMMANDS: dict = {
     "replay": ("replay a golden fixture: validate it, re-run both JAX paths without a chain and compare",
                add_replay_arguments, run_replay),
 }
+from parity.drift import add_drift_arguments, run_drift  # noqa: E402  (drift imports cli helpers lazily)
+
+SUBCOMMANDS["drift"] = ("drift report: the idealised simulator vs the production loop (pool weights, 9 decimals)",
+                        add_drift_arguments, run_drift)
 
 
 def build_parser() -> argparse.ArgumentParser:

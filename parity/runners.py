@@ -4,6 +4,11 @@ Reserves follow simulator-reference §8.2 (zero fees, perfect arbitrage): R₀ =
 row, the price sub-step ρ_price = Π(p/p⁻)^{w⁻} / (p/p⁻) and the weight sub-step
 ρ_weight = (w/w⁻) / Π(w/w⁻)^{w}, accumulated in log space. After every row the value shares
 R·p/Σ(R·p) equal the weights of that row.
+
+With ``weight_interpolation_method="onchain"`` the fine weights are the pool's (W + M·τ, 9 decimals, not
+summing exactly to 1). A G3M pool with weights w is in arbitrage equilibrium when its value shares are
+w/Σw, so the reserves use those normalised weights (docs/production-loop-jax.md); ``weights`` stays the
+pool's own. An update that would revert on chain (the pool is stuck) raises ValueError.
 """
 
 import os
@@ -74,10 +79,19 @@ def _compiled(rule):
     pool = create_pool(rule)
 
     def run(params, prices, oracle, run_fingerprint, start_index):
-        fine, coarse = pool.calculate_weights_and_coarse(params, run_fingerprint, prices, start_index, oracle)
+        extra = {}
+        if run_fingerprint.weight_interpolation_method == "onchain":
+            out = pool.calculate_onchain_run(params, run_fingerprint, prices, start_index, oracle)
+            fine, coarse = out["weights"], out["coarse_weights"]
+            extra = {"update_times": out["update_times"], "pool_carries": out["pool_carries"],
+                     "reverted": None if out["info"] is None else out["info"]["reverted"]}
+            shares = fine / jnp.sum(fine, axis=1, keepdims=True)
+        else:
+            fine, coarse = pool.calculate_weights_and_coarse(params, run_fingerprint, prices, start_index, oracle)
+            shares = fine
         local = jax.lax.dynamic_slice(prices, (start_index, 0), fine.shape)
-        reserves = zero_fee_reserves(fine, local, run_fingerprint.initial_pool_value)
-        return fine, coarse, local, reserves
+        reserves = zero_fee_reserves(shares, local, run_fingerprint.initial_pool_value)
+        return fine, coarse, local, reserves, extra
 
     return jax.jit(run, static_argnums=(3, 4))
 
@@ -88,7 +102,9 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     Returns a dict: ``weights`` (fine, L × n), ``coarse_weights`` (M × n, one per update), ``reserves``
     (L × n), ``value`` (L), ``final_value``, ``final_reserves``, ``prices`` (the L bout rows),
     ``initial_weights``, ``chain_params`` (None for pools without a chain rule), ``path``,
-    ``start_index``, ``run_fingerprint``. Deterministic; nothing is downloaded.
+    ``start_index``, ``run_fingerprint``, and for the onchain method ``update_times`` (M,) and
+    ``pool_carries`` (W, M, last_update, last_interp after each update; None otherwise). Deterministic;
+    nothing is downloaded.
     """
     fp = _as_fingerprint(run_fingerprint)
     arr = _as_prices(prices, fp.n_assets)
@@ -110,9 +126,10 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     elif pool.needs_oracle_input:
         raise ValueError(f"rule {fp.rule!r} needs additional_oracle_input (market caps, T × n); got None")
     jparams = jax.tree_util.tree_map(lambda x: jnp.asarray(x, dtype=jnp.float64), dict(params))
-    fine, coarse, local, reserves = _compiled(fp.rule)(
+    fine, coarse, local, reserves, extra = _compiled(fp.rule)(
         jparams, jnp.asarray(arr), None if oracle is None else jnp.asarray(oracle), fp, start_index
     )
+    _check_not_reverted(extra)
     value = jnp.sum(reserves * local, axis=1)
     return {
         "weights": fine,
@@ -127,4 +144,17 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
         "path": path,
         "start_index": start_index,
         "run_fingerprint": fp,
+        "update_times": extra.get("update_times"),
+        "pool_carries": extra.get("pool_carries"),
     }
+
+
+def _check_not_reverted(extra):
+    """Raise if a production-loop update would revert on chain (from then on the pool is stuck)."""
+    reverted = extra.get("reverted")
+    if reverted is None or not bool(np.any(np.asarray(reverted))):
+        return
+    k = int(np.argmax(np.asarray(reverted)))
+    at = int(np.asarray(extra["update_times"])[k])
+    raise ValueError(f"update {k} at t={at}: performUpdate would revert on chain (a pool weight went negative or out "
+                     "of the int32 storage after the τ wrap of a rail time in the past); the pool is stuck from there")

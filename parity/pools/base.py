@@ -20,10 +20,14 @@ Timing (simulator-reference §6.3/§7, with the on-chain guard step of onchain-m
 Scan path: ``lax.fori_loop`` warm-up with a traced bound, then ``lax.scan`` of the coarse step.
 Vectorized path: rule outputs for all chunks at once from the estimators' ``series`` forms, then the
 sequential coarse guard scan. A pool supports a path only if its own class implements that path's rule
-hook (``_rule_step`` for scan, ``_rule_series`` for vectorized).
+hook (``_rule_step`` for scan, ``_rule_series`` for vectorized). Both paths run one ``update`` function per
+bout update (``_bout_loop``): the guard for the linear / approx_optimal methods, the whole production loop
+(pool weights at the update time -> guard -> set_weights -> fine rows) for ``"onchain"``
+(docs/production-loop-jax.md).
 """
 
 import math
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -72,6 +76,21 @@ def bout_rows(run_fingerprint, n_rows, start_index):
 def bout_chunks(run_fingerprint, rows):
     """M, the number of coarse updates needed to fill ``rows`` fine rows after the w₀ block."""
     return max(math.ceil(rows / run_fingerprint.chunk_steps) - 1, 0)
+
+
+class BoutInputs(NamedTuple):
+    """What both bout loops need, computed once: the path, resolved params, w₀, L fine rows, M updates,
+    chunk prices and oracle rows, the first bout chunk s_c and the estimator carry at chunk 0."""
+
+    path: str
+    cp: dict
+    w0: Any
+    rows: int
+    m: int
+    chunks: Any
+    oracle: Any
+    s_c: Any
+    carry0: Any
 
 
 # ------------------------------------------------------------------------------------------- pool
@@ -399,7 +418,7 @@ class TFMMBasePool:
         return self._bout_coarse(params, run_fingerprint, prices, start_index, additional_oracle_input, path)[2]
 
     def _bout_inputs(self, params, run_fingerprint, prices, start_index, additional_oracle_input, path):
-        """What both bout loops need: (path, cp, w₀, L, M, chunk prices, chunk oracle rows, s_c, estimator carry₀)."""
+        """The BoutInputs of a bout starting at price row ``start_index`` on ``path`` (default: the fingerprint's)."""
         if path is None:
             path = self.select_path(run_fingerprint)
         else:
@@ -411,31 +430,29 @@ class TFMMBasePool:
         m = bout_chunks(run_fingerprint, rows)
         s_c = jnp.asarray(start_index) // run_fingerprint.chunk_steps
         carry0 = self._init_state(chunks[0], cp, params)
-        return path, cp, w0, rows, m, chunks, oracle, s_c, carry0
+        return BoutInputs(path, cp, w0, rows, m, chunks, oracle, s_c, carry0)
 
     def _bout_loop(self, inputs, state0, update, xs):
         """Run the bout's M updates on the inputs' path: ``update(state, rule_output, x) -> (state, y)`` per
         update (x from ``xs``, leading axis M), the same function on both paths. Returns the stacked y."""
-        path, cp, _, _, m, chunks, oracle, s_c, carry0 = inputs
-        n = chunks.shape[1]
-        if path == "scan":
-            return self._scan_bout(carry0, chunks, oracle, s_c, m, cp, state0, update, xs)
-        outputs, _ = self._rule_series(carry0, chunks[1:], cp, None if oracle is None else oracle[1:])
-        bout = jax.lax.dynamic_slice(outputs, (s_c, 0), (m, n))
+        b = inputs
+        if b.path == "scan":
+            return self._scan_bout(b.carry0, b.chunks, b.oracle, b.s_c, b.m, b.cp, state0, update, xs)
+        outputs, _ = self._rule_series(b.carry0, b.chunks[1:], b.cp, None if b.oracle is None else b.oracle[1:])
+        bout = jax.lax.dynamic_slice(outputs, (b.s_c, 0), (b.m, b.chunks.shape[1]))
         return jax.lax.scan(lambda state, both: update(state, *both), state0, (bout, xs))[1]
 
     def _bout_coarse(self, params, run_fingerprint, prices, start_index, additional_oracle_input, path=None):
         """(w₀, L, coarse weights (M, n)) of the bout: the pieces both public entry points need, computed once."""
-        inputs = self._bout_inputs(params, run_fingerprint, prices, start_index, additional_oracle_input, path)
-        cp, w0, rows, m = inputs[1:5]
-        if m == 0:
-            return w0, rows, jnp.zeros((0, run_fingerprint.n_assets))
+        b = self._bout_inputs(params, run_fingerprint, prices, start_index, additional_oracle_input, path)
+        if b.m == 0:
+            return b.w0, b.rows, jnp.zeros((0, run_fingerprint.n_assets))
 
         def update(prev, out, _):
-            new = self._next_weights(out, prev, cp, run_fingerprint)
+            new = self._next_weights(out, prev, b.cp, run_fingerprint)
             return new, new
 
-        return w0, rows, self._bout_loop(inputs, w0, update, None)
+        return b.w0, b.rows, self._bout_loop(b, b.w0, update, None)
 
     def _scan_bout(self, carry0, chunks, oracle, s_c, m, cp, state0, update, xs):
         n = chunks.shape[1]
@@ -538,13 +555,12 @@ class TFMMBasePool:
         """The production loop over the bout on ``path``: {"weights": fine (L, n), "coarse_weights": (M, n),
         "pool_carries": pool carry after each update (stacked), "info": per-update info (stacked),
         "update_times": (M,)}. The pool is created at t0 (bout row 0); bout row r is at t0 + r·price_interval·60."""
-        inputs = self._bout_inputs(params, run_fingerprint, prices, start_index, additional_oracle_input, path)
-        cp, w0, rows, m = inputs[1:5]
-        if m == 0:
-            rows_w = onchain.weights_at(onchain.init_pool_carry(w0, t0), jnp.full(rows, t0))
-            return {"weights": rows_w, "coarse_weights": jnp.zeros((0, w0.shape[0])), "pool_carries": None,
-                    "info": None, "update_times": jnp.zeros((0,), dtype=jnp.int64)}
-        xs = self._onchain_times(run_fingerprint, m, t0)
-        carry0 = onchain.init_pool_carry(w0, t0)
-        ys = self._bout_loop(inputs, carry0, self._onchain_fine_update(cp, run_fingerprint), xs)
-        return {**self._onchain_result(w0, ys, rows, run_fingerprint, t0), "update_times": xs[1]}
+        b = self._bout_inputs(params, run_fingerprint, prices, start_index, additional_oracle_input, path)
+        carry0 = onchain.init_pool_carry(b.w0, t0)
+        if b.m == 0:
+            return {"weights": onchain.weights_at(carry0, jnp.full(b.rows, t0)),
+                    "coarse_weights": jnp.zeros((0, b.w0.shape[0])), "pool_carries": None, "info": None,
+                    "update_times": jnp.zeros((0,), dtype=jnp.int64)}
+        xs = self._onchain_times(run_fingerprint, b.m, t0)
+        ys = self._bout_loop(b, carry0, self._onchain_fine_update(b.cp, run_fingerprint), xs)
+        return {**self._onchain_result(b.w0, ys, b.rows, run_fingerprint, t0), "update_times": xs[1]}

@@ -16,7 +16,8 @@ Truncation in float64. A value that should sit exactly on a 1e-9 boundary (an in
 target exactly k·Δ·1e-9 away from the current weight) is only known to float precision, and
 ``floor`` of ``k − 1e-16`` is ``k − 1``. So every truncation goes through :func:`quantize`: a value
 within a window of an integer number of quanta *is* that integer, otherwise it is truncated toward zero.
-The window is ``BOUNDARY_WINDOW`` = 1e-12 in weight units (1e6 wei) for W, M and the rail time T: about
+The window is ``BOUNDARY_WINDOW`` = 1e-12 in weight units (1e6 wei) for W, M and the rail time T (for T
+widened to T's float error bound, which matters only for tiny moves whose T lies far past the interval): about
 1000× the float64 difference between the scan and the vectorized rule outputs, and far below what the
 chain's own rounding can resolve. The cost: a real value less than the window *below* a boundary is
 rounded up by one quantum where the chain truncates down. Every truncation reports ``near`` flags for the
@@ -83,6 +84,29 @@ def init_pool_carry(weights, t0):
     return {"W": w, "M": jnp.zeros_like(w), "last_update": t0, "last_interp": t0}
 
 
+def carry_from_ints(weights_wei, multipliers_wei, last_update, last_interp):
+    """A pool carry from the chain's stored values (18-decimal integers, multiples of 1e9; times in seconds),
+    e.g. to resync the JAX loop from the chain. Raises ValueError for a value that is not a multiple of 1e9."""
+    values = [int(v) for v in list(weights_wei) + list(multipliers_wei)]
+    off_grid = [v for v in values if v % 10**9]
+    if off_grid:
+        raise ValueError(f"stored pool value {off_grid[0]}: must be a multiple of 1e9 wei (the pool keeps 9 decimals)")
+    n = len(values) // 2
+    quanta = [v // 10**9 for v in values]
+    return {"W": jnp.asarray(quanta[:n], dtype=jnp.float64) / NANO, "M": jnp.asarray(quanta[n:], dtype=jnp.float64) / NANO,
+            "last_update": jnp.asarray(int(last_update), dtype=jnp.int64),
+            "last_interp": jnp.asarray(int(last_interp), dtype=jnp.int64)}
+
+
+def carry_to_ints(carry) -> dict:
+    """The stored values of a pool carry as the chain holds them: W, M in wei (Python ints), both times."""
+    def wei(values):
+        return [int(q) * 10**9 for q in np.round(np.asarray(values, dtype=np.float64) * NANO).astype(np.int64)]
+
+    return {"W": wei(carry["W"]), "M": wei(carry["M"]), "last_update": int(carry["last_update"]),
+            "last_interp": int(carry["last_interp"])}
+
+
 def elapsed(carry, t):
     """τ = (min(t, last_interp) − last_update) mod 2^40 (int64) and whether it wrapped (the uint40 subtraction
     of getNormalizedWeights is unchecked: last_interp < last_update gives about 2^40)."""
@@ -108,9 +132,9 @@ def weights_at(carry, t):
 def multipliers(current_w, target_w, interval_s):
     """m = tdiv(w − w⁰, Δ) per second, the 1e-18 truncation applied where float64 resolves it.
 
-    Returns (m, d = w − w⁰). The truncation to whole wei per second is applied with a window equal to
-    the float error bound of d·1e18/Δ, so it acts where it matters: m = 0 for |d| < Δ wei, and small
-    multipliers whose wei count float64 holds exactly.
+    Returns (m, d = w − w⁰). m = 0 when |d| < Δ wei (for daily Δ, any d below 8.64e-14);
+    otherwise the truncation to whole wei per second is applied with a window equal to the float error
+    bound of d·1e18/Δ, so it acts only where float64 resolves it (it only ever shifts the rail time T).
     """
     w0 = jnp.asarray(current_w, dtype=jnp.float64)
     w = jnp.asarray(target_w, dtype=jnp.float64)
@@ -118,13 +142,18 @@ def multipliers(current_w, target_w, interval_s):
     wei_per_s = d * (WEI / interval_s)
     error = 4 * _F64_EPS * (jnp.abs(w0) + jnp.abs(w)) * (WEI / interval_s)
     truncated, _ = quantize(wei_per_s, error)
+    truncated = jnp.where(jnp.abs(wei_per_s) < 1.0, 0.0, truncated)
     return jnp.where(jnp.abs(wei_per_s) < 2.0**53, truncated, wei_per_s) / WEI, d
 
 
-def rail_times(current_w, m, guard_rail):
+def rail_times(current_w, m, guard_rail, m_rel_error=0.0):
     """T_i = tdiv(U − w⁰_i, m_i) for m_i > 0, tdiv(w⁰_i − g, −m_i) for m_i < 0, +inf for m_i = 0.
 
-    U = 1 − (n−1)·g. Uses the untruncated m and w⁰. Returns (T_i as integer-valued floats, near flags).
+    U = 1 − (n−1)·g. Uses the untruncated m and w⁰. Returns (T_i as integer-valued floats, near flags); a
+    flag is raised only for an asset whose T_i could be the minimum T within its error.
+    ``m_rel_error`` is the relative float error of m: with the distance's own error it bounds the error of
+    T, which widens the near flags (and the snap window, up to RAIL_TIME_WINDOW_CAP) where float64 cannot
+    resolve whole seconds, i.e. for multipliers small against the float resolution of w − w⁰.
     """
     w0 = jnp.asarray(current_w, dtype=jnp.float64)
     n = w0.shape[-1]
@@ -132,9 +161,14 @@ def rail_times(current_w, m, guard_rail):
     upper = 1.0 - (n - 1) * g
     distance = jnp.where(m > 0, upper - w0, w0 - g)
     speed = jnp.where(m == 0, 1.0, jnp.abs(m))
-    window = jnp.minimum(BOUNDARY_WINDOW / speed, RAIL_TIME_WINDOW_CAP)
-    t, near = quantize(distance / speed, window)
-    return jnp.where(m == 0, jnp.inf, t), near & (m != 0)
+    raw = distance / speed
+    error = jnp.abs(raw) * m_rel_error + 4 * _F64_EPS / speed
+    window = jnp.maximum(BOUNDARY_WINDOW / speed, error)
+    t, _ = quantize(raw, jnp.minimum(window, RAIL_TIME_WINDOW_CAP))
+    t = jnp.where(m == 0, jnp.inf, t)
+    near = (jnp.abs(raw - jnp.round(raw)) <= 2 * window) & (jnp.round(raw) != 0) & (m != 0)
+    could_be_first = raw - 2 * window <= jnp.min(t, axis=-1, keepdims=True) + 1  # only these can set T
+    return t, near & could_be_first
 
 
 def last_interpolation_time(rail_time, now):
@@ -156,8 +190,12 @@ def set_weights_info(carry, current_w, target_w, now, interval_s, guard_rail):
     (a stored value outside int32 quanta: the chain reverts "Overflow/Underflow").
     """
     del carry  # setWeights overwrites W, M and both times
+    current_w = jnp.asarray(current_w, dtype=jnp.float64)
+    target_w = jnp.asarray(target_w, dtype=jnp.float64)
     m, d = multipliers(current_w, target_w, interval_s)
-    t_i, near_t = rail_times(current_w, m, guard_rail)
+    # m in wei per second is uncertain by the float error of d·1e18/Δ plus one wei (its truncation)
+    m_wei_error = 4 * _F64_EPS * (jnp.abs(current_w) + jnp.abs(target_w)) * (WEI / interval_s) + 1.0
+    t_i, near_t = rail_times(current_w, m, guard_rail, m_wei_error / jnp.maximum(jnp.abs(m) * WEI, 1.0))
     rail_time = jnp.min(t_i)
     w_stored, near_w = trunc9(current_w)
     m_quanta, near_m = quantize(d * (NANO / interval_s), BOUNDARY_WINDOW * NANO / interval_s)
