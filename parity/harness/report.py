@@ -124,17 +124,22 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         out["level"] = "pool"
         out["pool_level"] = pool_json(result)
     if include_series and result.block_ids:
-        out["series"] = {
-            "block": list(result.block_ids),
-            "burn_in": [bool(x) for x in result.burn_in_rows],
-            "chain_block": list(result.chain_blocks),
-            "timestamp": list(result.timestamps),
-            "price": [_ints(p) for p in result.prices_wei],
-            "jax": {k: [[json_float(x) for x in row] for row in v] for k, v in result.jax.items()},
-            "chain": {k: [_ints(row) for row in v] for k, v in result.chain.items()},
-            "max_scaled_error": {k: [json_float(x) for x in e.scaled.max(axis=1)] for k, e in result.errors.items()},
-        }
+        out["series"] = _series_json(result)
     return out
+
+
+def _series_json(result: LockstepResult) -> dict:
+    """Every compared value per block (both sides) and the largest scaled error per block and field."""
+    return {
+        "block": list(result.block_ids),
+        "burn_in": [bool(x) for x in result.burn_in_rows],
+        "chain_block": list(result.chain_blocks),
+        "timestamp": list(result.timestamps),
+        "price": [_ints(p) for p in result.prices_wei],
+        "jax": {k: [[json_float(x) for x in row] for row in v] for k, v in result.jax.items()},
+        "chain": {k: [_ints(row) for row in v] for k, v in result.chain.items()},
+        "max_scaled_error": {k: [json_float(x) for x in e.scaled.max(axis=1)] for k, e in result.errors.items()},
+    }
 
 
 def _jsonable(v):
