@@ -108,7 +108,7 @@ class PoolJaxSide:
     def step(self, price, ts: int, next_ts: int) -> dict:
         if self._next is not None:
             self._continue_from(*self._next)
-        self.est, self.pc, coarse, info = self.step_fn(self.est, self.pc, price, jnp.asarray(ts, dtype=jnp.int64))
+        self.est, self.pc, coarse, info = self.step_fn(self.est, self.pc, price, np.int64(ts))
         est, pc, coarse, self.info = jax.device_get((self.est, self.pc, coarse, info))
         out = {key: np.asarray(est[key], dtype=np.float64).reshape(self.n) for key in self.smap.keys}
         out["weights"] = np.asarray(coarse, dtype=np.float64).reshape(self.n)
