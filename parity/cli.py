@@ -106,6 +106,8 @@ def _add_run_arguments(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--chunk-period", type=int, default=None, help="minutes between updates (default: the price CSV's row interval)")
     p.add_argument("--epsilon-max", type=float, default=None, help="maximum weight change per update (ε)")
     p.add_argument("--guard-rail", type=float, default=None, help="absolute minimum weight (guard rail g)")
+    p.add_argument("--compiler-profile", choices=("legacy", "via-ir"), default="legacy",
+                   help="solc pipeline of the rule contracts: legacy (default) or via-ir (V1's own build)")
 
 
 def _add_report_arguments(p: argparse.ArgumentParser) -> None:
@@ -295,14 +297,15 @@ def run_verify(args) -> int:
 
         contract = pool.chain_rule
         try:
-            abi = _rule_artifacts()[contract].abi
+            abi = _rule_artifacts(args.compiler_profile)[contract].abi
         except Exception as e:  # compiler missing or sources rejected
             raise SetupError(f"compiling the rule contracts failed: {e}") from None
         try:
             deployed = chain.attach(contract, args.rule_address, abi)
         except ValueError as e:  # not an address, or no contract code there
             raise UsageError(f"--rule-address {args.rule_address}: {e}") from None
-    run, level_kwargs = level_runner(args, run_lockstep, sender=args.sender, deployed=deployed)
+    run, level_kwargs = level_runner(args, run_lockstep, sender=args.sender, deployed=deployed,
+                                     compiler_profile=args.compiler_profile)
     try:
         result = run(
             pool,
@@ -401,6 +404,9 @@ SUBCOMMANDS: dict = {
     "replay": ("replay a golden fixture: validate it, re-run both JAX paths without a chain and compare",
                add_replay_arguments, run_replay),
 }
+from parity.sweep.cli import add_sweep_arguments, run_sweep_command  # noqa: E402  (light: imports lazily)
+
+SUBCOMMANDS["sweep"] = ("verify many parameter sets × price series in batches (locally or on Dask)", add_sweep_arguments, run_sweep_command)
 from parity.drift import add_drift_arguments, run_drift  # noqa: E402  (drift imports cli helpers lazily)
 
 SUBCOMMANDS["drift"] = ("drift report: the idealised simulator vs the production loop (pool weights, 9 decimals)",

@@ -150,9 +150,14 @@ def plot_drift(report: DriftReport, path, title: str = "") -> None:
 
 def add_drift_arguments(p) -> None:
     """Options of `parity drift` (the run options of `parity verify`, plus the update jitter and outputs)."""
+    import argparse
+
     from parity.cli import _add_run_arguments
 
     _add_run_arguments(p, "run")
+    for action in p._actions:  # a shared run option that means nothing here (no contract runs): hidden, refused
+        if action.dest == "compiler_profile":
+            action.help, action.default = argparse.SUPPRESS, None
     p.add_argument("--update-jitter", type=int, default=0, metavar="S",
                    help="each update is late by a seeded uniform 0..S seconds (S < the price interval)")
     p.add_argument("--jitter-seed", type=int, default=0, help="seed of the update delays (default 0)")
@@ -164,6 +169,8 @@ def _cli_inputs(args):
     """(fingerprint, params, prices, asset names) from the parsed options; UsageError for bad input."""
     from parity.cli import UsageError, _load_params, _load_price_table, _make_fingerprint, _select_assets
 
+    if getattr(args, "compiler_profile", None) is not None:
+        raise UsageError("--compiler-profile: parity drift runs no contract (it compares two JAX runs)")
     params = _load_params(args)
     names, values, interval = _load_price_table(args.prices)
     names, values = _select_assets(names, values, args.assets)

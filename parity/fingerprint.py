@@ -24,7 +24,7 @@ RULES = (
 )
 WEIGHT_CALCULATION_METHODS = ("auto", "vectorized", "scan")
 WEIGHT_INTERPOLATION_METHODS = ("linear", "approx_optimal", "onchain")
-MAX_ASSETS = 8  # the pool packs at most 8 weights (onchain-math §2.2)
+MAX_ASSETS = 8  # the pool packs at most 8 weights (docs/storage.md, pool weights)
 DEFAULT_MAXIMUM_CHANGE = 3e-4  # quantammsim's per-minute cap
 DEFAULT_MINIMUM_WEIGHT_NUMERATOR = 0.1  # quantammsim: minimum_weight = 0.1 / n_assets
 

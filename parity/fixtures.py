@@ -46,7 +46,9 @@ _TOP_KEYS = {
 _PARAM_KEYS = {"float", "parameters", "lambdaStore", "epsilonMax", "absoluteWeightGuardRail"}
 _BLOCK_KEYS = {"block", "chain_block", "timestamp", "price", "state", "weights"}
 _CHAIN_KEYS = {"backend", "start_timestamp", "runner", "pool", "rule_address"}
-_ARTIFACT_KEYS = {"contract_name", "compiler_version", "settings", "source_hash", "deployed_bytecode_sha256"}
+_ARTIFACT_KEYS = {"contract_name", "compiler_version", "settings", "source_hash", "deployed_bytecode_sha256",
+                  "compiler_profile"}
+_ARTIFACT_OPTIONAL = {"compiler_profile"}  # absent in fixtures recorded before profiles existed: "legacy"
 
 
 class RecordError(ValueError):
@@ -178,12 +180,14 @@ def record(
     start_timestamp: int = DEFAULT_START_TIMESTAMP,
     root=REPO_ROOT,
     progress: bool = False,
+    compiler_profile: str = "legacy",
 ):
     """Run `rule` on a fresh `backend` chain in lockstep with the JAX scan path and build its golden fixture.
 
     prices: a price CSV path (stored as its repo-relative path + SHA-256 + selection when inside `root`,
     else inline), a PriceSeries or a (T, n) array (inline). assets: first k columns or token names.
-    chunk_period defaults to the price interval. Returns (fixture dict, LockstepResult). Raises ValueError
+    chunk_period defaults to the price interval. compiler_profile ("legacy" or "via-ir") selects the build; it
+    is recorded in contract_artifact. Returns (fixture dict, LockstepResult). Raises ValueError
     for bad inputs and when the chain run did not complete (a revert, or chain != integer model)."""
     from parity.chain import RULE_CONTRACTS, make_chain
     from parity.fingerprint import make_run_fingerprint
@@ -219,13 +223,14 @@ def record(
     result = run_lockstep(
         pool, params, fp, values, chain, blocks=int(blocks), start_timestamp=start_timestamp,
         model_check=True, vectorized_check=True, progress=progress, pool_address=POOL_ADDRESS,
+        compiler_profile=compiler_profile,
     )
     if result.status in ("revert", "contract_bug"):
         from parity.harness.report import summary
 
         raise RecordError(f"the {rule} run did not complete on {backend}, so it cannot be a golden fixture:\n{summary(result)}", result)
     contract = result.contract
-    artifact = _rule_artifacts()[contract]
+    artifact = _rule_artifacts(compiler_profile)[contract]
     m = result.mapped
     smap = result.state_map
     if rel is not None:
@@ -279,6 +284,7 @@ def record(
             "settings": artifact.settings,
             "source_hash": artifact.source_hash,
             "deployed_bytecode_sha256": hashlib.sha256(artifact.deployed_bytecode.encode()).hexdigest(),
+            "compiler_profile": compiler_profile,
         },
         "chain": {
             "backend": backend,
@@ -520,7 +526,7 @@ def _check_chain_entry(entry, ck: _Checker):
 
 
 def _check_artifact(entry, contract: str, ck: _Checker):
-    ck.obj(entry, "contract_artifact", _ARTIFACT_KEYS)
+    ck.obj(entry, "contract_artifact", _ARTIFACT_KEYS, _ARTIFACT_OPTIONAL)
     ck.equal(entry["contract_name"], contract, "contract_artifact.contract_name")
     for key in ("source_hash", "deployed_bytecode_sha256"):
         if not isinstance(entry[key], str) or not _SHA256.match(entry[key]):
@@ -528,6 +534,17 @@ def _check_artifact(entry, contract: str, ck: _Checker):
     ck.string(entry["compiler_version"], "contract_artifact.compiler_version")
     if not isinstance(entry["settings"], dict):
         ck.fail("contract_artifact.settings", f"expected a JSON object, found {entry['settings']!r}")
+    profile = fixture_profile(entry)
+    if profile not in ("legacy", "via-ir"):
+        ck.fail("contract_artifact.compiler_profile", f"expected 'legacy' or 'via-ir', found {profile!r}")
+    if bool(entry["settings"].get("viaIR")) != (profile == "via-ir"):
+        ck.fail("contract_artifact.compiler_profile",
+                f"{profile!r} contradicts settings.viaIR = {entry['settings'].get('viaIR')!r}")
+
+
+def fixture_profile(artifact_entry: dict) -> str:
+    """The compiler profile a fixture was recorded with ("legacy" when the entry predates profiles)."""
+    return artifact_entry.get("compiler_profile", "legacy")
 
 
 def _check_blocks(data: dict, prices_wei: list, state_keys: tuple, n: int, ck: _Checker):
@@ -764,7 +781,7 @@ def replay(fixture, *, root=REPO_ROOT, tolerances: dict | None = None, model_che
         create_pool(fx.rule), replay_params(fx), fx.fingerprint, fx.prices, chain,
         blocks=fx.blocks, start_timestamp=d["chain"]["start_timestamp"], tolerances=tolerances,
         model_check=model_check, vectorized_check=vectorized_check, progress=False, deployed=deployed,
-        pool_address=d["chain"]["pool"],
+        pool_address=d["chain"]["pool"], compiler_profile=fixture_profile(d["contract_artifact"]),
     )
     art = d["contract_artifact"]
     result.artifact_info.update({

@@ -2,7 +2,7 @@
 
 All maps are written with ``jax.numpy`` so they work on concrete arrays and inside ``jit``.
 
-memory days (simulator-reference §2.2), for λ in (0, 1) and chunk period ``c`` in minutes::
+memory days (docs/architecture.md, Parameters), for λ in (0, 1) and chunk period ``c`` in minutes::
 
     memory_days(λ, c) = (2c/1440) · cbrt(6λ / (1−λ)^3)
 

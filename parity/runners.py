@@ -1,6 +1,6 @@
 """do_run_on_historic_data: prices + params -> fine/coarse weights, zero-fee arbitrage reserves, values.
 
-Reserves follow simulator-reference §8.2 (zero fees, perfect arbitrage): R₀ = w₀·V₀/p₀ and, for each
+Reserves follow docs/architecture.md (Reserves and results) (zero fees, perfect arbitrage): R₀ = w₀·V₀/p₀ and, for each
 row, the price sub-step ρ_price = Π(p/p⁻)^{w⁻} / (p/p⁻) and the weight sub-step
 ρ_weight = (w/w⁻) / Π(w/w⁻)^{w}, accumulated in log space. After every row the value shares
 R·p/Σ(R·p) equal the weights of that row.
@@ -58,7 +58,7 @@ def _as_prices(prices, n_assets, field="prices"):
 
 
 def zero_fee_reserves(weights, prices, initial_value):
-    """Reserves (L, n) of a pool arbitraged to its weights every row, with no fees (simulator-reference §8.2)."""
+    """Reserves (L, n) of a pool arbitraged to its weights every row, with no fees (docs/architecture.md (Reserves and results))."""
     weights = jnp.asarray(weights, dtype=jnp.float64)
     prices = jnp.asarray(prices, dtype=jnp.float64)
     initial = weights[0] * initial_value / prices[0]

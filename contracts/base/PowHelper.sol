@@ -4,7 +4,7 @@ pragma solidity ^0.8.26;
 import "@prb/math/contracts/PRBMathSD59x18.sol";
 
 /// @title PowHelper
-/// @notice The rules' own power helper (onchain-math §1.8): y == 0 gives ONE for any x, x == 0 gives 0,
+/// @notice The rules' own power helper (docs/arithmetic.md §1): y == 0 gives ONE for any x, x == 0 gives 0,
 /// otherwise exp2(y * log2(x)); a negative base reverts inside log2.
 abstract contract PowHelper {
     using PRBMathSD59x18 for int256;

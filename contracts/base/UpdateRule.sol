@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.26;
-// Compiler settings: solc 0.8.26, optimizer 999 runs, evmVersion cancun. viaIR is NOT needed:
-// locals travel in memory structs, so no function hits "stack too deep".
+// Compiler settings: solc 0.8.26, optimizer 999 runs, evmVersion cancun, legacy or via-IR pipeline
+// (parity/chain/compile.py). Locals travel in memory structs, so no function hits "stack too deep".
 
 import "@prb/math/contracts/PRBMathSD59x18.sol";
 import "./Int128PairStorage.sol";
@@ -9,8 +9,9 @@ import "./GuardRails.sol";
 import "./PowHelper.sol";
 
 /// @title UpdateRule
-/// @notice The common CalculateNewWeights flow of the QuantAMM V1 rules (onchain-math §3) and their
-/// initialisation (§6.7). A rule supplies _getWeights and its own intermediate-state handling.
+/// @notice The common CalculateNewWeights flow of the QuantAMM V1 rules and their initialisation
+/// (docs/arithmetic.md), with V1's order of reads, checks and stores on malformed input
+/// (docs/malformed-inputs.md). A rule supplies _getWeights and its own intermediate-state handling.
 abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
     using PRBMathSD59x18 for int256;
 
@@ -41,12 +42,13 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
     }
 
     /// @notice One weight update; only the runner may call. Returns the guarded weights (18 dec).
+    /// Calldata arguments: inner parameter arrays and lambda words are validated only when read.
     function CalculateNewWeights(
-        int256[] memory _prevWeights,
-        int256[] memory _data,
+        int256[] calldata _prevWeights,
+        int256[] calldata _data,
         address _pool,
-        int256[][] memory _parameters,
-        uint64[] memory _lambdaStore,
+        int256[][] calldata _parameters,
+        uint64[] calldata _lambdaStore,
         uint64 _epsilonMax,
         uint64 _absoluteWeightGuardRail
     ) external returns (int256[] memory updatedWeights) {
@@ -54,33 +56,49 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
         RuleContext memory ctx;
         ctx.pool = _pool;
         ctx.n = _prevWeights.length;
+        if (ctx.n == 0) {
+            _panic(PANIC_OVERFLOW); // V1 computes n - 1 checked before reading anything else
+        }
         ctx.lambda = new int256[](_lambdaStore.length);
         for (uint256 i; i < _lambdaStore.length; ++i) {
             ctx.lambda[i] = int256(uint256(_lambdaStore[i]));
         }
+        int256[] memory prevWeights = _prevWeights;
+        int256[] memory data = _data;
 
         int256[] memory prevMovingAverages = _unpackArray(movingAverages[_pool], ctx.n);
-        int256[] memory newMovingAverages = _ewma(prevMovingAverages, _data, ctx.lambda, ctx.n);
+        int256[] memory newMovingAverages = _ewma(prevMovingAverages, data, ctx.lambda, ctx.n);
+        if (ctx.n == 1) {
+            _panic(PANIC_OUT_OF_BOUNDS); // V1's store loop bound n - 2 wraps and overruns the array
+        }
+        _storeMovingAverages(ctx, newMovingAverages, prevMovingAverages);
 
+        int256[] memory unguarded = _getWeights(prevWeights, data, _parameters, ctx);
+        updatedWeights = _guardQuantAMMWeights(
+            unguarded,
+            prevWeights,
+            int256(uint256(_epsilonMax)),
+            int256(uint256(_absoluteWeightGuardRail))
+        );
+    }
+
+    /// @dev Stores p̄(t) (whole-array for prev-MA rules, pairwise otherwise) and fills ctx.movingAverages.
+    function _storeMovingAverages(
+        RuleContext memory ctx,
+        int256[] memory newMovingAverages,
+        int256[] memory prevMovingAverages
+    ) internal {
         if (requiresPrevMovingAverage) {
             ctx.movingAverages = new int256[](2 * ctx.n);
             for (uint256 i; i < ctx.n; ++i) {
                 ctx.movingAverages[i] = newMovingAverages[i];
                 ctx.movingAverages[ctx.n + i] = prevMovingAverages[i];
             }
-            movingAverages[_pool] = _packArray(newMovingAverages);
+            movingAverages[ctx.pool] = _packArray(newMovingAverages);
         } else {
             ctx.movingAverages = newMovingAverages;
-            _writePairs(movingAverages[_pool], newMovingAverages, ctx.n);
+            _writePairs(movingAverages[ctx.pool], newMovingAverages, ctx.n);
         }
-
-        int256[] memory unguarded = _getWeights(_prevWeights, _data, _parameters, ctx);
-        updatedWeights = _guardQuantAMMWeights(
-            unguarded,
-            _prevWeights,
-            int256(uint256(_epsilonMax)),
-            int256(uint256(_absoluteWeightGuardRail))
-        );
     }
 
     /// @notice Sets p̄ and the rule's intermediate state; only the pool itself or the runner may call.
@@ -96,7 +114,7 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
         _setInitialIntermediateValues(_poolAddress, _newInitialValues, _numberOfAssets);
     }
 
-    /// @notice p̄(t) of a pool, unpacked for `numberOfAssets` assets.
+    /// @notice p̄(t) of a pool, unpacked for `numberOfAssets` assets (0 reverts, never []).
     function getMovingAverages(address poolAddress, uint256 numberOfAssets) external view returns (int256[] memory) {
         return _unpackArray(movingAverages[poolAddress], numberOfAssets);
     }
@@ -104,11 +122,8 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
     /// @notice Whether a parameter set is acceptable for this rule (the factory's check).
     function validParameters(int256[][] calldata _parameters) external pure virtual returns (bool);
 
-    /// @dev validParameters helper: a non-empty array whose entries are all > 0.
-    function _nonEmptyPositive(int256[] calldata values) internal pure returns (bool) {
-        if (values.length == 0) {
-            return false;
-        }
+    /// @dev validParameters helper: every entry is > 0.
+    function _allPositive(int256[] calldata values) internal pure returns (bool) {
         for (uint256 i; i < values.length; ++i) {
             if (values[i] <= 0) {
                 return false;
@@ -125,13 +140,14 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
     function _getWeights(
         int256[] memory _prevWeights,
         int256[] memory _data,
-        int256[][] memory _parameters,
+        int256[][] calldata _parameters,
         RuleContext memory _ctx
     ) internal virtual returns (int256[] memory unguardedWeights);
 
     function _setInitialIntermediateValues(address _poolAddress, int256[] memory _values, uint256 _n) internal virtual;
 
     /// @dev p̄_i(t) = ((p̄_i(t-1) ⊗ λ) + (p_i ⊗ (ONE - λ))) ⊘ ONE, scalar λ iff lambda has one entry.
+    /// Order per asset: λ_i, p_i, p_i ⊗ (ONE - λ), p̄ ⊗ λ, the checked sum, ⊘ ONE.
     function _ewma(
         int256[] memory prev,
         int256[] memory data,
@@ -139,36 +155,49 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
         uint256 n
     ) internal pure returns (int256[] memory next) {
         next = new int256[](n);
+        int256 l = lambda[0];
         bool scalar = lambda.length == 1;
         for (uint256 i; i < n; ++i) {
-            int256 l = scalar ? lambda[0] : lambda[i];
-            next[i] = (prev[i].mul(l) + data[i].mul(ONE - l)).div(ONE);
+            if (!scalar) {
+                l = lambda[i];
+            }
+            int256 x = data[i];
+            int256 t = x.mul(ONE - l);
+            int256 u = prev[i].mul(l);
+            int256 s = u + t;
+            next[i] = s.div(ONE);
         }
     }
 
-    /// @dev FINISH(s, κ, ±1) of onchain-math §6: scalar κ centres on tdiv(Σs, n); vector κ on
-    /// (Σ_{i<n} s_i ⊗ κ_i) ⊘ Σ_all κ_j. `anti` flips the sign of the signal.
+    /// @dev ACC: adds s_i (scalar κ) or s_i ⊗ κ_i (vector κ; κ_i read here) to the running total.
+    function _accumulate(int256 total, int256 signal, int256[] calldata kappa, uint256 i)
+        internal
+        pure
+        returns (int256)
+    {
+        if (kappa.length == 1) {
+            return total + signal;
+        }
+        int256 k = kappa[i];
+        return total + signal.mul(k);
+    }
+
+    /// @dev FIN(±): scalar κ centres on tdiv(total, n); vector κ on total ⊘ Σ_all κ_j (summed checked,
+    /// left to right). Then w̃_i = prev_i + κ_i ⊗ δ_i with δ = s_i - centre (or centre - s_i when `anti`).
     function _finish(
         int256[] memory prevWeights,
         int256[] memory signal,
-        int256[] memory kappa,
+        int256[] calldata kappa,
         bool anti,
-        uint256 n
+        uint256 n,
+        int256 total
     ) internal pure returns (int256[] memory w) {
         w = new int256[](n);
         int256 centre;
         bool scalar = kappa.length == 1;
         if (scalar) {
-            int256 total;
-            for (uint256 i; i < n; ++i) {
-                total += signal[i];
-            }
             centre = total / int256(n);
         } else {
-            int256 total;
-            for (uint256 i; i < n; ++i) {
-                total += signal[i].mul(kappa[i]);
-            }
             int256 kappaSum;
             for (uint256 j; j < kappa.length; ++j) {
                 kappaSum += kappa[j];
@@ -178,7 +207,8 @@ abstract contract UpdateRule is Int128PairStorage, GuardRails, PowHelper {
         for (uint256 i; i < n; ++i) {
             int256 k = scalar ? kappa[0] : kappa[i];
             int256 delta = anti ? centre - signal[i] : signal[i] - centre;
-            w[i] = prevWeights[i] + k.mul(delta);
+            int256 step = k.mul(delta);
+            w[i] = prevWeights[i] + step;
         }
     }
 }

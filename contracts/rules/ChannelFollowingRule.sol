@@ -5,8 +5,8 @@ import "../base/GradientEstimator.sol";
 
 /// @title ChannelFollowingRule
 /// @notice Mean reversion inside a channel of width W around zero relative gradient, trend following
-/// outside it (onchain-math §6.4). Parameters: κ, W, A, E, h, S, [useRawPrice]; κ's length alone
-/// decides whether index 0 or index i of arrays [1]–[5] is used.
+/// outside it (docs/arithmetic.md). Parameters: κ, W, A, E, h, S, [useRawPrice]; κ's length alone
+/// decides whether index 0 or index i of arrays [1]–[5] is used. Read order: docs/malformed-inputs.md.
 contract ChannelFollowingRule is GradientEstimator {
     using PRBMathSD59x18 for int256;
 
@@ -15,66 +15,80 @@ contract ChannelFollowingRule is GradientEstimator {
     int256 private constant THREE = 3e18;
     int256 private constant SIX = 6e18;
 
-    struct ChannelParameters {
-        int256 width;
-        int256 amplitude;
-        int256 exponent;
-        int256 inverseScaling;
-        int256 preExpScaling;
-    }
-
     constructor(address _updateWeightRunner) UpdateRule(_updateWeightRunner, "ChannelFollowing", false) {
-        parameterDescriptions.push("Kappa: aggressiveness of the weight change, scalar or one per asset, > 0.");
-        parameterDescriptions.push("Width: channel half-width in relative-gradient units, > 0.");
-        parameterDescriptions.push("Amplitude: strength of the mean-reversion term inside the channel, > 0.");
-        parameterDescriptions.push("Exponent: power of the trend term outside the channel, > 0.");
-        parameterDescriptions.push("Inverse scaling: divisor of the channel term, > 0.");
-        parameterDescriptions.push("Pre-exponent scaling: divisor of |r| before the trend power, > 0.");
-        parameterDescriptions.push("Use raw price: 1e18 divides the gradient by the price, 0 by the moving average.");
+        parameterDescriptions.push("Kappa: Kappa dictates the aggressiveness of response to a signal change.");
+        parameterDescriptions.push("Width: Width parameter for the mean reversion channel.");
+        parameterDescriptions.push("Amplitude: Amplitude of the mean reversion effect.");
+        parameterDescriptions.push("Exponents: Exponents for the trend following portion.");
+        parameterDescriptions.push(
+            "Inverse Scaling: Scaling factor for channel portion. If set to max(exp(-x^2/2)sin(pi*x/3)) [=0.541519...] then the amplitude parameter directly controls the channel height."
+        );
+        parameterDescriptions.push(
+            "Pre-exp Scaling: Scaling factor before exponentiation in the trend following portion."
+        );
+        parameterDescriptions.push(
+            "Use raw price: 0 = use moving average, 1 = use raw price for denominator of price gradient."
+        );
     }
 
     function _getWeights(
         int256[] memory _prevWeights,
         int256[] memory _data,
-        int256[][] memory _parameters,
+        int256[][] calldata _parameters,
         RuleContext memory _ctx
     ) internal override returns (int256[] memory) {
-        int256[] memory kappa = _parameters[0];
+        uint256 kappaLength = _parameters[0].length;
+        uint256 otherLengths; // reading each length validates arrays [1]..[5], in order, as V1 does
+        for (uint256 k = 1; k < 6; ++k) {
+            otherLengths += _parameters[k].length;
+        }
+        if (otherLengths == type(uint256).max) {
+            _panic(PANIC_OVERFLOW); // unreachable (calldata is far shorter); keeps the reads above
+        }
         bool useRawPrice = _parameters[6][0] == ONE;
         int256[] memory gradient = _calculateQuantAMMGradient(_data, _ctx);
-        int256[] memory r = _relativeGradient(_data, _ctx, gradient, useRawPrice);
         int256[] memory signal = new int256[](_ctx.n);
-        bool scalar = kappa.length == 1;
         for (uint256 i; i < _ctx.n; ++i) {
-            uint256 j = scalar ? 0 : i;
-            ChannelParameters memory p = ChannelParameters(
-                _parameters[1][j],
-                _parameters[2][j],
-                _parameters[3][j],
-                _parameters[4][j],
-                _parameters[5][j]
-            );
-            signal[i] = _channelSignal(r[i], p);
+            signal[i] = _relative(useRawPrice ? _data[i] : _ctx.movingAverages[i], gradient[i]);
         }
-        return _finish(_prevWeights, signal, kappa, false, _ctx.n);
+        int256 total;
+        for (uint256 i; i < _ctx.n; ++i) {
+            signal[i] = _channelSignal(signal[i], _parameters, kappaLength == 1 ? 0 : i);
+            total = _accumulate(total, signal[i], _parameters[0], i);
+        }
+        return _finish(_prevWeights, signal, _parameters[0], false, _ctx.n, total);
     }
 
     /// @dev s = −(A·env·(sc − sc³/6))/h + sign(x)·_pow(|x|/(2S), E)·(1 − env), env = exp(−x²/(2W²)),
     /// sc = πx/(3W), evaluated in exactly this operation order.
-    function _channelSignal(int256 x, ChannelParameters memory p) internal pure returns (int256) {
-        int256 envelope = (-(x.mul(x).div(p.width.mul(p.width).mul(TWO)))).exp();
-        int256 scaled = PI.mul(x).div(p.width.mul(THREE));
-        int256 channel = p.amplitude.mul(envelope).mul(scaled - scaled.mul(scaled).mul(scaled).div(SIX)).div(
-            p.inverseScaling
-        );
-        int256 magnitude = x < 0 ? -x : x;
-        int256 trend = _pow(magnitude.div(p.preExpScaling.mul(TWO)), p.exponent);
+    function _channelSignal(int256 x, int256[][] calldata p, uint256 j) internal pure returns (int256) {
+        (int256 envelope, int256 scaled) = _envelopeAndScaled(x, p[1][j]);
+        // One expression on purpose: the legacy pipeline reads h first and forms (sc − sc³/6) before A ⊗ env;
+        // via-IR reads A first and h last, as V1's via-IR build does.
+        int256 channel = p[2][j].mul(envelope).mul(scaled - scaled.mul(scaled).mul(scaled).div(SIX)).div(p[4][j]);
+        int256 trend = _trend(x, p[5][j], p, j);
         channel = -channel;
         if (x < 0) {
             trend = -trend;
         }
         trend = trend.mul(ONE - envelope);
         return channel + trend;
+    }
+
+    /// @dev env = exp(−((x ⊗ x) ⊘ ((W ⊗ W) ⊗ TWO))), sc = (PI ⊗ x) ⊘ (W ⊗ THREE).
+    function _envelopeAndScaled(int256 x, int256 width) internal pure returns (int256 envelope, int256 scaled) {
+        int256 square = x.mul(x);
+        int256 widthTerm = width.mul(width).mul(TWO);
+        envelope = (-(square.div(widthTerm))).exp();
+        int256 numerator = PI.mul(x);
+        scaled = numerator.div(width.mul(THREE));
+    }
+
+    /// @dev _pow(|x| ⊘ (S ⊗ TWO), E): S is read (and used) before E.
+    function _trend(int256 x, int256 preExpScaling, int256[][] calldata p, uint256 j) internal pure returns (int256) {
+        int256 magnitude = x < 0 ? -x : x;
+        int256 base = magnitude.div(preExpScaling.mul(TWO));
+        return _pow(base, p[3][j]);
     }
 
     function validParameters(int256[][] calldata _parameters) external pure override returns (bool) {
@@ -85,9 +99,16 @@ contract ChannelFollowingRule is GradientEstimator {
         if (k == 0) {
             return false;
         }
-        for (uint256 a; a < 6; ++a) {
-            if (_parameters[a].length != k || !_nonEmptyPositive(_parameters[a])) {
+        for (uint256 a = 1; a < 6; ++a) {
+            if (_parameters[a].length != k) {
                 return false;
+            }
+        }
+        for (uint256 i; i < k; ++i) {
+            for (uint256 a; a < 6; ++a) {
+                if (_parameters[a][i] <= 0) {
+                    return false;
+                }
             }
         }
         return _parameters[6].length == 1 && _isFlag(_parameters[6][0]);

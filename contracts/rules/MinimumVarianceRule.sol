@@ -4,35 +4,61 @@ pragma solidity ^0.8.26;
 import "../base/VarianceEstimator.sol";
 
 /// @title MinimumVarianceRule
-/// @notice Inverse-variance weights mixed with the previous weights (onchain-math §6.6):
-/// π_i = ONE ⊘ σ²_i, w̃_i = (Λ_i ⊗ w_i(t-1)) + (((ONE − Λ_i) ⊗ π_i) ⊘ Σπ). σ² = 0 reverts.
+/// @notice Inverse-variance weights mixed with the previous weights (docs/arithmetic.md):
+/// π_i = ONE ⊘ σ²_i, w̃_i = (Λ_i ⊗ w_i(t-1)) + (((ONE − Λ_i) ⊗ π_i) ⊘ Σπ). σ² = 0 reverts. The
+/// estimator runs before the parameters are read.
 contract MinimumVarianceRule is VarianceEstimator {
     using PRBMathSD59x18 for int256;
 
     constructor(address _updateWeightRunner) UpdateRule(_updateWeightRunner, "MinimumVariance", true) {
-        parameterDescriptions.push("Mixing value: weight kept on the previous weights, scalar or one per asset, in [0, 1e18].");
+        parameterDescriptions.push(
+            unicode"Mixing Lambda (Λ): Mixing Lambda controls how the weight smoothing is done."
+        );
     }
 
     function _getWeights(
         int256[] memory _prevWeights,
         int256[] memory _data,
-        int256[][] memory _parameters,
+        int256[][] calldata _parameters,
         RuleContext memory _ctx
     ) internal override returns (int256[] memory w) {
         uint256 n = _ctx.n;
-        int256[] memory mixing = _parameters[0];
         int256[] memory variance = _calculateQuantAMMVariance(_data, _ctx);
-        int256[] memory precision = new int256[](n);
+        int256[] calldata mixing = _parameters[0];
+        bool scalar = mixing.length == 1;
+        int256 m;
+        int256 oneMinus;
+        if (scalar) {
+            m = mixing[0];
+            oneMinus = ONE - m;
+        }
+        int256[] memory scaledPrecision = new int256[](n);
         int256 precisionSum;
         for (uint256 i; i < n; ++i) {
-            precision[i] = ONE.div(variance[i]);
-            precisionSum += precision[i];
+            if (!scalar) {
+                m = mixing[i];
+                oneMinus = ONE - m;
+            }
+            int256 precision = ONE.div(variance[i]);
+            precisionSum += precision;
+            scaledPrecision[i] = oneMinus.mul(precision);
         }
+        w = _mix(_prevWeights, scaledPrecision, precisionSum, mixing);
+    }
+
+    /// @dev w̃_i = (Λ_i ⊗ prev_i) + (u_i ⊘ D).
+    function _mix(
+        int256[] memory prevWeights,
+        int256[] memory scaledPrecision,
+        int256 precisionSum,
+        int256[] calldata mixing
+    ) internal pure returns (int256[] memory w) {
+        uint256 n = prevWeights.length;
         w = new int256[](n);
-        bool scalar = mixing.length == 1;
         for (uint256 i; i < n; ++i) {
-            int256 m = scalar ? mixing[0] : mixing[i];
-            w[i] = m.mul(_prevWeights[i]) + (ONE - m).mul(precision[i]).div(precisionSum);
+            int256 m = mixing.length == 1 ? mixing[0] : mixing[i];
+            // One expression on purpose: legacy divides before it multiplies, via-IR the other way round.
+            w[i] = m.mul(prevWeights[i]) + scaledPrecision[i].div(precisionSum);
         }
     }
 

@@ -4,34 +4,45 @@ pragma solidity ^0.8.26;
 import "../base/GradientEstimator.sol";
 
 /// @title PowerChannelRule
-/// @notice s_i = sign(r_i) ⊗ _pow(|r_i|, q_i), w̃ = FINISH(s, κ, +1) (onchain-math §6.3).
+/// @notice s_i = sign(r_i) ⊗ _pow(|r_i|, q_i), w̃ = FINISH(s, κ, +1) (docs/arithmetic.md). The
+/// estimator runs before any parameter is read.
 contract PowerChannelRule is GradientEstimator {
     using PRBMathSD59x18 for int256;
 
     constructor(address _updateWeightRunner) UpdateRule(_updateWeightRunner, "PowerChannel", false) {
-        parameterDescriptions.push("Kappa: aggressiveness of the weight change, scalar or one per asset, > 0.");
-        parameterDescriptions.push("Q: exponent applied to the relative gradient, scalar or one per asset, > 1.");
-        parameterDescriptions.push("Use raw price: 1e18 divides the gradient by the price, 0 by the moving average.");
+        parameterDescriptions.push("Kappa: Kappa dictates the aggressiveness of response to a signal change");
+        parameterDescriptions.push("Q: Q dictates the harshness of the channel boundry");
+        parameterDescriptions.push(
+            "Use raw price: 0 = use moving average, 1 = use raw price to be used as the denominator"
+        );
+        parameterDescriptions.push(
+            "Lambda: Lambda dictates the estimator weighting and price smoothing for a given period of time"
+        );
     }
 
     function _getWeights(
         int256[] memory _prevWeights,
         int256[] memory _data,
-        int256[][] memory _parameters,
+        int256[][] calldata _parameters,
         RuleContext memory _ctx
     ) internal override returns (int256[] memory) {
-        int256[] memory kappa = _parameters[0];
-        int256[] memory q = _parameters[1];
-        bool useRawPrice = _parameters.length > 2 && _parameters[2][0] == ONE;
         int256[] memory gradient = _calculateQuantAMMGradient(_data, _ctx);
-        int256[] memory r = _relativeGradient(_data, _ctx, gradient, useRawPrice);
+        int256[] calldata kappa = _parameters[0];
+        bool useRawPrice = _parameters.length > 2 && _parameters[2][0] == ONE;
+        bool scalarQ = _parameters[1].length == 1;
+        int256 q = _parameters[1][0];
         int256[] memory signal = new int256[](_ctx.n);
+        int256 total;
         for (uint256 i; i < _ctx.n; ++i) {
-            int256 sign = r[i] >= 0 ? ONE : -ONE;
-            int256 qi = q.length == 1 ? q[0] : q[i];
-            signal[i] = sign.mul(_pow(r[i].abs(), qi));
+            if (!scalarQ) {
+                q = _parameters[1][i];
+            }
+            int256 r = _relative(useRawPrice ? _data[i] : _ctx.movingAverages[i], gradient[i]);
+            int256 sign = r >= 0 ? ONE : -ONE;
+            signal[i] = sign.mul(_pow(r.abs(), q));
+            total = _accumulate(total, signal[i], kappa, i);
         }
-        return _finish(_prevWeights, signal, kappa, false, _ctx.n);
+        return _finish(_prevWeights, signal, kappa, false, _ctx.n, total);
     }
 
     function validParameters(int256[][] calldata _parameters) external pure override returns (bool) {
@@ -39,16 +50,19 @@ contract PowerChannelRule is GradientEstimator {
         if (!(len == 2 || (len == 3 && _parameters[2].length == 1))) {
             return false;
         }
-        int256[] calldata kappa = _parameters[0];
-        int256[] calldata q = _parameters[1];
-        if (!((kappa.length == 1 && q.length == 1) || q.length == kappa.length)) {
+        uint256 k = _parameters[0].length;
+        if (k == 0) {
             return false;
         }
-        if (!_nonEmptyPositive(kappa)) {
+        uint256 qLength = _parameters[1].length;
+        if (!((k == 1 && qLength == 1) || qLength == k)) {
             return false;
         }
-        for (uint256 i; i < q.length; ++i) {
-            if (q[i] <= ONE) {
+        if (!_allPositive(_parameters[0])) {
+            return false;
+        }
+        for (uint256 i; i < qLength; ++i) {
+            if (_parameters[1][i] <= ONE) {
                 return false;
             }
         }

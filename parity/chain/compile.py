@@ -32,6 +32,14 @@ SETTINGS: dict = {
     "metadata": {"bytecodeHash": "none"},
     "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
 }
+# Compiler profiles: the same settings on the legacy pipeline (default) or via-IR (V1's own build). They differ
+# only in operand order at two sub-expressions on malformed input (docs/malformed-inputs.md); each profile
+# has its own standard-JSON input, hence its own source hash and cache entry.
+DEFAULT_PROFILE = "legacy"
+PROFILES: dict[str, dict] = {
+    "legacy": SETTINGS,
+    "via-ir": {**SETTINGS, "viaIR": True},
+}
 # -------------------------------------------------------------------------------------------------------
 
 RULE_CONTRACTS: dict[str, str] = {
@@ -236,12 +244,25 @@ def project_sources(contracts_dir: Path = CONTRACTS_DIR) -> dict[str, str]:
     return files
 
 
-def standard_input(sources: Mapping[str, str]) -> dict:
-    """The standard-JSON input for already resolved sources, with the pinned settings."""
+def profile_settings(profile: str = DEFAULT_PROFILE) -> dict:
+    """The pinned compiler settings of `profile` ("legacy" or "via-ir")."""
+    try:
+        return PROFILES[profile]
+    except (KeyError, TypeError):
+        raise ValueError(f"compiler profile: got {profile!r}, must be one of {', '.join(PROFILES)}") from None
+
+
+def profile_of(settings: Mapping) -> str:
+    """The profile name of recorded compiler settings (viaIR on -> "via-ir")."""
+    return "via-ir" if settings.get("viaIR") else "legacy"
+
+
+def standard_input(sources: Mapping[str, str], profile: str = DEFAULT_PROFILE) -> dict:
+    """The standard-JSON input for already resolved sources, with the pinned settings of `profile`."""
     return {
         "language": "Solidity",
         "sources": {name: {"content": content} for name, content in sorted(sources.items())},
-        "settings": SETTINGS,
+        "settings": profile_settings(profile),
     }
 
 
@@ -257,7 +278,7 @@ def default_cache_dir() -> Path:
     return (Path(env) if env else REPO_ROOT / ".parity-cache") / "solc"
 
 
-def _artifacts_from_output(output: dict, version: str, digest: str) -> dict:
+def _artifacts_from_output(output: dict, version: str, digest: str, settings: dict = SETTINGS) -> dict:
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompilationError("\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors))
@@ -275,7 +296,7 @@ def _artifacts_from_output(output: dict, version: str, digest: str) -> dict:
                 "bytecode": "0x" + c["evm"]["bytecode"]["object"],
                 "deployed_bytecode": "0x" + c["evm"]["deployedBytecode"]["object"],
             }
-    return {"compiler_version": version, "settings": SETTINGS, "source_hash": digest, "contracts": contracts}
+    return {"compiler_version": version, "settings": settings, "source_hash": digest, "contracts": contracts}
 
 
 def _write_atomic(path: Path, data: dict) -> None:
@@ -313,7 +334,7 @@ def _compile_cached(std_input: dict, cache_dir: Path | str | None, compiler=None
         compiler = compiler or select_compiler()
         _INVOCATIONS[0] += 1
         output, version = compiler.compile(std_input)
-        record = _artifacts_from_output(output, version, digest)
+        record = _artifacts_from_output(output, version, digest, std_input["settings"])
         _write_atomic(target, record)
         return record
 
@@ -333,20 +354,24 @@ def _to_artifacts(record: dict) -> dict[str, Artifact]:
     }
 
 
-def compile_sources(sources: dict[str, str], *, cache_dir=None, compiler=None) -> dict[str, Artifact]:
-    """Compile {virtual path: source} (imports resolved from the given sources, contracts/ and node_modules)."""
+def compile_sources(
+    sources: dict[str, str], *, cache_dir=None, compiler=None, profile: str = DEFAULT_PROFILE
+) -> dict[str, Artifact]:
+    """Compile {virtual path: source} (imports resolved from the given sources, contracts/ and node_modules)
+    with the settings of compiler `profile` ("legacy" or "via-ir")."""
     if not sources:
         raise ValueError("sources: got an empty dict; need at least one {virtual path: Solidity source}")
     for name, content in sources.items():
         if not isinstance(name, str) or not isinstance(content, str):
             raise ValueError(f"sources: key {name!r} must map a str path to a str source, got {type(content).__name__}")
-    std_input = standard_input(resolve_sources(sources))
+    std_input = standard_input(resolve_sources(sources), profile)
     return _to_artifacts(_compile_cached(std_input, cache_dir, compiler))
 
 
-def compile_rules(*, cache_dir=None, compiler=None) -> dict[str, Artifact]:
-    """Compile every contract under contracts/ (minus node_modules and hardhat); keyed by contract name."""
+def compile_rules(*, cache_dir=None, compiler=None, profile: str = DEFAULT_PROFILE) -> dict[str, Artifact]:
+    """Compile every contract under contracts/ (minus node_modules and hardhat) with compiler `profile`;
+    keyed by contract name. Each profile is cached separately."""
     sources = project_sources()
     if not sources:
         raise CompilationError(f"no .sol files under {CONTRACTS_DIR} (excluding {', '.join(EXCLUDED_DIRS)})")
-    return compile_sources(sources, cache_dir=cache_dir, compiler=compiler)
+    return compile_sources(sources, cache_dir=cache_dir, compiler=compiler, profile=profile)

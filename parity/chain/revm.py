@@ -124,6 +124,33 @@ class RevmChain(Chain):
             logs=self._logs(result),
         )
 
+    def transact_raw(self, contract: Deployed, fn: str, arg_data: bytes, *, timestamp=None, sender=None) -> TxResult:
+        """As :meth:`transact`, with the ABI-encoded arguments given as raw bytes (malformed calldata allowed);
+        `fn` selects the function (its selector and its output decoding)."""
+        codec = self.codec(contract, fn)
+        data = codec.selector + bytes(arg_data)
+        inputs = ("0x" + bytes(arg_data).hex(),)
+        sender = self._sender(sender)
+        out = self._in_new_block(
+            lambda: self.evm.message_call(sender, contract.address, data, gas=self.gas_limit), timestamp, fn, inputs
+        )
+        self._set_nonce(sender, self.evm.basic(sender).nonce + 1)
+        result = self.evm.result
+        return TxResult(self._number, self._timestamp, result.gas_used, codec.decode(bytes(out)), self._logs(result))
+
+    def call_raw(self, contract: Deployed, fn: str, arg_data: bytes, *, sender=None, gas: int = CALL_GAS) -> Any:
+        """As :meth:`call`, with raw argument bytes (and an optional gas limit for very long calldata)."""
+        codec = self.codec(contract, fn)
+        data = codec.selector + bytes(arg_data)
+        checkpoint = self.evm.snapshot()
+        try:
+            out = self.evm.message_call(self._sender(sender), contract.address, data, gas=gas)
+        except RuntimeError as exc:
+            raise self._failure(exc, fn, self._number, ("0x" + bytes(arg_data)[:64].hex() + "...",)) from exc
+        finally:
+            self.evm.revert(checkpoint)
+        return codec.decode(bytes(out))
+
     def call(self, contract: Deployed, fn: str, args: Sequence = (), *, sender=None) -> Any:
         codec = self.codec(contract, fn)
         inputs = tuple(args)

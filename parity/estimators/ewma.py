@@ -1,4 +1,4 @@
-"""Exponentially weighted moving average with the on-chain update p̄ ← λ·p̄ + (1−λ)·p (onchain-math §3 step 3).
+"""Exponentially weighted moving average with the on-chain update p̄ ← λ·p̄ + (1−λ)·p (docs/arithmetic.md §2 step 3).
 
 Two forms:
 

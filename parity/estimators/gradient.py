@@ -1,4 +1,4 @@
-"""Gradient estimator with the on-chain state a (onchain-math §5.1).
+"""Gradient estimator with the on-chain state a (docs/arithmetic.md §3).
 
 a(t) = λ·a(t−1) + (p(t) − p̄(t))/(1−λ), where p̄(t) is the NEW moving average, and the returned
 gradient is g = c·a(t) with c = (1−λ)³/λ ("mulFactor"). No flush of tiny states.

@@ -1,4 +1,4 @@
-"""Variance estimator with the on-chain state A (onchain-math §5.2).
+"""Variance estimator with the on-chain state A (docs/arithmetic.md §3).
 
 A(t) = λ·A(t−1) + (p(t) − p̄(t−1))·(p(t) − p̄(t)) and σ²(t) = (1−λ)·A(t): it uses both the previous
 and the new moving average. ``step_deviation`` / ``series_deviation`` take the two deviations

@@ -1,11 +1,12 @@
-"""Guard rails exactly as on chain (onchain-math.md §4): clamp, then ε limit, then residual fix."""
+"""Guard rails exactly as on chain (docs/arithmetic.md, docs/malformed-inputs.md): clamp, then ε limit, then
+residual fix, with wrapping sums and differences and a branch-based |Δ|."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from .errors import PANIC_OVERFLOW, Revert
-from .int256 import at, sub, wrap
+from .int256 import at, wrap
 from .sd59x18 import ONE, div, from_int, mul
 
 
@@ -17,7 +18,7 @@ def clamp_weights(weights: Sequence[int], guard_rail: int) -> list[int]:
     if n == 0:
         raise Revert(PANIC_OVERFLOW)  # unsigned n − 1 in checked arithmetic
     lo = guard_rail
-    hi = sub(ONE, mul(from_int(n - 1), guard_rail))
+    hi = wrap(ONE - mul(from_int(n - 1), guard_rail))  # unchecked on chain
     remainder, others = ONE, 0
     out = []
     for w in weights:
@@ -43,9 +44,8 @@ def normalize_weight_updates(prev_weights: Sequence[int], weights: Sequence[int]
     v = list(weights)
     biggest = epsilon_max
     for i in range(n):
-        d = wrap(at(prev_weights, i) - v[i])
-        if d < 0:
-            d = wrap(-d)
+        w0 = at(prev_weights, i)
+        d = wrap(w0 - v[i]) if w0 > v[i] else wrap(v[i] - w0)  # a wrapped-negative |Δ| never raises D
         if d > biggest:
             biggest = d
     if biggest > epsilon_max:

@@ -1,4 +1,4 @@
-"""Exact model of PRBMath v2.5.0 SD59x18 (onchain-math.md §1): every result and every revert, bit for bit.
+"""Exact model of PRBMath v2.5.0 SD59x18 (docs/arithmetic.md §1): every result and every revert, bit for bit.
 
 All values are Python ints holding real numbers scaled by 10^18. Reverts raise
 :class:`~parity.fixedpoint.errors.Revert` with the name of the outermost error the EVM reports.
@@ -49,7 +49,7 @@ def _signed(magnitude: int, x: int, y: int) -> int:
 
 
 def mul(x: int, y: int) -> int:
-    """``x ⊗ y``: |x|·|y|/1e18 rounded half away from zero (§1.2)."""
+    """``x ⊗ y``: |x|·|y|/1e18 rounded half away from zero (docs/arithmetic.md §1)."""
     if x == MINSD or y == MINSD:
         raise Revert("PRBMathSD59x18__MulInputTooSmall")
     p = abs(x) * abs(y)
@@ -63,7 +63,7 @@ def mul(x: int, y: int) -> int:
 
 
 def div(x: int, y: int) -> int:
-    """``x ⊘ y``: |x|·1e18/|y| floored on the magnitude, i.e. truncated toward zero (§1.3)."""
+    """``x ⊘ y``: |x|·1e18/|y| floored on the magnitude, i.e. truncated toward zero (docs/arithmetic.md §1)."""
     if x == MINSD or y == MINSD:
         raise Revert("PRBMathSD59x18__DivInputTooSmall")
     num, ay = abs(x) * ONE, abs(y)
@@ -95,7 +95,7 @@ def from_int(k: int) -> int:
 
 
 def log2(x: int) -> int:
-    """Binary logarithm by the library's iterative squaring (§1.5); reverts for x ≤ 0."""
+    """Binary logarithm by the library's iterative squaring (docs/arithmetic.md §1); reverts for x ≤ 0."""
     if x <= 0:
         raise Revert("PRBMathSD59x18__LogInputTooSmall")
     sign = 1
@@ -119,7 +119,7 @@ def log2(x: int) -> int:
 
 
 def exp2(x: int) -> int:
-    """Binary exponential by the binary-fraction method (§1.6); reverts for x ≥ 192e18."""
+    """Binary exponential by the binary-fraction method (docs/arithmetic.md §1); reverts for x ≥ 192e18."""
     if x < 0:
         if x < EXP2_MIN_INPUT:
             return 0
@@ -135,7 +135,7 @@ def exp2(x: int) -> int:
 
 
 def exp(x: int) -> int:
-    """Natural exponential ``exp2(tdiv(x·LOG2_E + 5e17, 1e18))`` (§1.7)."""
+    """Natural exponential ``exp2(tdiv(x·LOG2_E + 5e17, 1e18))`` (docs/arithmetic.md §1)."""
     if x < EXP_MIN_INPUT:
         return 0
     if x >= EXP_MAX_INPUT:
@@ -146,14 +146,14 @@ def exp(x: int) -> int:
 
 
 def pow(x: int, y: int) -> int:  # noqa: A001 - the library's name
-    """Library ``pow(x, y) = exp2(log2(x) ⊗ y)``; pow(0, 0) = ONE, pow(0, y≠0) = 0 (§1.8)."""
+    """Library ``pow(x, y) = exp2(log2(x) ⊗ y)``; pow(0, 0) = ONE, pow(0, y≠0) = 0 (docs/arithmetic.md §1)."""
     if x == 0:
         return ONE if y == 0 else 0
     return exp2(mul(log2(x), y))
 
 
 def qpow(x: int, y: int) -> int:
-    """The rules' ``_pow`` helper: ONE when y = 0 (any x), 0 when x = 0, else ``exp2(y ⊗ log2(x))`` (§1.8)."""
+    """The rules' ``_pow`` helper: ONE when y = 0 (any x), 0 when x = 0, else ``exp2(y ⊗ log2(x))`` (docs/arithmetic.md §1)."""
     if y == 0:
         return ONE
     if x == 0:
@@ -162,7 +162,7 @@ def qpow(x: int, y: int) -> int:
 
 
 def sqrt(x: int) -> int:
-    """``⌊√(x·1e18)⌋``; reverts for x < 0 or x > MAXSD/1e18 (§1.9)."""
+    """``⌊√(x·1e18)⌋``; reverts for x < 0 or x > MAXSD/1e18 (docs/arithmetic.md §1)."""
     if x < 0:
         raise Revert("PRBMathSD59x18__SqrtNegativeInput")
     if x > MAXSD // ONE:

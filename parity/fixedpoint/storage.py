@@ -1,4 +1,4 @@
-"""Rule-state storage: int128 pairs in int256 words (onchain-math.md §2.1).
+"""Rule-state storage: int128 pairs in int256 words (docs/storage.md).
 
 Words are held as signed int256 Python ints, exactly as the public array getters return them.
 Element 2k is the high half of word k, element 2k+1 the low half; an odd tail sits in the low half of
@@ -30,21 +30,21 @@ def write_elements(words: Sequence[int], values: Sequence[int]) -> list[int]:
     out = list(words)
     n = len(values)
     for k in range(n // 2):
-        _set(out, k, pack_pair(values[2 * k], values[2 * k + 1]))
+        set_word(out, k, pack_pair(values[2 * k], values[2 * k + 1]))
     if n % 2:
-        _set(out, n // 2, pack_pair(0, values[-1]))
+        set_word(out, n // 2, pack_pair(0, values[-1]))
     return out
 
 
 def write_elements_raw_tail(words: Sequence[int], values: Sequence[int]) -> list[int]:
     """Like :func:`write_elements`, but an odd tail is stored as the raw int256 value, unchecked.
 
-    This is MinimumVariance's scalar-λ variance store (§2.1 "silent wrap").
+    This is MinimumVariance's scalar-λ variance store (docs/storage.md, "silent wrap").
     """
     n = len(values)
     out = write_elements(words, values[: n - n % 2])
     if n % 2:
-        _set(out, n // 2, values[-1])
+        set_word(out, n // 2, values[-1])
     return out
 
 
@@ -70,7 +70,7 @@ def pack_array(values: Sequence[int]) -> list[int]:
 
 
 def unpack(words: Sequence[int], n: int) -> list[int]:
-    """Read n values: requires 2·len(words) ≥ n ("SRC!=TGT").
+    """Read n values: requires 2·len(words) ≥ n ("SRC!=TGT"), then a non-empty store (Panic(0x11)).
 
     For odd n the last value is the low half of the LAST stored word and the other words fill
     indices 0, 1, 2, ... in pairs; any pair landing past n−1 reverts out of bounds (Panic(0x32)).
@@ -78,6 +78,8 @@ def unpack(words: Sequence[int], n: int) -> list[int]:
     """
     if 2 * len(words) < n:
         raise Revert("SRC!=TGT")
+    if not words:
+        raise Revert(PANIC_OVERFLOW)  # the contract computes len(words) − 1 checked
     out = [0] * n
     full = len(words)
     if n % 2:
@@ -91,7 +93,8 @@ def unpack(words: Sequence[int], n: int) -> list[int]:
     return out
 
 
-def _set(words: list[int], k: int, word: int) -> None:
+def set_word(words: list[int], k: int, word: int) -> None:
+    """``words[k] = word`` on an existing storage array (Panic(0x32) past its end)."""
     if k >= len(words):
         raise Revert(PANIC_OUT_OF_BOUNDS)
     words[k] = word

@@ -65,7 +65,7 @@ def memory_length(lamb, horizon: int) -> float:
 
 
 def mulfactor_error(lamb) -> float:
-    """Relative error of the chain's mulFactor c = pow(1−λ, 3) ⊘ λ (onchain-math §9 #5):
+    """Relative error of the chain's mulFactor c = pow(1−λ, 3) ⊘ λ (docs/arithmetic.md §1):
     ≈ max(4e-17, 1e-18/(1−λ)³) from pow/exp2/log2, plus the 1-wei quantisation of c itself."""
     lam = np.asarray(lamb, dtype=np.float64).ravel()
     oml = 1.0 - lam
@@ -97,7 +97,7 @@ def default_tolerances(
       forward undamped, so per-step errors add up over the whole horizon H. Per step: a few wei from the
       guard (clamp factor, ε scale, residual: n·4e-18), float rounding ~4u, and κ × the signal error. The
       signal error of gradient rules is relative to a signal of at most ~1 and comes from the mulFactor
-      (`mulfactor_error`, the 1e-18/(1−λ)³ term of §9 #5), the state error (the signal c·a/p̄ turns a
+      (`mulfactor_error`, the 1e-18/(1−λ)³ term; docs/arithmetic.md §1), the state error (the signal c·a/p̄ turns a
       scaled error tol_a of a into (1−λ)²/λ·tol_a), and the truncated reciprocal 1/p̄ (relative
       p_max·1e-18):
         tol_w = max(1e-12, H·(SAFETY·(n·4e-18 + 4u + κ_sum·(ε_c + p_max·1e-18)) + κ_sum·(1−λ)²/λ·tol_a))

@@ -30,7 +30,7 @@ from parity.harness.lockstep.pool_sides import PoolChainSide, PoolJaxSide, PoolM
 from parity.harness.lockstep.sides import RuleChainSide, RuleJaxSide, RuleModelSide, rule_artifacts
 from parity.harness.mapping import StateMap
 
-_rule_artifacts = rule_artifacts  # the name cli.py, fixtures.py and benchmarks import
+_rule_artifacts = rule_artifacts  # the name cli.py, fixtures.py and benchmarks import (profile="legacy")
 
 __all__ = [
     "BURN_IN_MODES",
@@ -79,6 +79,7 @@ def run_lockstep(
     artifact=None,
     rule_contract: str | None = None,
     pool_address: str = POOL_ADDRESS,
+    compiler_profile: str = "legacy",
 ) -> LockstepResult:
     """Run the JAX scan path and the rule contract in lockstep and compare every field at every block.
 
@@ -90,6 +91,8 @@ def run_lockstep(
     chain: a parity.chain Chain. `deployed` attaches to an already-deployed rule (runner = `sender`);
       otherwise `artifact` (default: compiled from contracts/) is deployed with `sender` as runner.
     pool_address: the storage key of the simulated pool (initialised, so reusing a key or a contract is safe).
+    compiler_profile: "legacy" (default) or "via-ir": the build that is deployed and the operand order the
+      integer model follows (they differ only on malformed input; docs/malformed-inputs.md).
     Returns a LockstepResult (also when a revert stops the run). Raises ValueError for bad inputs (before
     deploying anything) and SetupError when the chain side cannot be set up.
     """
@@ -98,7 +101,7 @@ def run_lockstep(
         pool, params, run_fingerprint, prices, blocks=blocks, mode=mode, burn_in=burn_in,
         burn_in_mode=burn_in_mode, state_map=state_map, tolerances=tolerances, model_check=model_check,
         vectorized_check=vectorized_check, progress=progress, start_timestamp=start_timestamp, sender=sender,
-        rule_contract=rule_contract, pool_address=pool_address,
+        rule_contract=rule_contract, pool_address=pool_address, compiler_profile=compiler_profile,
     )
     plan = validate(request)
     inputs = map_inputs(plan, chain)

@@ -67,7 +67,7 @@ class StateField:
     """One compared estimator state: carry key, the getter that reads it, and how the getter returns it.
 
     packed=False: getter(pool, n) -> int256[] of n values.
-    packed=True: getter(pool, word_index) -> one raw word holding two int128 values (onchain-math §2.1)."""
+    packed=True: getter(pool, word_index) -> one raw word holding two int128 values (docs/storage.md)."""
 
     key: str
     getter: str
@@ -165,7 +165,7 @@ def state_map_for(contract_name: str) -> StateMap:
 
 
 def unpack_words(words: Sequence[int], n: int) -> list[int]:
-    """Decode raw int128-pair words (onchain-math §2.1): element 2k = word_k >> 128 (arithmetic),
+    """Decode raw int128-pair words (docs/storage.md): element 2k = word_k >> 128 (arithmetic),
     element 2k+1 = low 128 bits as int128; an odd tail is the low half of the last word."""
     if len(words) != (n + 1) // 2:
         raise ValueError(f"need {(n + 1) // 2} words for n={n}, got {len(words)}")

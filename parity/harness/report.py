@@ -89,6 +89,8 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
             "block": r.block,
             "function": r.function,
             "reason": r.reason,
+            # our contracts follow V1 on every input (docs/malformed-inputs.md); unknown for an attached contract
+            "production_reason": r.reason if _own_build(result) else None,
             "model_reason": r.model_reason,
             "backend": r.backend,
             "chain_block": r.chain_block,
@@ -177,6 +179,11 @@ def _fmt_div(d) -> str:
     )
 
 
+def _own_build(result: LockstepResult) -> bool:
+    """Whether the run deployed this project's compiled rule (not a contract attached by address)."""
+    return "source_hash" in result.artifact_info
+
+
 def summary(result: LockstepResult) -> str:
     """A short human-readable verdict for the terminal."""
     lines = []
@@ -200,9 +207,12 @@ def summary(result: LockstepResult) -> str:
         )
     if result.revert is not None:
         r = result.revert
+        ours = _own_build(result)
+        notes = ([f"production V1 gives the same: {result.artifact_info.get('compiler_profile', 'legacy')} build"]
+                 if ours else []) + ([f"integer model: {r.model_reason!r}"] if r.model_reason is not None else [])
         lines.append(
             f"  {r.function} reverted at block {r.block} with reason {r.reason!r}"
-            + (f" (integer model: {r.model_reason!r})" if r.model_reason is not None else "")
+            + (f" ({'; '.join(notes)})" if notes else "")
             + (f"; prices {[int(x) / 1e18 for x in r.inputs['data']]}" if "data" in r.inputs else "")
         )
     if result.first_divergence is not None:

@@ -1,4 +1,4 @@
-"""AntiMomentum (on chain: AntiMomentumRule, onchain-math §6.2): Momentum's state and parameters with the
+"""AntiMomentum (on chain: AntiMomentumRule, docs/arithmetic.md §4): Momentum's state and parameters with the
 signal negated, w̃ = w + κ(N' − r). Its own scan step and series (the negated rule on both paths)."""
 
 from parity.pools.common import finish, gradient_series, gradient_step

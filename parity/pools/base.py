@@ -1,6 +1,6 @@
 """TFMMBasePool: the pool interface, path selection and the two weight paths.
 
-Timing (simulator-reference §6.3/§7, with the on-chain guard step of onchain-math §3–§4):
+Timing (docs/architecture.md, Weights and timing, with the on-chain guard step of docs/arithmetic.md §2, §5):
 
 * ``prices`` are rows every ``price_interval`` minutes; one update ("chunk") every
   ``stride = chunk_period / price_interval`` rows (``RunFingerprint.chunk_steps``); chunk prices

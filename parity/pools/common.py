@@ -1,6 +1,6 @@
 """Shared pieces of the pools: parameter resolution, validation, FINISH normalisation, signals.
 
-Parameter resolution turns a user params dict (seed style or on-chain style, simulator-reference §2) into
+Parameter resolution turns a user params dict (seed style or on-chain style, docs/architecture.md, Parameters) into
 the on-chain float parameters as 1-D ``jnp`` arrays (length 1 or n). It works on concrete values and under
 ``jit`` (tracers); value checks run only on concrete values (see :func:`is_concrete`).
 """
@@ -52,7 +52,7 @@ def lamb_cap(run_fingerprint):
 def resolve_lamb(params, run_fingerprint, *, chain_key, logit_keys, days_key, rule):
     """Resolve a decay λ from ``chain_key`` (as given), ``days_key`` or a sum of ``logit_keys`` (both capped).
 
-    Returns (λ vector, key used). The cap is λ(max_memory_days, chunk_period) (simulator-reference §2.3);
+    Returns (λ vector, key used). The cap is λ(max_memory_days, chunk_period) (docs/architecture.md, Parameters);
     on-chain style values are taken as given.
     """
     if chain_key in params and params[chain_key] is not None:
@@ -161,7 +161,7 @@ def check_values(cp, rule, checks):
 
 
 def finish(signal, kappa, sign=1.0):
-    """On-chain FINISH normalisation (onchain-math §6), float64: raw weights from the per-asset signal.
+    """On-chain FINISH normalisation (docs/arithmetic.md §4), float64: raw weights from the per-asset signal.
 
     Works on (n,) rows and on (T, n) series (the normalisation is over the last axis).
     scalar κ: N' = Σs/n, w̃ = w + κ(s − N'); vector κ: N' = Σκs/Σκ, w̃_i = w_i + κ_i(s_i − N').

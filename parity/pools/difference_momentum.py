@@ -1,4 +1,4 @@
-"""DifferenceMomentum (on chain: DifferenceMomentumRule, onchain-math §6.5), float64.
+"""DifferenceMomentum (on chain: DifferenceMomentumRule, docs/arithmetic.md §4), float64.
 
 Long EWMA p̄ with the pool λ (carry "ewma"), short EWMA s̄ with λ_short (carry "short_ewma"), signal
 s = (1/p̄)·(s̄ − p̄) against the new long average, w̃ = w + FINISH(s, κ). κ may be negative (≠ 0, Σκ ≠ 0).

@@ -1,4 +1,4 @@
-"""Index by market cap (no on-chain rule; simulator-reference §4.7), float64 — a weight rule.
+"""Index by market cap (no on-chain rule; docs/architecture.md, Weights and timing), float64 — a weight rule.
 
 ``additional_oracle_input`` holds MARKET CAPS (T, n), one row per price row (not supplies: multiply
 supplies by prices before calling). target = mcap/Σmcap at each update, w̃ = α·w_prev + (1−α)·target,

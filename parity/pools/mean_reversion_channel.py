@@ -1,4 +1,4 @@
-"""Mean-reversion channel (on chain: ChannelFollowingRule, onchain-math §6.4), float64.
+"""Mean-reversion channel (on chain: ChannelFollowingRule, docs/arithmetic.md §4), float64.
 
 With r the relative gradient and, per asset, width W, amplitude A, exponent E, inverse scaling h and
 pre-exponent scaling S::

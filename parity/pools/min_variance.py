@@ -1,6 +1,6 @@
-"""MinimumVariance (on chain: MinimumVarianceRule, onchain-math §6.6), float64 — a weight rule.
+"""MinimumVariance (on chain: MinimumVarianceRule, docs/arithmetic.md §4), float64 — a weight rule.
 
-σ² from the on-chain variance estimator on PRICES (onchain-math §5.2: A = λA + (p − p̄(t−1))(p − p̄(t)),
+σ² from the on-chain variance estimator on PRICES (docs/arithmetic.md §3: A = λA + (p − p̄(t−1))(p − p̄(t)),
 σ² = (1−λ)A), π = 1/σ², target = π/Σπ, w̃ = Λ·w_prev + (1−Λ)·target, then the guard rails. No FINISH.
 (quantammsim instead uses the variance of chunk *returns*; the chain wins.)
 

@@ -1,4 +1,4 @@
-"""Momentum (on chain: MomentumRule, onchain-math §6.1).
+"""Momentum (on chain: MomentumRule, docs/arithmetic.md §4).
 
 w̃ = w + FINISH(r, κ), r = (1/d)·g with g = (1−λ)³/λ · a the gradient and d the new moving average
 (or the raw price when use_raw_price). Parameters: ``lamb`` | ``memory_days`` | ``logit_lamb`` (capped at

@@ -1,4 +1,4 @@
-"""PowerChannel (on chain: PowerChannelRule, onchain-math §6.3): s = sign(r)·|r|^q, w̃ = w + FINISH(s, κ).
+"""PowerChannel (on chain: PowerChannelRule, docs/arithmetic.md §4): s = sign(r)·|r|^q, w̃ = w + FINISH(s, κ).
 
 Parameters as Momentum plus ``sp_k`` (κ = sp(sp_k)·memory_days) and the exponent q: ``exponents`` |
 ``sp_exponents`` | ``raw_exponents`` (the last two through squareplus; q must be > 1, nothing is clipped).

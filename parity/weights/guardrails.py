@@ -1,6 +1,6 @@
-"""Guard rails in float64 with the on-chain branch structure and quirks (onchain-math §4).
+"""Guard rails in float64 with the on-chain branch structure and quirks (docs/arithmetic.md §5).
 
-``guard_weights`` = clamp (§4.1) -> ε limit -> residual fix (§4.2), in real arithmetic instead of
+``guard_weights`` = clamp -> ε limit -> residual fix (docs/arithmetic.md §5), in real arithmetic instead of
 18-decimal integers. Every function acts on the last axis (n weights), is pure, and uses no
 value-dependent Python branching, so it can be jitted and vmapped. ``epsilon_max`` and ``guard_rail``
 are scalars (or broadcast against the leading axes).

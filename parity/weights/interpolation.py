@@ -1,4 +1,4 @@
-"""Fine weights: coarse weights (one per update) -> one weight row per price row (simulator-reference §6).
+"""Fine weights: coarse weights (one per update) -> one weight row per price row (docs/architecture.md, Weights and timing).
 
 Timing: rows [0, c) hold the initial weights w₀; block k (rows [(k+1)·c, (k+2)·c)) starts at the previous
 coarse weight (w₀ for k = 0) and moves to coarse weight k over W rows, then holds it. c = chunk_steps

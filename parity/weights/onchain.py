@@ -186,7 +186,8 @@ def set_weights_info(carry, current_w, target_w, now, interval_s, guard_rail):
     ``current_w`` = w⁰ (the pool's weights at ``now``), ``target_w`` = the rule's new weights, ``interval_s``
     = Δ (the update interval, seconds), ``guard_rail`` = g. ``carry`` is the pool before the update (every
     field is replaced). info: ``m`` (untruncated multipliers), ``rail_times`` (T_i), ``rail_time`` (T),
-    ``near_W``, ``near_M``, ``near_T`` (values within float error of a truncation boundary), ``overflow``
+    ``near_W``, ``near_M``, ``near_T`` (values within float error of a truncation boundary; w⁰ on the 1e-9
+    grid, as weights_at returns it, is never flagged), ``overflow``
     (a stored value outside int32 quanta: the chain reverts "Overflow/Underflow").
     """
     del carry  # setWeights overwrites W, M and both times
@@ -198,6 +199,9 @@ def set_weights_info(carry, current_w, target_w, now, interval_s, guard_rail):
     t_i, near_t = rail_times(current_w, m, guard_rail, m_wei_error / jnp.maximum(jnp.abs(m) * WEI, 1.0))
     rail_time = jnp.min(t_i)
     w_stored, near_w = trunc9(current_w)
+    # w⁰ read from the pool is a grid value (exact on chain too): only an off-grid w⁰ can flip
+    scaled = current_w * NANO
+    near_w = near_w & (jnp.abs(scaled - jnp.round(scaled)) > 16 * _F64_EPS * jnp.maximum(jnp.abs(scaled), 1.0))
     m_quanta, near_m = quantize(d * (NANO / interval_s), BOUNDARY_WINDOW * NANO / interval_s)
     now = jnp.asarray(now, dtype=jnp.int64)
     new = {"W": w_stored, "M": m_quanta / NANO, "last_update": now,

@@ -55,3 +55,20 @@ def tester_rules(tester_chain, artifacts):
 def runs(request):
     """The --runs option (None -> the CI budget of the test)."""
     return request.config.getoption("--runs")
+
+
+@pytest.fixture(scope="session")
+def via_ir_artifacts():
+    """Every contract compiled with the via-IR profile (slow with solc-js the first time; cached)."""
+    return compile_rules(profile="via-ir")
+
+
+@pytest.fixture(scope="session")
+def via_ir_chain():
+    return make_chain("revm")
+
+
+@pytest.fixture(scope="session")
+def via_ir_rules(via_ir_chain, via_ir_artifacts):
+    """rule name -> Deployed (via-IR build) on its own revm chain; the runner is via_ir_chain.accounts[0]."""
+    return deploy_rules(via_ir_chain, via_ir_artifacts)

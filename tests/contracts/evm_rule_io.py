@@ -89,3 +89,11 @@ def model_state(model, rule: str, pool: str, n: int) -> dict[str, tuple[str, Any
         for k in range(n_words(n)):
             state[f"shortMovingAverages[{k}]"] = outcome(lambda k=k: model.short_moving_averages(pool, k))
     return state
+
+
+def evm_update_raw(chain, contract, prev, data, pool, params, lambdas, eps, g, sender=None) -> list[int]:
+    """CalculateNewWeights with raw calldata (parity.fixedpoint.calldata markers allowed); revm only."""
+    from parity.fixedpoint.calldata import encode_calculate_new_weights
+
+    raw = encode_calculate_new_weights(prev, data, pool, params, lambdas, eps, g)
+    return list(chain.transact_raw(contract, "CalculateNewWeights", raw, sender=sender).return_value)

@@ -1,5 +1,7 @@
 """Seeded random rule scenarios for EVM-vs-model tests: settings within the factory bounds, valid rule
-parameters, log-uniform prices with a random walk, and occasional deliberately invalid steps."""
+parameters, log-uniform prices with a random walk, occasional deliberately invalid steps, and (with
+`malformed_rate`) malformed calls as docs/malformed-inputs.md describes them: n = 0 and 1, extreme previous
+weights, short/long/empty parameter arrays, dirty calldata words and double faults (sent as raw calldata)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,13 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from parity.fixedpoint.calldata import MALFORMED, Dirty
+
 E = 10**18
 INVALID_KINDS = ("short_lambda", "zero_price", "huge_price", "unauthorised", "short_data", "reinit")
+MALFORMED_KINDS = ("n0", "n1", "extreme_prev", "short_params", "long_params", "empty_params", "empty_row",
+                   "malformed_row", "dirty_lambda", "dirty_head", "double_fault")
+MINSD, MAXSD = -(2**255), 2**255 - 1
 
 
 @dataclass
@@ -18,6 +25,16 @@ class Step:
     lambdas: list[int]
     sender_index: int = 0  # index into chain.accounts; 0 is the runner
     reinit: tuple[list[int], list[int], int] | None = None  # (moving averages, initial values, n) before the step
+    prev: list | None = None  # replaces the previous weights (n = 0 or 1, a malformed array)
+    prev_patch: dict[int, int] = field(default_factory=dict)  # index -> value patched into the previous weights
+    parameters: list | None = None  # replaces the scenario's parameters for this step
+    epsilon_max: object = None  # replaces ε (may be a Dirty word)
+    guard_rail: object = None  # replaces g (may be a Dirty word)
+    pool_word: object = None  # a Dirty pool word instead of the pool address
+
+    @property
+    def malformed(self) -> bool:
+        return self.kind in MALFORMED_KINDS
 
 
 @dataclass
@@ -103,7 +120,8 @@ def initial_values(rng: random.Random, rule: str, prices: list[float], scale: fl
     return [wad(p * rng.gauss(0, scale)) for p in prices]
 
 
-def make_scenario(rule: str, seed: str, *, invalid_rate: float = 0.2, stress: bool = False) -> Scenario:
+def make_scenario(rule: str, seed: str, *, invalid_rate: float = 0.2, stress: bool = False,
+                  malformed_rate: float = 0.0) -> Scenario:
     """A deterministic scenario for `seed`: 2–8 assets, 3–7 steps, each step invalid with `invalid_rate`.
 
     `stress` widens everything beyond realistic settings (prices 1e-9–1e15 with jumps, λ anywhere in
@@ -130,7 +148,10 @@ def make_scenario(rule: str, seed: str, *, invalid_rate: float = 0.2, stress: bo
         prices = [p * math.exp(rng.gauss(0, sigma)) for p in prices]
         data = [wad(p) for p in prices]
         step = Step("update", data, lambdas)
-        if rng.random() < invalid_rate:
+        u = rng.random()
+        if u < malformed_rate:
+            step = malformed_step(rng, rule, n, data, lambdas, sc.parameters)
+        elif u < malformed_rate + invalid_rate:
             step = _invalid_step(rng, rule, n, data, lambdas, prices)
         sc.steps.append(step)
     return sc
@@ -183,3 +204,80 @@ def _invalid_step(rng, rule, n, data, lambdas, prices) -> Step:
     elif kind == "no_movement":
         return Step(kind, data, lambdas, reinit=(list(data), [0] * n, n))
     return Step(kind, data, lambdas)
+
+
+def _extreme(rng: random.Random) -> int:
+    """A word at or near ±2^255."""
+    k = rng.choice([0, 0, 1, 2, rng.randint(3, 10**20)])
+    return MINSD + k if rng.random() < 0.6 else MAXSD - k
+
+
+def _malformed_params(rng: random.Random, kind: str, params: list) -> list:
+    params = [list(r) for r in params]
+    if kind == "short_params":
+        return params[: rng.randrange(len(params))] if len(params) > 1 and rng.random() < 0.5 else (
+            [r[:-1] if r and rng.random() < 0.5 else r for r in params])
+    if kind == "long_params":
+        if rng.random() < 0.5:
+            return params + [rng.choice([[E], [0], [E, E], MALFORMED, []])]
+        i = rng.randrange(len(params))
+        params[i] = params[i] + [params[i][-1] if params[i] else E] * rng.randint(1, 9)
+        return params
+    if kind == "empty_params":
+        return []
+    if kind == "empty_row":
+        params[rng.randrange(len(params))] = []
+        return params
+    params[rng.randrange(len(params))] = MALFORMED  # malformed_row
+    return params
+
+
+def malformed_step(rng: random.Random, rule: str, n: int, data: list[int], lambdas: list[int], params: list,
+                   kind: str | None = None) -> Step:
+    """One malformed call of kind `kind` (random if None); double_fault combines two kinds with a bad price."""
+    kind = kind or rng.choice(MALFORMED_KINDS)
+    step = Step(kind, list(data), list(lambdas))
+    if kind == "double_fault":
+        first, second = rng.sample(MALFORMED_KINDS[:-1], 2)
+        a = malformed_step(rng, rule, n, data, lambdas, params, first)
+        b = malformed_step(rng, rule, n, data, lambdas, params, second)
+        pick = lambda x, y: x if x is not None else y  # noqa: E731
+        step = Step(kind, a.data, a.lambdas if a.lambdas != lambdas else b.lambdas, prev=pick(a.prev, b.prev),
+                    prev_patch={**b.prev_patch, **a.prev_patch}, parameters=pick(a.parameters, b.parameters),
+                    epsilon_max=pick(a.epsilon_max, b.epsilon_max), guard_rail=pick(a.guard_rail, b.guard_rail),
+                    pool_word=pick(a.pool_word, b.pool_word))
+        if rng.random() < 0.5 and step.data is not MALFORMED and step.data:
+            step.data[rng.randrange(len(step.data))] = rng.choice([0, MINSD, wad(log_uniform(rng, 1e21, 1e40))])
+    elif kind == "n0":
+        step.prev = []
+    elif kind == "n1":
+        step.prev = [rng.choice([E, E // 2, _extreme(rng)])]
+        step.data = step.data[: rng.choice([0, 1, n])]
+    elif kind == "extreme_prev":
+        for i in rng.sample(range(n), rng.choice([1, 1, 2])):
+            step.prev_patch[i] = _extreme(rng)
+        if rng.random() < 0.3:
+            step.guard_rail = 0
+    elif kind in ("short_params", "long_params", "empty_params", "empty_row", "malformed_row"):
+        step.parameters = _malformed_params(rng, kind, params)
+    elif kind == "dirty_lambda":
+        i = rng.randrange(len(lambdas))
+        step.lambdas[i] = Dirty(rng.choice([2**64, 2**64 + E // 2, 2**256 - 1]))
+    elif kind == "dirty_head":
+        which = rng.choice(["eps", "g", "pool", "prev", "data", "lambdas"])
+        dirty = Dirty(rng.choice([2**64, 2**64 + E // 10, 2**255]))
+        if which == "eps":
+            step.epsilon_max = dirty
+        elif which == "g":
+            step.guard_rail = dirty
+        elif which == "pool":
+            step.pool_word = Dirty(2**160 + rng.randrange(2**160))
+        elif which == "prev":
+            step.prev = MALFORMED
+        elif which == "data":
+            step.data = MALFORMED
+        else:
+            step.lambdas = MALFORMED
+    if rng.random() < 0.1:
+        step.sender_index = rng.randint(1, 3)
+    return step

@@ -1,4 +1,4 @@
-"""onchain-math Appendix A (library vectors) and Appendix B (rule vectors B1–B8) on the EVM (eth-tester)
+"""The library vectors and rule vectors B1–B8 of docs/arithmetic.md §6 on the EVM (eth-tester)
 and on the exact integer model: both must give exactly the published integers."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from evm_rule_io import evm_initialise, evm_state, evm_update, fresh_pool, model
 
 E = 10**18
 
-# (harness function, model function, args, expected) -- Appendix A verbatim
+# (harness function, model function, args, expected) -- the library vectors of docs/arithmetic.md §6
 APPENDIX_A = [
     ("mul", sd59x18.mul, (15 * E // 10, 3), 5),
     ("mul", sd59x18.mul, (-15 * E // 10, 3), -5),
@@ -52,7 +52,7 @@ APPENDIX_A = [
     ("sqrt", sd59x18.sqrt, (2 * E,), 1414213562373095048),
 ]
 
-# Library reverts named in §1.8 / §1.10 (canonical custom-error names)
+# Library reverts (docs/arithmetic.md §1) (canonical custom-error names)
 APPENDIX_A_REVERTS = [
     ("log2", sd59x18.log2, (0,), "PRBMathSD59x18__LogInputTooSmall"),
     ("exp2", sd59x18.exp2, (192 * E,), "PRBMathSD59x18__Exp2InputTooBig"),

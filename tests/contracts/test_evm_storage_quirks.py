@@ -1,5 +1,5 @@
 """Storage packing (raw words for odd and even n), unpacking preconditions, initialisation reasons and
-the documented quirks of onchain-math §2.1, §4, §6 — each on the EVM and on the exact integer model."""
+the documented quirks of docs/storage.md and docs/arithmetic.md §4–§5 — each on the EVM and on the exact integer model."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ NAMES = {"momentum": "Momentum", "anti_momentum": "AntiMomentum", "power_channel
 
 
 def pair_word(hi: int, lo: int) -> int:
-    """§2.1: hi in the upper 128 bits, lo's two's complement in the lower 128, read as a signed int256."""
+    """docs/storage.md: hi in the upper 128 bits, lo's two's complement in the lower 128, read as a signed int256."""
     word = ((hi % 2**128) << 128) | (lo % 2**128)
     return word - 2**256 if word >= 2**255 else word
 
@@ -169,7 +169,7 @@ def test_difference_momentum_gradient_getter_always_reverts(revm_chain, revm_rul
 
 
 def _variance_after_jump(lam: int, a0: int, pma: int, p: int) -> int:
-    """A(t) of §5.2 for one asset, in the library's arithmetic (checked by the Appendix A vectors)."""
+    """A(t) of docs/arithmetic.md §3 for one asset, in the library's arithmetic (checked by the Appendix A vectors)."""
     ma = sd59x18.mul(pma, lam) + sd59x18.mul(p, E - lam)
     return sd59x18.mul(lam, a0) + sd59x18.mul(p - pma, p - ma)
 
@@ -251,6 +251,6 @@ def test_public_array_getter_out_of_range_reverts_with_empty_data(tester_chain, 
     ([MAX128 + 1], 1, "Last array element overflow"),  # ... and before the checked n - 2 (Panic(0x11))
 ])
 def test_packer_revert_precedence(revm_chain, revm_rules, mas, n, reason):
-    """Where two packer checks fail at once the spec (§2.1) names no order; the contracts follow the
-    deployed packer's order, and the model must agree."""
+    """Where two packer checks fail at once, the contracts follow the deployed packer's order
+    (docs/storage.md), and the model must agree."""
     assert Both(revm_chain, revm_rules, "momentum").initialise(mas, [0] * n, n) == ("revert", reason)

@@ -1,4 +1,4 @@
-"""validParameters truth tables (onchain-math §6.1–6.6): hand-derived rows, then random parameter arrays
+"""validParameters truth tables (docs/arithmetic.md §4, docs/malformed-inputs.md class 6): hand-derived rows, then random parameter arrays
 with edge values, identical on the EVM and the exact integer model (a revert counts as an outcome too)."""
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ def test_cli_drift_prints_the_table_and_writes_report_and_plot(tmp_path, capsys)
     (["--blocks", "0"], "--blocks 0"),
     (["--assets", "NOPE,BTC"], "unknown column(s) NOPE"),
     (["--jitter-seed", "-1"], "--jitter-seed=-1"),
+    (["--compiler-profile", "via-ir"], "--compiler-profile: parity drift runs no contract"),
 ])
 def test_cli_drift_bad_input_exits_2_with_one_line(argv, needle, capsys):
     code = main(["drift", "--rule", "momentum", "--prices", str(PRICES / "pegged_hourly_8.csv"), *argv])

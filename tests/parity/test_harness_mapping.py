@@ -31,7 +31,7 @@ WAD = 10**18
 
 
 def test_unpack_appendix_b6_short_moving_average_words():
-    # onchain-math Appendix B6: word 0 holds (1050e18, 1.85e18), word 1 the odd tail 52.5e18.
+    # docs/arithmetic.md §6, vector B6: word 0 holds (1050e18, 1.85e18), word 1 the odd tail 52.5e18.
     words = [357296485266985386636543337803356622028801850000000000000000, 52500000000000000000]
     assert unpack_words(words, 3) == [1050 * WAD, 1850000000000000000, 52500000000000000000]
 

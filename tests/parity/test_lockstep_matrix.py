@@ -24,7 +24,7 @@ def test_lockstep_parity(lockstep, rule, kind, n, scenario):
     assert res.first_divergence is None, res.first_divergence
     assert "skipped" not in res.vectorized and res.vectorized["first_divergence"] is None
     assert res.status == "parity"
-    # The guard's residual fix makes every on-chain weight vector sum to exactly 1e18 (onchain-math §4.2).
+    # The guard's residual fix makes every on-chain weight vector sum to exactly 1e18 (docs/arithmetic.md §5).
     assert all(sum(w) == WAD for w in res.chain["weights"])
     # The JAX side really ran on its own: its values are floats near, not copies of, the chain's.
     assert max(e.wei.max() for e in res.errors.values()) > 0

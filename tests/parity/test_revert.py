@@ -14,14 +14,14 @@ WAD = 10**18
 
 
 def mul(x: int, y: int) -> int:
-    """SD59x18 mul as specified in onchain-math §1.2: magnitude rounded half up, sign applied after."""
+    """SD59x18 mul as docs/arithmetic.md §1 describes it: magnitude rounded half up, sign applied after."""
     r = (abs(x) * abs(y) + WAD // 2) // WAD
     return -r if (x < 0) != (y < 0) else r
 
 
 def first_zero_variance_block(lamb: float, p0: list[float], p: list[float]) -> int:
     """First update block whose σ² = (1−λ) ⊗ A rounds to 0 for some asset, with p0 then p forever
-    (moving average and variance recursions of onchain-math §3 and §5.2)."""
+    (moving average and variance recursions of docs/arithmetic.md §2 and §3)."""
     lam = to_wei(lamb)
     oml = WAD - lam
     worst = 0

@@ -1,4 +1,4 @@
-"""Estimators: hand-derived on-chain values (onchain-math Appendix B), step vs whole-series agreement."""
+"""Estimators: hand-derived on-chain values (docs/arithmetic.md §6), step vs whole-series agreement."""
 
 import jax
 import jax.numpy as jnp
@@ -42,7 +42,7 @@ def condition_scale(x0, lamb, u):
     return np.asarray(jax.jit(linear_recurrence)(jnp.abs(x0), lamb, jnp.abs(u)))
 
 
-# ---- hand-derived single steps (onchain-math Appendix B, real arithmetic) ----
+# ---- hand-derived single steps (docs/arithmetic.md §6, real arithmetic) ----
 
 def test_b1_momentum_state_scalar_lambda():
     s, mean = ewma.step(ewma.init(MEAN0), DATA_B1, 0.9)

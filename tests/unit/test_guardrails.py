@@ -1,4 +1,4 @@
-"""Float64 guard rails vs the worked examples of onchain-math §4 and Appendix B, properties, and the
+"""Float64 guard rails vs the worked examples of docs/arithmetic.md §5 and §6, properties, and the
 exact integer model (parity.fixedpoint.guard)."""
 
 from fractions import Fraction
@@ -28,7 +28,7 @@ def enc(xs):
 PREV_THIRDS = dec([333333333333333333, 333333333333333333, 333333333333333334])
 
 
-# ---- clamp (§4.1) ----
+# ---- clamp (docs/arithmetic.md §5) ----
 
 def test_clamp_source_examples():
     np.testing.assert_allclose(clamp_weights(np.array([0.05, 0.45, 0.5]), 0.1),
@@ -66,7 +66,7 @@ def test_clamp_all_min_no_rescale_and_n1_unchanged():
     np.testing.assert_array_equal(clamp_weights(np.array([0.37]), 0.1), [0.37])
 
 
-# ---- ε limit and residual fix (§4.2) ----
+# ---- ε limit and residual fix (docs/arithmetic.md §5) ----
 
 def test_limit_scales_every_delta_by_eps_over_max():
     prev = np.array([0.5, 0.3, 0.2])
@@ -99,7 +99,7 @@ def test_min_equality_case_moves_one_weight_far():
     np.testing.assert_allclose(tied, [0.7 / 3, 0.3 + 0.7 / 3, 0.7 / 3], atol=1e-15)
 
 
-# ---- Appendix B guard steps (w̃ from the EVM vectors; prev = thirds; ε = 0.1, g = 0.05) ----
+# ---- rule vectors B1–B8 guard steps (docs/arithmetic.md §6) (w̃ from the EVM vectors; prev = thirds; ε = 0.1, g = 0.05) ----
 
 APPENDIX_B = {
     "B1": ([333668474642807383, 332463649317379043, 333867876039813572],

@@ -1,4 +1,4 @@
-"""Fine weights: the §6.1 approx_optimal example, linear ramps, assembly and timing, errors."""
+"""Fine weights: the approx_optimal example of docs/architecture.md, linear ramps, assembly and timing, errors."""
 
 import jax
 import numpy as np
@@ -9,7 +9,7 @@ from parity.weights.interpolation import fine_weights, fine_weights_for, interpo
 
 
 def test_approx_optimal_reference_rows():
-    # simulator-reference §6.1: a = (0.5, 0.5), d = (1e-4, −1e-4), W = 4, c = 6
+    # docs/architecture.md (Fine weights): a = (0.5, 0.5), d = (1e-4, −1e-4), W = 4, c = 6
     block = np.asarray(interpolation_block(np.array([0.5, 0.5]), np.array([0.5004, 0.4996]), 6, 4, "approx_optimal"))
     np.testing.assert_allclose(block[:, 0], [0.5, 0.500090000008448, 0.500180000015104, 0.500270000017536,
                                              0.5004, 0.5004], rtol=0, atol=2e-15)

@@ -123,10 +123,11 @@ def test_step_api_rebuilds_the_run():
     blocks = [onchain.weights_at(carry, t0 + row_s * jnp.arange(stride))]
     times = onchain.update_times(fp, len(run["coarse_weights"]))
     coarse = []
+    step = jax.jit(lambda e, c, p, now: pool.calculate_onchain_step(e, c, p, now, PARAMS[rule], fp))
+    block = jax.jit(lambda c, new, start, now: pool.calculate_fine_weights_step(c, new, fp, start, now))
     for k, now in enumerate(times):
-        est, new, w = pool.calculate_onchain_step(est, carry, prices[(k + 1) * stride], int(now), PARAMS[rule], fp)
-        block_start = t0 + (k + 1) * fp.chunk_period * 60
-        blocks.append(pool.calculate_fine_weights_step(carry, new, fp, block_start, int(now)))
+        est, new, w = step(est, carry, prices[(k + 1) * stride], now)
+        blocks.append(block(carry, new, t0 + (k + 1) * fp.chunk_period * 60, now))
         coarse.append(w)
         carry = new
     stepped = np.concatenate(blocks)[:prices.shape[0]]
@@ -141,10 +142,11 @@ def test_calculate_fine_weights_from_rule_outputs_matches_the_run():
     fp = _fp(rule, n, DAILY, weight_calculation_method="vectorized")
     params, prices, _ = _inputs(rule, "trending_daily_8.csv", n)
     pool = create_pool(rule)
-    run = pool.calculate_onchain_run(PARAMS[rule], fp, prices)
+    run = jax.jit(lambda p: pool.calculate_onchain_run(PARAMS[rule], fp, p))(prices)
     outputs = pool.calculate_rule_outputs(PARAMS[rule], fp, prices)
     m = len(run["coarse_weights"])
-    fine = pool.calculate_fine_weights(outputs[:m], pool.initial_weights(PARAMS[rule], fp), fp, PARAMS[rule])
+    w0 = pool.initial_weights(PARAMS[rule], fp)
+    fine = jax.jit(lambda out: pool.calculate_fine_weights(out, w0, fp, PARAMS[rule]))(outputs[:m])
     np.testing.assert_array_equal(np.asarray(fine)[:prices.shape[0]], run["weights"])
 
 
@@ -255,3 +257,58 @@ def test_binding_epsilon_limit_lands_on_a_boundary_and_is_flagged():
     assert abs(abs(d[capped]) - fp.epsilon_max) < 1e-15 and fp.epsilon_max * 1e9 / 14400 == pytest.approx(5000, abs=1e-9)
     assert round(float(new["M"][capped]) * 1e9) == 5000 * int(np.sign(d[capped]))
     assert bool(info["near_M"][capped]) and not bool(info["reverted"])
+
+
+def test_bout_from_a_later_start_index_on_both_paths():
+    rule, n = "difference_momentum", 2
+    fp = _fp(rule, n, HOURLY, update_delay_seconds=900, update_delay_seed=2)
+    params, prices, _ = _inputs(rule, "crash_hourly_8.csv", n, rows=160)
+    pool = create_pool(rule)
+    runs = {path: pool.calculate_onchain_run(params, dataclasses.replace(fp, weight_calculation_method=path), prices, 37)
+            for path in ("scan", "vectorized")}
+    assert runs["scan"]["weights"].shape == (160 - 37, n)
+    np.testing.assert_array_equal(runs["scan"]["weights"], runs["vectorized"]["weights"])
+    # the first update of the bout reads chunk s_c + 1 = 10 (price row 40), the warm-up ran chunks 1..9
+    est = pool.get_initial_rule_state(prices[0], params, fp)
+    for k in range(1, 10):
+        est, _ = pool.calculate_rule_output_step(est, prices[4 * k], params, fp)
+    carry = pool.get_initial_pool_carry(pool.initial_weights(params, fp))
+    _, _, coarse = pool.calculate_onchain_step(est, carry, prices[40], int(runs["scan"]["update_times"][0]), params, fp)
+    np.testing.assert_allclose(coarse, runs["scan"]["coarse_weights"][0], rtol=0, atol=1e-15)
+
+
+def test_run_replays_on_the_integer_pool_model():
+    # the float run's own rule targets, fed to the exact integer pool (parity.fixedpoint.production) at the
+    # run's update times: every prevWeights and every fine row agree to the wei (no value near a boundary here)
+    from fractions import Fraction
+
+    from parity.fixedpoint.production import PoolModel, multipliers_and_last_interp
+
+    rule, n = "momentum", 3
+    fp = _fp(rule, n, HOURLY, epsilon_max=0.5, absolute_weight_guard_rail=0.05, update_delay_seconds=3000,
+             update_delay_seed=8)
+    params, prices, _ = _inputs(rule, "crash_hourly_8.csv", n, rows=240)
+    run = create_pool(rule).calculate_onchain_run(params, fp, prices)
+    info = {k: np.asarray(v) for k, v in run["info"].items()}
+    assert not info["near_M"].any() and not info["near_W"].any()
+
+    def wei(x):
+        return [round(Fraction(float(v)) * 10**18) for v in np.asarray(x)]
+
+    t0, g, row_s = onchain.START_TIME, 5 * 10**16, fp.price_interval * 60
+    pool = PoolModel(n=n, threshold=0)
+    pool.store(wei(np.full(n, 1 / 3)) + [0] * n, t0, t0)
+    times = [int(t) for t in np.asarray(run["update_times"])]
+    fine = np.asarray(run["weights"])
+    k = 0
+    for r in range(fine.shape[0]):
+        t = t0 + r * row_s
+        while k < len(times) and times[k] <= t:
+            w0 = pool.normalized_weights(times[k])
+            assert w0 == [round(q) * 10**9 for q in info["prev_weights"][k] * 1e9], k
+            values, last_interp = multipliers_and_last_interp(w0, wei(run["coarse_weights"][k]), 14400, g, times[k])
+            pool.store(values, times[k], last_interp)
+            assert last_interp == int(run["pool_carries"]["last_interp"][k]) or info["near_T"][k].any()
+            k += 1
+        assert pool.normalized_weights(t) == [round(q) * 10**9 for q in fine[r] * 1e9], r
+    assert k == len(times) == 59

@@ -1,6 +1,7 @@
 """The pool side of the production loop (parity.weights.onchain) in float64 against integer test vectors
 measured on the EVM with the V1 runner and pool (docs/production-loop-jax.md), plus truncation semantics,
-late updates, rails inside the interval, T < 0 and the τ wrap."""
+late updates, rails inside the interval, T < 0 and the τ wrap, and random updates against the exact integer
+model of parity.fixedpoint.production."""
 
 from fractions import Fraction
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import parity  # noqa: F401
+from parity.fixedpoint.production import field_value, multipliers_and_last_interp
 from parity.weights import onchain
 
 NOW = 1_700_000_000
@@ -199,24 +201,14 @@ def test_carry_round_trips_through_the_chain_integers():
         onchain.carry_from_ints([1000000001, 0], [0, 0], 0, 0)
 
 
-# ------------------------------------------------------------- against an exact integer transcription
-
-
-def _tdiv(a, b):
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
+# ------------------------------------------------------------- against the exact integer model
 
 
 def _exact_update(w0, w, now, interval, g):
-    """The runner's multipliers, rail time and lastInterp and the pool's storage, in Python integers (wei)."""
-    n = len(w0)
-    m = [_tdiv(wi - ai, interval) for wi, ai in zip(w, w0)]
-    upper = 10**18 - (n - 1) * g
-    times = [_tdiv(upper - a, mi) if mi > 0 else _tdiv(a - g, -mi) if mi < 0 else 2**255 - 1 for a, mi in zip(w0, m)]
-    t = min(times)
-    last_interp = 2**40 - 1 if not t < 2**39 - 1 - now else (t + now) % 2**40
-    return {"W": [_tdiv(a, 10**9) * 10**9 for a in w0], "M": [_tdiv(mi, 10**9) * 10**9 for mi in m],
-            "last_update": now, "last_interp": last_interp}
+    """The runner's multiplier step and the pool's storage in integers (parity.fixedpoint.production)."""
+    values, last_interp = multipliers_and_last_interp(w0, w, interval, g, now)
+    stored = [field_value(v) * 10**9 for v in values]
+    return {"W": stored[:len(w0)], "M": stored[len(w0):], "last_update": now, "last_interp": last_interp}
 
 
 @pytest.mark.parametrize("interval", [1, 60, 3600, 86400])

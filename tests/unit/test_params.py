@@ -47,7 +47,7 @@ def test_lamb_from_memory_days_is_correctly_rounded(days, chunk_period):
 
 
 def test_lamb_table_matches_quantammsim_where_its_closed_form_is_accurate():
-    # simulator-reference §2.2: quantammsim's closed form cancels for long memories (≈1e-9 off at 365 d
+    # docs/architecture.md, Parameters: quantammsim's closed form cancels for long memories (≈1e-9 off at 365 d
     # hourly), so only the well-conditioned rows are compared tightly.
     assert float(lamb_from_memory_days(10, 1440)) == pytest.approx(0.6803607118851567, abs=1e-14)
     assert float(lamb_from_memory_days(365, 1440)) == pytest.approx(0.990076220832141, abs=1e-11)
@@ -65,7 +65,7 @@ def test_memory_days_round_trip_and_zero():
 
 
 def test_long_memory_at_minute_chunks_is_finite():
-    # quantammsim's closed form gives −inf here (simulator-reference §2.2)
+    # quantammsim's closed form gives −inf here (docs/architecture.md, Parameters)
     lamb = float(lamb_from_memory_days(365, 1))
     assert 0.0 < lamb < 1.0
     assert float(memory_days(lamb, 1)) == pytest.approx(365.0, rel=1e-9)

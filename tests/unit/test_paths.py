@@ -225,7 +225,7 @@ def test_seed_example_momentum_btc_eth_final_value_equal_on_both_paths():
 
 
 def test_quantammsim_worked_example_fine_weights():
-    """simulator-reference §8.4: momentum, λ = 0.5, k = memory_days(0.5), chunk prices repeated 1440×.
+    """docs/architecture.md (Reserves and results, worked example): momentum, λ = 0.5, k = memory_days(0.5), chunk prices repeated 1440×.
 
     With ε = 1 (no limit binds) and g = 0.05 (no rail binds) the on-chain guard leaves w̃ unchanged, so
     the coarse weights are quantammsim's targets and the fine rows its ramp.

@@ -11,7 +11,7 @@ from parity.params import lamb_from_memory_days, memory_days
 from parity.pools import create_pool
 
 WAD = 10**18
-MD_HALF = 5.768998281229633  # memory_days(0.5, 1440), simulator-reference §2.2
+MD_HALF = 5.768998281229633  # memory_days(0.5, 1440), docs/architecture.md, Parameters
 
 
 def _fp(rule, n=3, **kw):

@@ -1,4 +1,4 @@
-"""Single-step pool updates against onchain-math Appendix B (EVM results), in float64.
+"""Single-step pool updates against the EVM rule vectors of docs/arithmetic.md §6, in float64.
 
 Every case is one CalculateNewWeights from the common set-up: moving averages [1000, 2, 50],
 previous weights [1/3, 1/3, 1/3 (+1 wei)], ε = 0.1, g = 0.05, λ = 0.9 unless stated.
@@ -76,7 +76,7 @@ def test_appendix_b_single_step(case):
 
 
 def test_b5_channel_signal_of_asset_0():
-    # onchain-math B5: for asset 0, r = 990099009900990e-18 and s = −9572683645622979e-18
+    # docs/arithmetic.md §6, B5: for asset 0, r = 990099009900990e-18 and s = −9572683645622979e-18
     from parity.pools.mean_reversion_channel import channel_signal
 
     cp = {k: jnp.asarray([v]) for k, v in
@@ -128,7 +128,7 @@ def test_every_pool_implements_both_paths_itself():
 
 
 def test_min_variance_unmoved_price_with_zero_state_gives_no_finite_weights():
-    # onchain-math B8: the chain reverts (σ² = 0); float gives π = inf and non-finite targets
+    # docs/arithmetic.md §6, B8: the chain reverts (σ² = 0); float gives π = inf and non-finite targets
     pool = create_pool("min_variance")
     fp = _fp("min_variance")
     prices = jnp.asarray([1.0, 3.0, 5.0])
@@ -138,7 +138,7 @@ def test_min_variance_unmoved_price_with_zero_state_gives_no_finite_weights():
 
 
 def test_min_variance_equal_moves_b8():
-    # onchain-math B8: MA [1,3,5], A(0) = 0, data [2,4,6], Λ = λ = 0.5: σ² = 0.25 each → equal weights
+    # docs/arithmetic.md §6, B8: MA [1,3,5], A(0) = 0, data [2,4,6], Λ = λ = 0.5: σ² = 0.25 each → equal weights
     pool = create_pool("min_variance")
     fp = _fp("min_variance")
     params = {"lamb": 0.5, "mixing": 0.5, "initial_ewma": [1.0, 3.0, 5.0]}

@@ -20,13 +20,21 @@ MODELS: dict[str, type[RuleModel]] = {
 }
 
 
-def make_model(rule: str, update_weight_runner: str) -> RuleModel:
-    """A fresh model of the contract for user rule name ``rule``, deployed with ``update_weight_runner``."""
+PROFILES = ("legacy", "via-ir")
+
+
+def make_model(rule: str, update_weight_runner: str, *, compiler_profile: str = "legacy") -> RuleModel:
+    """A fresh model of the contract for user rule name ``rule``, deployed with ``update_weight_runner``,
+    as built by ``compiler_profile`` ("legacy", or "via-ir": two operand orders differ on malformed input)."""
     try:
         cls = MODELS[rule]
     except KeyError:
         raise ValueError(f"rule={rule!r}: no on-chain rule model; expected one of {sorted(MODELS)}") from None
-    return cls(update_weight_runner)
+    if compiler_profile not in PROFILES:
+        raise ValueError(f"compiler_profile={compiler_profile!r}: must be one of {', '.join(PROFILES)}")
+    model = cls(update_weight_runner)
+    model.via_ir = compiler_profile == "via-ir"
+    return model
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""AntiMomentumRule (§6.2): w̃ = FINISH(relative gradient, κ, −1)."""
+"""AntiMomentumRule (docs/arithmetic.md §4): w̃ = FINISH(relative gradient, κ, −1)."""
 
 from __future__ import annotations
 

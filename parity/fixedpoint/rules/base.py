@@ -1,4 +1,5 @@
-"""RuleModel: the storage and entry points of one deployed rule contract (onchain-math.md §3, §6.7, §8)."""
+"""RuleModel: the storage and entry points of one deployed rule contract (docs/arithmetic.md, docs/storage.md),
+with V1's order of reads, checks and stores on malformed input (docs/malformed-inputs.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from ..errors import Revert
-from ..estimators import gradient, moving_average
+from ..calldata import MALFORMED, Dirty, read_word, row
+from ..errors import PANIC_OUT_OF_BOUNDS, PANIC_OVERFLOW, Revert
+from ..estimators import gradient_stored, moving_average
 from ..guard import guard_weights
 from ..int256 import INT256_MAX, INT256_MIN, UINT64_MAX, UINT256_MAX, add, at, sub, tdiv
 from ..sd59x18 import ONE, div, mul
@@ -44,13 +46,22 @@ def int256_list(field: str, values: Sequence[int]) -> list[int]:
 
 
 def int256_matrix(field: str, values: Sequence[Sequence[int]]) -> list[list[int]]:
-    """ABI ``int256[][]`` check."""
-    return [int256_list(f"{field}[{i}]", row) for i, row in enumerate(values)]
+    """ABI ``int256[][]`` check; an inner array may be :data:`MALFORMED` (checked only when read)."""
+    return [r if r is MALFORMED else int256_list(f"{field}[{i}]", r) for i, r in enumerate(values)]
 
 
 def uint64_list(field: str, values: Sequence[int]) -> list[int]:
-    """ABI ``uint64[]`` check."""
-    return [_check_int(f"{field}[{i}]", v, 0, UINT64_MAX) for i, v in enumerate(values)]
+    """ABI ``uint64[]`` check; an entry may be :class:`Dirty` (checked only when read)."""
+    return [v if isinstance(v, Dirty) else _check_int(f"{field}[{i}]", v, 0, UINT64_MAX) for i, v in enumerate(values)]
+
+
+def _head(field: str, value, check):
+    """A top-level argument: a marker is kept (it fails the entry check), anything else goes through check."""
+    return value if value is MALFORMED or isinstance(value, Dirty) else check(field, value)
+
+
+def _uint64(field: str, value) -> int:
+    return _check_int(field, value, 0, UINT64_MAX)
 
 
 def relative(d: int, g: int) -> int:
@@ -58,27 +69,35 @@ def relative(d: int, g: int) -> int:
     return mul(div(ONE, d), g)
 
 
-def finish(prev_weights: Sequence[int], signals: Sequence[int], kappa: Sequence[int], n: int, sign: int = 1) -> list[int]:
-    """FINISH(s, κ, sign) of §6: scalar κ centres on ``tdiv(Σs, n)``; vector κ on ``(Σ s_i ⊗ κ_i) ⊘ Σ_all κ_j``."""
+def accumulate(total: int, signal: int, kappa: Sequence[int], i: int) -> int:
+    """ACC: ``total + s_i`` for a scalar κ, else read κ_i (Panic(0x32) past the end) and add ``s_i ⊗ κ_i``."""
     if len(kappa) == 1:
-        total = 0
-        for s in signals:
-            total = add(total, s)
-        centre = tdiv(total, n)
-        kappas = [kappa[0]] * n
-    else:
+        return add(total, signal)
+    return add(total, mul(signal, at(kappa, i)))
+
+
+def finish(prev_weights: Sequence[int], signals: Sequence[int], kappa: Sequence[int], n: int, sign: int = 1,
+           total: int | None = None) -> list[int]:
+    """FIN(±) after the asset loop: scalar κ centres on ``tdiv(total, n)``; vector κ on ``total ⊘ Σ_all κ_j``
+    (summed checked, left to right). Then ``w̃_i = prev_i + κ_i ⊗ δ_i``, δ = s_i − centre (sign −1: centre − s_i).
+    ``total`` is the ACC sum built inside the asset loop; None accumulates ``signals`` here."""
+    if total is None:
         total = 0
         for i in range(n):
-            total = add(total, mul(signals[i], at(kappa, i)))
+            total = accumulate(total, signals[i], kappa, i)
+    if len(kappa) == 1:
+        centre = tdiv(total, n)
+    else:
         k_sum = 0
         for k in kappa:
             k_sum = add(k_sum, k)
         centre = div(total, k_sum)
-        kappas = kappa
-    return [
-        add(prev_weights[i], mul(kappas[i], sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])))
-        for i in range(n)
-    ]
+    out = []
+    for i in range(n):
+        k = kappa[0] if len(kappa) == 1 else kappa[i]
+        delta = sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])
+        out.append(add(prev_weights[i], mul(k, delta)))
+    return out
 
 
 def public_array_word(words: Sequence[int], i: int) -> int:
@@ -89,8 +108,8 @@ def public_array_word(words: Sequence[int], i: int) -> int:
 
 
 def use_raw_flag(parameters: Sequence[Sequence[int]], index: int) -> bool:
-    """``parameters[index][0] == 1e18`` (bounds-checked)."""
-    return at(at(parameters, index), 0) == ONE
+    """``parameters[index][0] == 1e18`` (bounds-checked, lazily validated)."""
+    return at(row(parameters, index), 0) == ONE
 
 
 class RuleModel:
@@ -102,6 +121,7 @@ class RuleModel:
 
     name: str = ""
     requires_prev_ma: bool = False
+    via_ir: bool = False  # operand order of the via-IR build where it differs (docs/malformed-inputs.md)
     mappings: tuple[str, ...] = (MOVING_AVERAGES,)
 
     def __init__(self, update_weight_runner: str):
@@ -120,13 +140,16 @@ class RuleModel:
 
     # ---- external functions -------------------------------------------------------------------
     def valid_parameters(self, parameters: list[list[int]]) -> bool:
-        """``validParameters(int256[][])`` exactly as the contract (may revert only on checked overflow)."""
+        """``validParameters(int256[][])`` exactly as the contract: returns False at the first failing condition;
+        reverts only on a checked overflow or a :data:`MALFORMED` inner array it reaches."""
+        if parameters is MALFORMED:
+            raise Revert("")
         return self._valid(int256_matrix("parameters", parameters))
 
     def initialise(
         self, pool: str, moving_averages: list[int], initial_values: list[int], n: int, *, sender: str
     ) -> None:
-        """``initialisePoolRuleIntermediateValues`` (§6.7); caller must be ``pool`` or the runner."""
+        """``initialisePoolRuleIntermediateValues`` (docs/storage.md); caller must be ``pool`` or the runner."""
         pool = normalise_address("pool", pool)
         sender = normalise_address("sender", sender)
         mas = int256_list("moving_averages", moving_averages)
@@ -155,25 +178,37 @@ class RuleModel:
         *,
         sender: str,
     ) -> list[int]:
-        """``CalculateNewWeights`` (§3): update p̄, run the rule, guard; returns the guarded weights."""
-        prev = int256_list("prev_weights", prev_weights)
-        data = int256_list("data", data)
-        pool = normalise_address("pool", pool)
-        params = int256_matrix("parameters", parameters)
-        lambdas = uint64_list("lambda_store", lambda_store)
-        eps = _check_int("epsilon_max", epsilon_max, 0, UINT64_MAX)
-        g = _check_int("guard_rail", guard_rail, 0, UINT64_MAX)
+        """``CalculateNewWeights``: update p̄, run the rule, guard; returns the guarded weights.
+
+        Arguments may carry :mod:`~parity.fixedpoint.calldata` markers: a :data:`MALFORMED` top-level array
+        or a :class:`Dirty` pool, ε or g word fails the entry check (empty revert, before the caller check);
+        a :data:`MALFORMED` parameter row or a :class:`Dirty` λ word reverts with empty data when read."""
+        prev = _head("prev_weights", prev_weights, int256_list)
+        data = _head("data", data, int256_list)
+        pool = _head("pool", pool, normalise_address)
+        params = _head("parameters", parameters, int256_matrix)
+        lambdas = _head("lambda_store", lambda_store, uint64_list)
+        eps = _head("epsilon_max", epsilon_max, _uint64)
+        g = _head("guard_rail", guard_rail, _uint64)
         sender = normalise_address("sender", sender)
+        heads = (prev, data, pool, params, lambdas, eps, g)
 
         def body(st: Storage) -> list[int]:
+            if any(h is MALFORMED or isinstance(h, Dirty) for h in heads):
+                raise Revert("")  # the ABI decoder's entry check
             if sender != self.update_weight_runner:
                 raise Revert("UNAUTH_CALC")
             n = len(prev)
+            if n == 0:
+                raise Revert(PANIC_OVERFLOW)  # n − 1, checked, before anything else is read
+            lam = [read_word(v) for v in lambdas]
             words = self._words(MOVING_AVERAGES, pool, st)
             prev_ma = unpack(words, n)
-            ma = moving_average(prev_ma, data, lambdas, n)
+            ma = moving_average(prev_ma, data, lam, n)
+            if n == 1:
+                raise Revert(PANIC_OUT_OF_BOUNDS)  # V1's store loop bound n − 2 wraps and overruns
             st[MOVING_AVERAGES][pool] = pack_array(ma) if self.requires_prev_ma else write_elements(words, ma)
-            raw = self._get_weights(st, pool, prev, data, params, lambdas, ma, prev_ma, n)
+            raw = self._get_weights(st, pool, prev, data, params, lam, ma, prev_ma, n)
             return guard_weights(raw, prev, eps, g)
 
         return self._transact(body)
@@ -230,7 +265,7 @@ def initialise_paired_state(st: Storage, mapping: str, pool: str, init: list[int
 
 
 class GradientRuleModel(RuleModel):
-    """Shared state of the gradient-based rules: ``intermediateGradientStates`` (§5.1)."""
+    """Shared state of the gradient-based rules: ``intermediateGradientStates`` (docs/arithmetic.md §3)."""
 
     mappings = (MOVING_AVERAGES, GRADIENT_STATES)
 
@@ -241,11 +276,8 @@ class GradientRuleModel(RuleModel):
     def _initialise_state(self, st: Storage, pool: str, init: list[int], n: int) -> None:
         initialise_paired_state(st, GRADIENT_STATES, pool, init, n, "Invalid set gradient")
 
-    def _relative_gradients(
-        self, st: Storage, pool: str, data: list[int], ma: list[int], lambdas: list[int], n: int, use_raw: bool
-    ) -> list[int]:
-        """Update a(t) in storage and return ``relative(d_i, g_i)``, d = the raw price if use_raw else p̄(t)."""
+    def _gradients(self, st: Storage, pool: str, data: list[int], ma: list[int], lambdas: list[int], n: int) -> list[int]:
+        """Run the gradient estimator: update a(t) in storage and return g(t)."""
         words = self._words(GRADIENT_STATES, pool, st)
-        a, g = gradient(unpack(words, n), data, ma, lambdas, n)
-        st[GRADIENT_STATES][pool] = write_elements(words, a)
-        return [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]
+        st[GRADIENT_STATES][pool], _, g = gradient_stored(unpack(words, n), data, ma, lambdas, n, words)
+        return g

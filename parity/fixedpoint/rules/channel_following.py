@@ -1,10 +1,11 @@
-"""ChannelFollowingRule (§6.4): Gaussian-enveloped cubic channel plus a power trend term, then FINISH."""
+"""ChannelFollowingRule (docs/arithmetic.md): Gaussian-enveloped cubic channel plus a power trend term, then FINISH."""
 
 from __future__ import annotations
 
 from ..int256 import add, at, neg, sub
 from ..sd59x18 import ONE, PI, SIX, THREE, TWO, div, exp, mul, qpow
-from .base import GradientRuleModel, finish, use_raw_flag
+from ..calldata import row
+from .base import GradientRuleModel, accumulate, finish, relative, use_raw_flag
 
 
 def channel_terms(
@@ -31,28 +32,63 @@ def channel_signal(x: int, width: int, amplitude: int, exponent: int, inv_scalin
     return add(channel, trend)
 
 
+def lazy_channel_signal(x: int, parameters, j: int, via_ir: bool = False) -> int:
+    """The per-asset signal with the parameters read from calldata when the contract reads them.
+
+    Legacy order: W; env; sc; h; the cubic term; A; A ⊗ env; the product; ⊘ h; S; the trend base; E; _pow.
+    ``via_ir`` gives the via-IR order of the channel term: A and A ⊗ env first, the cubic term, then h."""
+    width = at(row(parameters, 1), j)
+    env = exp(neg(div(mul(x, x), mul(mul(width, width), TWO))))
+    sc = div(mul(PI, x), mul(width, THREE))
+    if via_ir:
+        y = mul(at(row(parameters, 2), j), env)
+        z = sub(sc, div(mul(mul(sc, sc), sc), SIX))
+        channel = div(mul(y, z), at(row(parameters, 4), j))
+    else:
+        h = at(row(parameters, 4), j)
+        z = sub(sc, div(mul(mul(sc, sc), sc), SIX))
+        y = mul(at(row(parameters, 2), j), env)
+        channel = div(mul(y, z), h)
+    ag = neg(x) if x < 0 else x
+    base = div(ag, mul(at(row(parameters, 5), j), TWO))
+    trend = qpow(base, at(row(parameters, 3), j))
+    channel = neg(channel)
+    if x < 0:
+        trend = neg(trend)
+    trend = mul(trend, sub(ONE, env))
+    return add(channel, trend)
+
+
 class ChannelFollowingModel(GradientRuleModel):
-    """Exact model of ``ChannelFollowingRule`` (user rule name ``mean_reversion_channel``)."""
+    """Exact model of ``ChannelFollowingRule`` (user rule name ``mean_reversion_channel``).
+
+    Reads κ, W, A, E, h, S and the flag before the estimator; computes every r_i (loop 1), then every
+    signal with ACC (loop 2). ``via_ir`` selects the via-IR build's order inside the channel term."""
 
     name = "ChannelFollowing"
+    via_ir = False
 
     def _valid(self, parameters):
-        if len(parameters) != 7 or not parameters[0]:
+        if len(parameters) != 7:
             return False
-        m = len(parameters[0])
-        if any(len(parameters[k]) != m for k in range(1, 6)):
+        k = len(row(parameters, 0))
+        if k == 0 or any(len(row(parameters, a)) != k for a in range(1, 6)):
             return False
-        if any(v <= 0 for k in range(6) for v in parameters[k]):
+        if any(parameters[a][i] <= 0 for i in range(k) for a in range(6)):
             return False
-        return len(parameters[6]) == 1 and parameters[6][0] in (0, ONE)
+        flag = row(parameters, 6)
+        return len(flag) == 1 and flag[0] in (0, ONE)
 
     def _get_weights(self, st, pool, prev_weights, data, parameters, lambdas, ma, prev_ma, n):
-        kappa, width, amp, expo, inv, pre = (at(parameters, k) for k in range(6))
+        kappa = row(parameters, 0)
+        for a in range(1, 6):
+            row(parameters, a)
         use_raw = use_raw_flag(parameters, 6)
-        r = self._relative_gradients(st, pool, data, ma, lambdas, n, use_raw)
-        scalar = len(kappa) == 1
-        signals = []
-        for i, x in enumerate(r):
-            j = 0 if scalar else i
-            signals.append(channel_signal(x, at(width, j), at(amp, j), at(expo, j), at(inv, j), at(pre, j)))
-        return finish(prev_weights, signals, kappa, n)
+        g = self._gradients(st, pool, data, ma, lambdas, n)
+        r = [relative(data[i] if use_raw else ma[i], g[i]) for i in range(n)]
+        signals, total = [], 0
+        for i in range(n):
+            j = 0 if len(kappa) == 1 else i
+            signals.append(lazy_channel_signal(r[i], parameters, j, self.via_ir))
+            total = accumulate(total, signals[i], kappa, i)
+        return finish(prev_weights, signals, kappa, n, 1, total)

@@ -1,4 +1,4 @@
-"""DifferenceMomentumRule (§6.5): signal (ONE ⊘ p̄) ⊗ (s̄ − p̄) from a short and the long EWMA, then FINISH."""
+"""DifferenceMomentumRule (docs/arithmetic.md): signal (ONE ⊘ p̄) ⊗ (s̄ − p̄) from a short and the long EWMA, then FINISH."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from ..estimators import moving_average
 from ..int256 import add, at, low_int128, sub
 from ..sd59x18 import ONE, div, mul
 from ..storage import pack_array, unpack
-from .base import GRADIENT_STATES, MOVING_AVERAGES, SHORT_MOVING_AVERAGES, RuleModel, finish, normalise_address, public_array_word
+from ..calldata import row
+from .base import (
+    GRADIENT_STATES, MOVING_AVERAGES, SHORT_MOVING_AVERAGES, RuleModel, accumulate, finish, normalise_address,
+    public_array_word,
+)
 
 
 class DifferenceMomentumModel(RuleModel):
@@ -25,19 +29,20 @@ class DifferenceMomentumModel(RuleModel):
         return public_array_word(self._words(SHORT_MOVING_AVERAGES, normalise_address("pool", pool)), word_index)
 
     def _valid(self, parameters):
+        """λs in [0, 1e18]; ok = len(κ) mod 65536 ≠ 0; κ scanned to its first zero with a checked sum."""
         if len(parameters) != 2:
             return False
-        if any(not 0 <= v <= ONE for v in parameters[1]):
+        if any(not 0 <= v <= ONE for v in row(parameters, 1)):
             return False
-        kappa = parameters[0]
-        if not kappa:
-            return False
+        kappa = row(parameters, 0)
+        ok = len(kappa) % 65536 != 0
         total = 0
         for k in kappa:
             if k == 0:
-                return False
+                ok = False
+                break
             total = add(total, k)
-        return total != 0
+        return ok if total != 0 else False
 
     def _initialise_state(self, st, pool, init, n):
         if len(init) != n:
@@ -45,10 +50,14 @@ class DifferenceMomentumModel(RuleModel):
         st[SHORT_MOVING_AVERAGES][pool] = pack_array(init)
 
     def _get_weights(self, st, pool, prev_weights, data, parameters, lambdas, ma, prev_ma, n):
-        kappa = at(parameters, 0)
-        lam_short = [low_int128(v) for v in at(parameters, 1)]
+        kappa = row(parameters, 0)
+        lam_short = [low_int128(v) for v in row(parameters, 1)]
         prev_short = unpack(self._words(SHORT_MOVING_AVERAGES, pool, st), n)
         short = moving_average(prev_short, data, lam_short, n)
         st[SHORT_MOVING_AVERAGES][pool] = pack_array(short)
-        signals = [mul(div(ONE, ma[i]), sub(short[i], ma[i])) for i in range(n)]
-        return finish(prev_weights, signals, kappa, n)
+        signals, total = [], 0
+        for i in range(n):
+            delta = sub(short[i], ma[i])
+            signals.append(mul(div(ONE, ma[i]), delta))
+            total = accumulate(total, signals[i], kappa, i)
+        return finish(prev_weights, signals, kappa, n, 1, total)

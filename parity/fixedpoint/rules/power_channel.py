@@ -1,23 +1,25 @@
-"""PowerChannelRule (§6.3): s_i = sign(r_i) ⊗ _pow(|r_i|, q_i), then FINISH(s, κ, +1)."""
+"""PowerChannelRule (docs/arithmetic.md): s_i = sign(r_i) ⊗ _pow(|r_i|, q_i), then FINISH(s, κ, +1)."""
 
 from __future__ import annotations
 
+from ..calldata import row
 from ..int256 import at
 from ..sd59x18 import ONE, abs_, mul, qpow
-from .base import GradientRuleModel, finish, use_raw_flag
+from .base import GradientRuleModel, accumulate, finish, relative, use_raw_flag
 
 
 class PowerChannelModel(GradientRuleModel):
-    """Exact model of ``PowerChannelRule``."""
+    """Exact model of ``PowerChannelRule``: the estimator runs before any parameter is read."""
 
     name = "PowerChannel"
 
     def _valid(self, parameters):
-        if not (len(parameters) == 2 or (len(parameters) == 3 and len(parameters[2]) == 1)):
+        if not (len(parameters) == 2 or (len(parameters) == 3 and len(row(parameters, 2)) == 1)):
             return False
-        kappa, q = parameters[0], parameters[1]
+        kappa = row(parameters, 0)
         if not kappa:
             return False
+        q = row(parameters, 1)
         if not ((len(kappa) == 1 and len(q) == 1) or len(q) == len(kappa)):
             return False
         if any(k <= 0 for k in kappa) or any(v <= ONE for v in q):
@@ -25,13 +27,17 @@ class PowerChannelModel(GradientRuleModel):
         return len(parameters) == 2 or parameters[2][0] in (0, ONE)
 
     def _get_weights(self, st, pool, prev_weights, data, parameters, lambdas, ma, prev_ma, n):
-        kappa = at(parameters, 0)
-        q = at(parameters, 1)
+        g = self._gradients(st, pool, data, ma, lambdas, n)
+        kappa = row(parameters, 0)
         use_raw = len(parameters) > 2 and use_raw_flag(parameters, 2)
-        r = self._relative_gradients(st, pool, data, ma, lambdas, n, use_raw)
-        signals = []
-        for i, x in enumerate(r):
+        q = row(parameters, 1)
+        q_i = at(q, 0)
+        signals, total = [], 0
+        for i in range(n):
+            if len(q) != 1:
+                q_i = at(q, i)
+            x = relative(data[i] if use_raw else ma[i], g[i])
             sigma = ONE if x >= 0 else -ONE
-            q_i = q[0] if len(q) == 1 else at(q, i)
             signals.append(mul(sigma, qpow(abs_(x), q_i)))
-        return finish(prev_weights, signals, kappa, n)
+            total = accumulate(total, signals[i], kappa, i)
+        return finish(prev_weights, signals, kappa, n, 1, total)

@@ -47,6 +47,8 @@ def level_runner(args, run_lockstep, **rule_kwargs):
     for flag, value in (("--sender", rule_kwargs.get("sender")), ("--rule-address", rule_kwargs.get("deployed"))):
         if value is not None:
             raise UsageError(f"{flag}: applies to --level rule only (the pool level deploys its own runner and pool)")
+    if rule_kwargs.get("compiler_profile", "legacy") != "legacy":
+        raise UsageError(f"--compiler-profile {rule_kwargs['compiler_profile']}: the pool level deploys the legacy build only")
     if getattr(args, "backend", None) == "rpc":
         raise UsageError("--level pool runs on an in-process chain: use --backend revm or eth-tester")
     from parity.harness.driver import run_pool_lockstep
@@ -57,9 +59,11 @@ def level_runner(args, run_lockstep, **rule_kwargs):
 
 def record_for_level(args, record):
     """(the record function, its level-specific keyword arguments) for `parity record --level ...`."""
+    profile = getattr(args, "compiler_profile", "legacy")
     if getattr(args, "level", "rule") == "rule":
         level_runner(args, None)  # refuses pool-only flags
-        return record, {}
+        return record, {"compiler_profile": profile}
+    level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
     from parity.pool_fixtures import record_pool
 
     return record_pool, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,

@@ -51,14 +51,15 @@ def contract_to_rule(contract: str) -> str | None:
     return None
 
 
-def make_rule_model(contract: str, runner: str):
-    """The integer model of a shipped rule contract (None for a contract the project does not ship)."""
+def make_rule_model(contract: str, runner: str, compiler_profile: str = "legacy"):
+    """The integer model of a shipped rule contract (None for a contract the project does not ship), with
+    the operand order of the given compiler profile."""
     rule = contract_to_rule(contract)
     if rule is None:
         return None
     from parity.fixedpoint.rules import make_model
 
-    return make_model(rule, runner)
+    return make_model(rule, runner, compiler_profile=compiler_profile)
 
 
 def rejected(contract: str, parameters) -> ValueError:
@@ -100,7 +101,7 @@ def map_inputs(plan: Plan, chain) -> RunInputs:
     mapped = map_parameters(req.pool, req.params, req.run_fingerprint)
     runner = resolve_runner(req.sender, chain)
     # The integer model answers validParameters before anything is deployed (also when model_check is off).
-    model = make_rule_model(plan.contract, runner)
+    model = make_rule_model(plan.contract, runner, req.compiler_profile)
     if model is not None and not model.valid_parameters(mapped.parameters):
         raise rejected(plan.contract, mapped.parameters)
     price_wei, price_dec = wei_prices(plan.update_prices, plan.total + 1)

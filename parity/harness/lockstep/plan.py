@@ -48,6 +48,7 @@ class LockstepRequest:
     rule_contract: str | None = None
     pool_address: str = POOL_ADDRESS
     level: str = "rule"
+    compiler_profile: str = "legacy"  # the rule build deployed and modelled: "legacy" or "via-ir"
     options: dict = field(default_factory=dict)  # level-specific settings (pool level: samples, jitter)
 
 
@@ -89,7 +90,12 @@ class Plan:
 # ---------------------------------------------------------------------------------------------------------
 
 
+COMPILER_PROFILES = ("legacy", "via-ir")
+
+
 def check_modes(req: LockstepRequest) -> None:
+    if req.compiler_profile not in COMPILER_PROFILES:
+        raise ValueError(f"compiler_profile={req.compiler_profile!r} is not one of {COMPILER_PROFILES}")
     if req.mode not in MODES:
         raise ValueError(f"mode={req.mode!r} is not one of {MODES}")
     if req.burn_in_mode not in BURN_IN_MODES:

@@ -39,17 +39,16 @@ from parity.harness.mapping import (
     to_wei,
 )
 
-_ARTIFACTS: dict | None = None
+_ARTIFACTS: dict = {}  # compiler profile -> artifacts
 
 
-def rule_artifacts() -> dict:
-    """The project's compiled rule contracts (compiled once per process)."""
-    global _ARTIFACTS
-    if _ARTIFACTS is None:
+def rule_artifacts(profile: str = "legacy") -> dict:
+    """The project's compiled contracts for a compiler profile (compiled once per process)."""
+    if profile not in _ARTIFACTS:
         from parity.chain.compile import compile_rules
 
-        _ARTIFACTS = compile_rules()
-    return _ARTIFACTS
+        _ARTIFACTS[profile] = compile_rules() if profile == "legacy" else compile_rules(profile=profile)
+    return _ARTIFACTS[profile]
 
 
 @dataclass(frozen=True)
@@ -229,6 +228,7 @@ class RuleChainSide:
         self.smap, self.mapped, self.runner = plan.state_map, inputs.mapped, inputs.runner
         self.pool_address = plan.request.pool_address
         self.deployed, self.artifact = deployed, artifact
+        self.profile = plan.request.compiler_profile
         self.backend = getattr(chain, "name", type(chain).__name__)
 
     def start_time(self, requested: int | None) -> int:
@@ -242,7 +242,7 @@ class RuleChainSide:
         try:
             if self.deployed is None:
                 if self.artifact is None:
-                    self.artifact = _compiled(self.contract)
+                    self.artifact = _compiled(self.contract, self.profile)
                 self.deployed = self.chain.deploy(self.artifact, self.runner, sender=self.runner, timestamp=t0)
             if not self.chain.call(self.deployed, "validParameters", [self.mapped.parameters], sender=self.runner):
                 raise rejected(self.contract, self.mapped.parameters)
@@ -257,6 +257,7 @@ class RuleChainSide:
         if self.artifact is not None:
             info = {k: getattr(self.artifact, k) for k in ("contract_name", "compiler_version", "source_hash") if hasattr(self.artifact, k)}
         info["address"] = getattr(self.deployed, "address", None)
+        info["compiler_profile"] = self.profile
         return info
 
     def initialise(self, initial: dict, timestamp: int) -> dict:
@@ -314,9 +315,9 @@ class RuleModelSide:
         return Observation(values)
 
 
-def _compiled(contract: str):
+def _compiled(contract: str, profile: str = "legacy"):
     try:
-        artifacts = rule_artifacts()
+        artifacts = rule_artifacts(profile)
     except Exception as e:  # compiler missing or sources rejected
         raise SetupError(f"compiling the rule contracts failed: {e}") from e
     if contract not in artifacts:

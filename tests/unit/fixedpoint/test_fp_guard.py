@@ -1,4 +1,4 @@
-"""Guard rails (onchain-math.md §4): the worked examples and invariants."""
+"""Guard rails (docs/arithmetic.md §5): the worked examples and invariants."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -154,7 +154,7 @@ def test_initialise_reasons_and_rollback(rule, state_reason):
     m = make_model(rule, RUNNER)
     assert reason(m.initialise, POOL, MA0[:2], INIT[rule], 3, sender=POOL) == "Invalid set moving avg"
     assert reason(m.initialise, POOL, MA0, INIT[rule][:2], 3, sender=POOL) == state_reason
-    assert m.get_moving_averages(POOL, 0) == []  # nothing stored: the moving-average write was rolled back
+    assert reason(m.moving_averages_word, POOL, 0) == ""  # nothing stored: the moving-average write was rolled back
     assert reason(m.get_moving_averages, POOL, 3) == "SRC!=TGT"
     assert reason(m.initialise, POOL, [E], [E], 1, sender=POOL) == "Panic(0x11)"
     assert reason(m.initialise, POOL, [], [], 0, sender=POOL) == "LEN0"

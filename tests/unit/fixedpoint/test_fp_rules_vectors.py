@@ -1,4 +1,4 @@
-"""Appendix B (onchain-math.md): B1–B8 through the rule models, with the listed intermediate values."""
+"""Rule vectors B1–B8 (docs/arithmetic.md §6) through the rule models, with the listed intermediate values."""
 
 import pytest
 

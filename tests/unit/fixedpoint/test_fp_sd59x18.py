@@ -1,4 +1,4 @@
-"""SD59x18 model: every Appendix A vector of onchain-math.md, revert names, and cheap properties."""
+"""SD59x18 model: every library vector of docs/arithmetic.md §6, revert names, and cheap properties."""
 
 import re
 from fractions import Fraction

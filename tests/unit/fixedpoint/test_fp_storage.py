@@ -1,4 +1,4 @@
-"""int128 pair storage (onchain-math.md §2.1): layouts, odd tails, range reverts, unpack quirks."""
+"""int128 pair storage (docs/storage.md): layouts, odd tails, range reverts, unpack quirks."""
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +18,7 @@ def reason(fn, *args):
 
 
 def test_pair_layout_matches_b6_word():
-    # Appendix B6: shortMovingAverages(pool, 0) holds (1050e18, 1.85e18)
+    # rule vector B6 (docs/arithmetic.md §6): shortMovingAverages(pool, 0) holds (1050e18, 1.85e18)
     assert stg.pack_pair(1050 * E18, 185 * 10**16) == 357296485266985386636543337803356622028801850000000000000000
     assert stg.pack_array([1050 * E18, 185 * 10**16, 525 * 10**17])[1] == 52500000000000000000
 
@@ -87,7 +87,8 @@ def test_unpack_preconditions():
     four = stg.pack_array([1, 2, 3, 4])
     assert reason(stg.unpack, four, 2) == "Panic(0x32)"  # too small an n with extra words
     assert stg.unpack(four, 3) == [1, 2, 4]
-    assert stg.unpack([], 0) == []
+    assert reason(stg.unpack, [], 0) == "Panic(0x11)"  # an empty store read with n = 0: L − 1 underflows
+    assert reason(stg.unpack, two, 0) == "Panic(0x32)"
 
 
 def test_write_past_end_reverts():
