@@ -84,42 +84,11 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         "timing": {k: json_float(v) for k, v in result.timing.items()},
     }
     if result.revert is not None:
-        r = result.revert
-        out["revert"] = {
-            "block": r.block,
-            "function": r.function,
-            "reason": r.reason,
-            # our contracts follow V1 on every input (docs/malformed-inputs.md); unknown for an attached contract
-            "production_reason": r.reason if _own_build(result) else None,
-            "model_reason": r.model_reason,
-            "backend": r.backend,
-            "chain_block": r.chain_block,
-            "inputs": r.inputs,
-            "jax_weights": r.jax_weights,
-            "state_before": _state_json(result, r.block - 1),
-        }
+        out["revert"] = _revert_json(result)
     if result.model_mismatch is not None:
-        mm = result.model_mismatch
-        out["model_check"]["mismatch"] = {
-            "block": mm.block,
-            "field": mm.field,
-            "asset": mm.asset,
-            "chain_value": _jsonable(mm.chain_value),
-            "model_value": _jsonable(mm.model_value),
-            "chain_state": {k: _jsonable(v) for k, v in mm.chain_state.items()},
-            "model_state": {k: _jsonable(v) for k, v in mm.model_state.items()},
-            "meaning": "the contract and the exact integer model disagree: a contract bug (or a model bug)",
-        }
+        out["model_check"]["mismatch"] = _mismatch_json(result.model_mismatch)
     if result.vectorized is not None:
-        v = result.vectorized
-        if "skipped" in v:
-            out["vectorized"] = {"skipped": v["skipped"]}
-        else:
-            out["vectorized"] = {
-                "compared_with": "scan path (independent trajectory)",
-                "first_divergence": v["first_divergence"].to_json() if v["first_divergence"] else None,
-                "worst": {k: d.to_json() for k, d in v["worst"].items()},
-            }
+        out["vectorized"] = _vectorized_json(result.vectorized)
     if result.level == "pool":
         from parity.harness.pool_report import pool_json
 
@@ -128,6 +97,46 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
     if include_series and result.block_ids:
         out["series"] = _series_json(result)
     return out
+
+
+def _revert_json(result: LockstepResult) -> dict:
+    r = result.revert
+    return {
+        "block": r.block,
+        "function": r.function,
+        "reason": r.reason,
+        # our contracts follow V1 on every input (docs/malformed-inputs.md); unknown for an attached contract
+        "production_reason": r.reason if _own_build(result) else None,
+        "model_reason": r.model_reason,
+        "backend": r.backend,
+        "chain_block": r.chain_block,
+        "inputs": r.inputs,
+        "jax_weights": r.jax_weights,
+        "state_before": _state_json(result, r.block - 1),
+    }
+
+
+def _mismatch_json(mm) -> dict:
+    return {
+        "block": mm.block,
+        "field": mm.field,
+        "asset": mm.asset,
+        "chain_value": _jsonable(mm.chain_value),
+        "model_value": _jsonable(mm.model_value),
+        "chain_state": {k: _jsonable(v) for k, v in mm.chain_state.items()},
+        "model_state": {k: _jsonable(v) for k, v in mm.model_state.items()},
+        "meaning": "the contract and the exact integer model disagree: a contract bug (or a model bug)",
+    }
+
+
+def _vectorized_json(v: dict) -> dict:
+    if "skipped" in v:
+        return {"skipped": v["skipped"]}
+    return {
+        "compared_with": "scan path (independent trajectory)",
+        "first_divergence": v["first_divergence"].to_json() if v["first_divergence"] else None,
+        "worst": {k: d.to_json() for k, d in v["worst"].items()},
+    }
 
 
 def _series_json(result: LockstepResult) -> dict:
