@@ -68,6 +68,14 @@ class UsageError(Exception):
     """Bad input: reported as one line, exit code 2."""
 
 
+from parity.harness.lockstep.cli_level import (  # noqa: E402
+    add_level_arguments,
+    level_runner,
+    record_for_level,
+    tolerance_fields,
+)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own errors: same one-line format and exit code 2
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -131,16 +139,18 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     from parity.plugins import add_plugin_arguments
 
     add_plugin_arguments(p)
+    add_level_arguments(p)
     _add_report_arguments(p)
 
 
 def _tolerances(args) -> dict:
     from parity.harness import compare
 
+    fields = tolerance_fields(args)
     tolerances = {}
     for spec in args.tolerance:
         try:
-            field, value = compare.parse_tolerance(spec)
+            field, value = compare.parse_tolerance(spec, fields)
         except ValueError as e:
             raise UsageError(str(e)) from None
         tolerances[field] = value
@@ -307,8 +317,11 @@ def run_verify(args) -> int:
             deployed = chain.attach(contract, args.rule_address, abi)
         except ValueError as e:  # not an address, or no contract code there
             raise UsageError(f"--rule-address {args.rule_address}: {e}") from None
+    run, level_kwargs = level_runner(args, run_lockstep, sender=args.sender, deployed=deployed,
+                                     compiler_profile=args.compiler_profile, artifact=plugins.artifact,
+                                     rule_contract=plugins.rule_contract)
     try:
-        result = run_lockstep(
+        result = run(
             pool,
             params,
             fp,
@@ -322,11 +335,7 @@ def run_verify(args) -> int:
             model_check=args.model_check,
             vectorized_check=args.vectorized_check,
             progress=not args.quiet,
-            sender=args.sender,
-            deployed=deployed,
-            compiler_profile=args.compiler_profile,
-            artifact=plugins.artifact,
-            rule_contract=plugins.rule_contract,
+            **level_kwargs,
         )
     except ValueError as e:
         raise UsageError(str(e)) from None
@@ -345,6 +354,7 @@ def add_record_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inline", action="store_true", help="store the price rows in the fixture instead of path + SHA-256")
     p.add_argument("--out", type=Path, required=True, help="fixture file to write (JSON)")
     p.add_argument("--quiet", action="store_true", help="only the verdict line")
+    add_level_arguments(p)
 
 
 def run_record(args) -> int:
@@ -360,12 +370,12 @@ def run_record(args) -> int:
     assets = args.assets.strip() if args.assets is not None else None
     if assets is not None:
         assets = int(assets) if assets.isdigit() else [s.strip() for s in assets.split(",") if s.strip()]
+    record_fn, level_kwargs = record_for_level(args, record)
     try:
-        data, result = record(
+        data, result = record_fn(
             args.rule, params, path, assets=assets, blocks=args.blocks,
             chunk_period=args.chunk_period, epsilon_max=args.epsilon_max, guard_rail=args.guard_rail,
-            backend=args.backend, inline=args.inline or None, progress=not args.quiet,
-            compiler_profile=args.compiler_profile,
+            backend=args.backend, inline=args.inline or None, progress=not args.quiet, **level_kwargs,
         )
     except RecordError as e:
         print(str(e), file=sys.stderr)

@@ -16,6 +16,7 @@ the weight the pool reaches after an update interval against the rule's target.
 
 from __future__ import annotations
 
+from parity.float64 import guarded
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ def _reached_shortfall(coarse, carries, update_times, interval_s):
     return np.asarray(coarse) - np.asarray(reached)
 
 
+@guarded
 def drift_report(run_fingerprint, params, prices, assets=None, start_index=0, additional_oracle_input=None) -> DriftReport:
     """Run the idealised simulator and the production loop on ``prices`` and measure their drift.
 

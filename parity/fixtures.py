@@ -609,6 +609,10 @@ def validate(data: Any, *, file="<fixture>", root=REPO_ROOT) -> Fixture:
     root = Path(root)
     if not isinstance(data, dict):
         ck.fail("(top level)", f"expected a JSON object, found {type(data).__name__}")
+    from parity.pool_fixtures import POOL_FORMAT, validate_pool
+
+    if data.get("format") == POOL_FORMAT:  # a pool-level fixture (parity.pool_fixtures)
+        return validate_pool(data, file=file, root=root)
     ck.equal(data.get("format"), FORMAT, "format")
     ck.equal(data.get("format_version"), FORMAT_VERSION, "format_version", " (the version this parity reads)")
     stored = data.get("content_sha256")
@@ -787,9 +791,12 @@ def replay(fixture, *, root=REPO_ROOT, tolerances: dict | None = None, model_che
     it with parity.harness.summary / write_json). Raises FixtureError for an unusable fixture."""
     from parity.chain import Deployed
     from parity.harness.driver import run_lockstep
+    from parity.pool_fixtures import PoolFixture, replay_pool
     from parity.pools import create_pool
 
-    fx = fixture if isinstance(fixture, Fixture) else load_fixture(fixture, root=root)
+    fx = fixture if isinstance(fixture, (Fixture, PoolFixture)) else load_fixture(fixture, root=root)
+    if isinstance(fx, PoolFixture):
+        return replay_pool(fx, tolerances=tolerances, model_check=model_check, vectorized_check=vectorized_check)
     d = fx.data
     chain = RecordedChain(fx)
     deployed = Deployed(address=d["chain"]["rule_address"], abi=[], name=fx.contract)
@@ -962,8 +969,10 @@ def _display(path: Path) -> str:
 
 def regenerate(out_dir=GOLDEN_DIR, *, only: Sequence[str] | None = None, log=print) -> list[Path]:
     """Re-record the committed set (or the specs named in `only`) into `out_dir`; returns the paths."""
+    from parity.pool_fixtures import POOL_GOLDEN, regenerate_pool
+
     specs = [s for s in GOLDEN if only is None or s.name in only]
-    unknown = sorted(set(only or ()) - {s.name for s in GOLDEN})
+    unknown = sorted(set(only or ()) - {s.name for s in GOLDEN} - {s.name for s in POOL_GOLDEN})
     if unknown:
         raise ValueError(f"only={unknown}: unknown fixture name(s); known: {', '.join(s.name for s in GOLDEN)}")
     paths = []
@@ -974,7 +983,7 @@ def regenerate(out_dir=GOLDEN_DIR, *, only: Sequence[str] | None = None, log=pri
         path = write_fixture(record_spec(spec), golden_path(spec, out_dir))
         log(f"wrote {_display(path)} ({path.stat().st_size} bytes)")
         paths.append(path)
-    return paths
+    return paths + regenerate_pool(Path(out_dir) / "pool", only=only, log=log)
 
 
 def main(argv=None) -> int:

@@ -33,6 +33,11 @@ ENTRY_POINTS = (
     "parity.fixtures.validate",
     "parity.fixtures.load_fixture",
     "parity.harness.driver.run_lockstep",
+    "parity.harness.driver.run_pool_lockstep",
+    "parity.pool_fixtures.record_pool",
+    "parity.pool_fixtures.replay_pool",
+    "parity.drift.drift_report",
+    "parity.sweep.session.run_chunk",
     "parity.pools.create_pool",
 )
 

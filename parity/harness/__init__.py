@@ -4,7 +4,7 @@
 """
 
 from parity.harness.compare import FIELDS, default_tolerances, parse_tolerance
-from parity.harness.driver import LockstepResult, SetupError, run_lockstep
+from parity.harness.driver import LockstepResult, SetupError, run_lockstep, run_pool_lockstep
 from parity.harness.mapping import STATE_MAPS, StateField, StateMap, map_parameters
 from parity.harness.plot import plot_report
 from parity.harness.report import summary, to_dict, write_json
@@ -21,6 +21,7 @@ __all__ = [
     "parse_tolerance",
     "plot_report",
     "run_lockstep",
+    "run_pool_lockstep",
     "summary",
     "to_dict",
     "write_json",

@@ -294,14 +294,14 @@ def tolerances_for_run(chain_params: Mapping, prices: np.ndarray, horizon: int, 
     )
 
 
-def parse_tolerance(spec: str) -> tuple[str, float]:
-    """'field=value' -> (field, value); raises ValueError naming what is wrong."""
+def parse_tolerance(spec: str, fields: Sequence[str] = FIELDS) -> tuple[str, float]:
+    """'field=value' -> (field, value) for a field in `fields`; raises ValueError naming what is wrong."""
     if "=" not in spec:
-        raise ValueError(f"--tolerance {spec!r} must look like FIELD=VALUE with FIELD in {', '.join(FIELDS)}")
+        raise ValueError(f"--tolerance {spec!r} must look like FIELD=VALUE with FIELD in {', '.join(fields)}")
     field, _, value = spec.partition("=")
     field = field.strip()
-    if field not in FIELDS:
-        raise ValueError(f"--tolerance field {field!r} is unknown; use one of {', '.join(FIELDS)}")
+    if field not in fields:
+        raise ValueError(f"--tolerance field {field!r} is unknown; use one of {', '.join(fields)}")
     try:
         v = float(value)
     except ValueError:
@@ -423,14 +423,18 @@ def _divergence(e: FieldErrors, row: int, asset: int, blocks: Sequence[int]) -> 
     )
 
 
-def first_divergence(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None) -> Divergence | None:
+def first_divergence(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None,
+                     excused: Mapping[str, np.ndarray] | None = None) -> Divergence | None:
     """Earliest block with an element beyond tolerance; at that block the element with the largest
-    scaled/tolerance ratio. `counted` (bool per row) excludes e.g. burn-in rows."""
+    scaled/tolerance ratio. `counted` (bool per row) excludes e.g. burn-in rows; `excused` (field -> bool
+    per element) excludes elements a report note explains."""
     best = None
-    for e in errors.values():
+    for name, e in errors.items():
         fail = e.failing
         if counted is not None:
             fail = fail & np.asarray(counted, dtype=bool)[:, None]
+        if excused and name in excused:
+            fail = fail & ~excused[name]
         rows = np.nonzero(fail.any(axis=1))[0]
         if rows.size == 0:
             continue
@@ -444,13 +448,17 @@ def first_divergence(errors: Mapping[str, FieldErrors], blocks: Sequence[int], c
     return None if best is None else best[1]
 
 
-def worst_per_field(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None) -> dict[str, Divergence]:
-    """Largest scaled error per field over the compared blocks (NaN/inf count as largest)."""
+def worst_per_field(errors: Mapping[str, FieldErrors], blocks: Sequence[int], counted=None,
+                    excused: Mapping[str, np.ndarray] | None = None) -> dict[str, Divergence]:
+    """Largest scaled error per field over the compared blocks (NaN/inf count as largest); elements in
+    `excused` (field -> bool per element) are left out."""
     out = {}
     for name, e in errors.items():
         s = np.where(np.isnan(e.scaled), np.inf, e.scaled)
         if counted is not None:
             s = np.where(np.asarray(counted, dtype=bool)[:, None], s, -1.0)
+        if excused and name in excused:
+            s = np.where(excused[name], -1.0, s)
         if s.size == 0:
             continue
         row, asset = np.unravel_index(int(np.argmax(s)), s.shape)
@@ -467,6 +475,11 @@ def exact_mismatch(chain: Mapping[str, Sequence[int]], model: Mapping[str, Seque
         if mvals is None or len(mvals) != len(cvals):
             return key, -1
         for i, (c, m) in enumerate(zip(cvals, mvals)):
-            if int(c) != int(m):
+            if _exact(c) != _exact(m):
                 return key, i
     return None
+
+
+def _exact(v):
+    """An integer as a Python int; anything else (a decoded event) as itself, compared with ==."""
+    return int(v) if isinstance(v, (int, np.integer)) else v

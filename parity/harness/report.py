@@ -84,54 +84,73 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         "timing": {k: json_float(v) for k, v in result.timing.items()},
     }
     if result.revert is not None:
-        r = result.revert
-        out["revert"] = {
-            "block": r.block,
-            "function": r.function,
-            "reason": r.reason,
-            # our contracts follow V1 on every input (docs/malformed-inputs.md); unknown for an attached contract
-            "production_reason": r.reason if _own_build(result) else None,
-            "model_reason": r.model_reason,
-            "backend": r.backend,
-            "chain_block": r.chain_block,
-            "inputs": r.inputs,
-            "jax_weights": r.jax_weights,
-            "state_before": _state_json(result, r.block - 1),
-        }
+        out["revert"] = _revert_json(result)
     if result.model_mismatch is not None:
-        mm = result.model_mismatch
-        out["model_check"]["mismatch"] = {
-            "block": mm.block,
-            "field": mm.field,
-            "asset": mm.asset,
-            "chain_value": _jsonable(mm.chain_value),
-            "model_value": _jsonable(mm.model_value),
-            "chain_state": {k: _jsonable(v) for k, v in mm.chain_state.items()},
-            "model_state": {k: _jsonable(v) for k, v in mm.model_state.items()},
-            "meaning": "the chain and the exact integer model disagree: one of the two is wrong (both values above)",
-        }
+        out["model_check"]["mismatch"] = _mismatch_json(result.model_mismatch)
     if result.vectorized is not None:
-        v = result.vectorized
-        if "skipped" in v:
-            out["vectorized"] = {"skipped": v["skipped"]}
-        else:
-            out["vectorized"] = {
-                "compared_with": "scan path (independent trajectory)",
-                "first_divergence": v["first_divergence"].to_json() if v["first_divergence"] else None,
-                "worst": {k: d.to_json() for k, d in v["worst"].items()},
-            }
+        out["vectorized"] = _vectorized_json(result.vectorized)
+    if result.level == "pool":
+        from parity.harness.pool_report import pool_json
+
+        out["level"] = "pool"
+        out["pool_level"] = pool_json(result)
     if include_series and result.block_ids:
-        out["series"] = {
-            "block": list(result.block_ids),
-            "burn_in": [bool(x) for x in result.burn_in_rows],
-            "chain_block": list(result.chain_blocks),
-            "timestamp": list(result.timestamps),
-            "price": [_ints(p) for p in result.prices_wei],
-            "jax": {k: [[json_float(x) for x in row] for row in v] for k, v in result.jax.items()},
-            "chain": {k: [_ints(row) for row in v] for k, v in result.chain.items()},
-            "max_scaled_error": {k: [json_float(x) for x in e.scaled.max(axis=1)] for k, e in result.errors.items()},
-        }
+        out["series"] = _series_json(result)
     return out
+
+
+def _revert_json(result: LockstepResult) -> dict:
+    r = result.revert
+    return {
+        "block": r.block,
+        "function": r.function,
+        "reason": r.reason,
+        # our contracts follow V1 on every input (docs/malformed-inputs.md); unknown for an attached contract
+        "production_reason": r.reason if _own_build(result) else None,
+        "model_reason": r.model_reason,
+        "backend": r.backend,
+        "chain_block": r.chain_block,
+        "inputs": r.inputs,
+        "jax_weights": r.jax_weights,
+        "state_before": _state_json(result, r.block - 1),
+    }
+
+
+def _mismatch_json(mm) -> dict:
+    return {
+        "block": mm.block,
+        "field": mm.field,
+        "asset": mm.asset,
+        "chain_value": _jsonable(mm.chain_value),
+        "model_value": _jsonable(mm.model_value),
+        "chain_state": {k: _jsonable(v) for k, v in mm.chain_state.items()},
+        "model_state": {k: _jsonable(v) for k, v in mm.model_state.items()},
+        "meaning": "the chain and the exact integer model disagree: one of the two is wrong (both values above)",
+    }
+
+
+def _vectorized_json(v: dict) -> dict:
+    if "skipped" in v:
+        return {"skipped": v["skipped"]}
+    return {
+        "compared_with": "scan path (independent trajectory)",
+        "first_divergence": v["first_divergence"].to_json() if v["first_divergence"] else None,
+        "worst": {k: d.to_json() for k, d in v["worst"].items()},
+    }
+
+
+def _series_json(result: LockstepResult) -> dict:
+    """Every compared value per block (both sides) and the largest scaled error per block and field."""
+    return {
+        "block": list(result.block_ids),
+        "burn_in": [bool(x) for x in result.burn_in_rows],
+        "chain_block": list(result.chain_blocks),
+        "timestamp": list(result.timestamps),
+        "price": [_ints(p) for p in result.prices_wei],
+        "jax": {k: [[json_float(x) for x in row] for row in v] for k, v in result.jax.items()},
+        "chain": {k: [_ints(row) for row in v] for k, v in result.chain.items()},
+        "max_scaled_error": {k: [json_float(x) for x in e.scaled.max(axis=1)] for k, e in result.errors.items()},
+    }
 
 
 def _jsonable(v):
@@ -188,6 +207,7 @@ def summary(result: LockstepResult) -> str:
         f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
         f"{result.blocks_compared} blocks compared"
         + (f" after {result.burn_in} burn-in ({result.burn_in_mode})" if result.burn_in else "")
+        + (", level pool (runner + pool + rule)" if result.level == "pool" else "")
     )
     if result.model_mismatch is not None:
         mm = result.model_mismatch
@@ -209,13 +229,18 @@ def summary(result: LockstepResult) -> str:
         lines.append("  first divergence: " + _fmt_div(result.first_divergence))
     if result.worst:
         lines.append("  worst per field (scaled error / tolerance):")
+        width = max(11, *(len(f) for f in result.worst))
         for f, d in result.worst.items():
             lines.append(
-                f"    {f:<11} {d.scaled:9.3g} / {d.tolerance:<9.3g} at block {d.block} asset {d.asset}"
+                f"    {f:<{width}} {d.scaled:9.3g} / {d.tolerance:<9.3g} at block {d.block} asset {d.asset}"
                 f"  (abs {d.abs:.3g}, rel {d.rel:.3g}, {d.wei:.3g} wei)"
             )
     if result.model_check and result.model_mismatch is None and result.model_blocks_checked:
         lines.append(f"  integer model == chain exactly on {result.model_blocks_checked} blocks")
+    if result.level == "pool":
+        from parity.harness.pool_report import pool_summary_lines
+
+        lines.extend(pool_summary_lines(result))
     v = result.vectorized
     if v is not None:
         if "skipped" in v:

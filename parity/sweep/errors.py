@@ -17,13 +17,13 @@ from parity.harness import compare as cmp
 from parity.harness.mapping import wei_error
 from parity.sweep import chainbatch as cb
 
-VERDICTS = ("parity", "divergence", "revert", "contract_bug")
+VERDICTS = ("parity", "divergence", "revert", "model_mismatch")
 
 
 class ChunkErrors:
     """Per-pool worst scaled error per field, first divergence, reverts and integer-model mismatches."""
 
-    def __init__(self, verifications, starts, smap, price_dec: np.ndarray, blocks: int, overrides: dict):
+    def __init__(self, verifications, starts, smap, price_dec: np.ndarray, blocks: int, overrides: dict, contract: str):
         self.vs, self.P, self.blocks = verifications, len(verifications), blocks
         n = price_dec.shape[1]
         self.fields = list(smap.keys) + ["weights"]
@@ -31,14 +31,10 @@ class ChunkErrors:
         kinds["weights"] = "weights"
         self.scale = {f: np.zeros((self.P, n)) for f in self.fields}
         self.tol = {f: np.zeros(self.P) for f in self.fields}
-        gradient = smap.field(smap.init_key).kind == "running_a"
         for p, s in enumerate(starts):
             cp = s.mapped.chain_params
             lamb = np.asarray(cp.get("lamb", [0.0]), dtype=np.float64)
-            lamb_short = cp.get("lamb_short")
-            defaults = cmp.default_tolerances(lamb=lamb, prices=price_dec, horizon=blocks, kappa=cp.get("kappa", 1.0),
-                                              lamb_short=None if lamb_short is None else np.asarray(lamb_short, dtype=np.float64),
-                                              gradient=gradient)
+            defaults = cmp.tolerances_for_run(cp, price_dec, blocks, contract)
             scales = cmp.field_scales(price_dec, lamb)
             for f in self.fields:
                 self.tol[f][p] = float(overrides.get(f, overrides.get(kinds[f], defaults[kinds[f]])))
@@ -143,7 +139,7 @@ class ChunkErrors:
     # -- results --
     def verdict(self, p: int) -> str:
         if p in self.mismatches:
-            return "contract_bug"
+            return "model_mismatch"
         if p in self.reverts:
             return "revert"
         if self.first[p] is not None:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from parity.float64 import guarded
 from dataclasses import dataclass
 
 import jax
@@ -168,6 +169,7 @@ def jax_trajectories(pool, starts: list[PoolStart], perturbs: list, fp, price_de
     return scan, ({k: swap(v) for k, v in v_states.items()}, swap(v_w))
 
 
+@guarded
 def run_chunk(chunk: Chunk) -> list[dict]:
     """Verify every set of the chunk; one results row per verification (see parity.sweep.errors.ChunkErrors)."""
     from parity.pools import create_pool
@@ -185,7 +187,7 @@ def run_chunk(chunk: Chunk) -> list[dict]:
     starts = [pool_start(pool, with_defaults(rule, v.params), fp, price_wei[0], price_dec[0], smap) for v in vs]
     fpm = starts[0].mapped.fingerprint
     (states, weights), vec = jax_trajectories(pool, starts, [v.perturb for v in vs], fpm, price_dec, smap, chunk.vectorized_check)
-    errors = ChunkErrors(vs, starts, smap, price_dec, blocks, chunk.tolerances)
+    errors = ChunkErrors(vs, starts, smap, price_dec, blocks, chunk.tolerances, pool.chain_rule)
     session = ChainSession(pool.chain_rule, starts, smap, case.n, chunk.model_sample, rule)
     session.initialise(errors)
     pending, first = [], 1

@@ -1,0 +1,73 @@
+"""The `--level` options of `parity verify` and `parity record` (kept here so cli.py only registers them).
+
+--level rule (default): the rule contract alone. --level pool: runner + pool + rule + oracles, with
+--samples-per-interval K, --update-jitter S and --jitter-seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from parity.harness.compare import FIELDS
+from parity.harness.lockstep.plan import POOL_TOLERANCE_KEYS
+
+
+def add_level_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--level", choices=("rule", "pool"), default="rule",
+                   help="rule: the rule contract alone (default); pool: each update sets the oracles and calls the "
+                        "runner's performUpdate, and the pool's stored and interpolated weights are compared too")
+    p.add_argument("--samples-per-interval", type=int, default=3, metavar="K",
+                   help="pool level: getNormalizedWeights at K times spread over each interval (default 3: start, "
+                        "middle, end), plus the rail time")
+    p.add_argument("--update-jitter", type=int, default=0, metavar="S",
+                   help="pool level: each update is late by a seeded 0..S seconds (S below the update interval)")
+    p.add_argument("--jitter-seed", type=int, default=0, help="pool level: seed of --update-jitter")
+
+
+def tolerance_fields(args) -> tuple[str, ...]:
+    """Field names --tolerance accepts at the chosen level."""
+    level = getattr(args, "level", None)  # None: `parity replay`, whose fixture decides the level
+    if level == "rule":
+        return FIELDS
+    samples = max(int(getattr(args, "samples_per_interval", 3)), 0)
+    return (*FIELDS, *POOL_TOLERANCE_KEYS, *(f"fine_{j}" for j in range(samples)))
+
+
+def level_runner(args, run_lockstep, **rule_kwargs):
+    """(the run function, its level-specific keyword arguments) for args.level. Pool-only flags at rule
+    level and rule-only flags at pool level are refused with a ValueError naming the flag."""
+    from parity.cli import UsageError
+
+    if getattr(args, "level", "rule") == "rule":
+        for flag, value, default in (("--update-jitter", args.update_jitter, 0), ("--jitter-seed", args.jitter_seed, 0),
+                                     ("--samples-per-interval", args.samples_per_interval, 3)):
+            if value != default:
+                raise UsageError(f"{flag} {value}: applies to --level pool only")
+        return run_lockstep, rule_kwargs
+    for flag, value in (("--sender", rule_kwargs.get("sender")), ("--rule-address", rule_kwargs.get("deployed")),
+                        ("--pool", getattr(args, "pool", None)), ("--rule-contract", rule_kwargs.get("rule_contract")),
+                        ("--artifact/--contract", rule_kwargs.get("artifact"))):
+        if value is not None:
+            raise UsageError(f"{flag}: applies to --level rule only (the pool level deploys parity's own rule, "
+                             f"runner and pool and drives parity's pools)")
+    if rule_kwargs.get("compiler_profile", "legacy") != "legacy":
+        raise UsageError(f"--compiler-profile {rule_kwargs['compiler_profile']}: the pool level deploys the legacy build only")
+    if getattr(args, "backend", None) == "rpc":
+        raise UsageError("--level pool runs on an in-process chain: use --backend revm or eth-tester")
+    from parity.harness.driver import run_pool_lockstep
+
+    return run_pool_lockstep, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
+                               "jitter_seed": args.jitter_seed}
+
+
+def record_for_level(args, record):
+    """(the record function, its level-specific keyword arguments) for `parity record --level ...`."""
+    profile = getattr(args, "compiler_profile", "legacy")
+    if getattr(args, "level", "rule") == "rule":
+        level_runner(args, None)  # refuses pool-only flags
+        return record, {"compiler_profile": profile}
+    level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
+    from parity.pool_fixtures import record_pool
+
+    return record_pool, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
+                         "jitter_seed": args.jitter_seed}

@@ -1,0 +1,44 @@
+"""Pool-level additions to the report (JSON section and summary lines); nothing here at rule level."""
+
+from __future__ import annotations
+
+from parity.harness.compare import json_float
+
+FINE_MEANING = ("fine_<j>: getNormalizedWeights() at the j-th of K times spread over [update + 1 s, next update − 1 s]; "
+                "fine_rail: at the rail time lastInterp clamped into that range; pool_weights / multipliers: the "
+                "pool's stored W and M (multiples of 1e-9); last_update / last_interp: seconds")
+
+
+def pool_json(result) -> dict:
+    """The `pool_level` section: what was sampled when, the boundary notes, gas of each performUpdate."""
+    notes = [{k: (json_float(v) if isinstance(v, float) else v) for k, v in note.items()} for note in result.excused]
+    gas = result.pool.get("gas", [])
+    return {
+        "fields": FINE_MEANING,
+        "samples_per_interval": result.pool.get("samples_per_interval"),
+        "update_jitter": result.pool.get("update_jitter"),
+        "jitter_seed": result.pool.get("jitter_seed"),
+        "sample_times": result.pool.get("sample_times", []),
+        "perform_update_gas": {"per_block": gas, "mean": (sum(gas) / len(gas)) if gas else None},
+        "boundary_notes": [n for n in notes if "explanation" in n],
+        "excused_elements": [n for n in notes if "explanation" not in n],
+    }
+
+
+def pool_summary_lines(result) -> list[str]:
+    """Summary lines: the boundary notes (named and explained) and the mean performUpdate gas."""
+    lines = []
+    explained = [n for n in result.excused if "explanation" in n]
+    if explained:
+        counts = {}
+        for n in explained:
+            counts[n["field"]] = counts.get(n["field"], 0) + 1
+        per_field = ", ".join(f"{f} {c}" for f, c in counts.items())
+        lines.append(f"  {len(explained)} truncation-boundary notes, not counted as divergences ({per_field}); "
+                     "all in the JSON report (pool_level.boundary_notes). First:")
+        n = explained[0]
+        lines.append(f"    block {n['block']} {n['field']}[{n['asset']}]: {n['explanation']}")
+    gas = result.pool.get("gas", [])
+    if gas:
+        lines.append(f"  performUpdate gas: mean {sum(gas) / len(gas):,.0f} over {len(gas)} updates")
+    return lines
