@@ -143,6 +143,14 @@ def add_verify_arguments(p: argparse.ArgumentParser) -> None:
     _add_report_arguments(p)
 
 
+def _level_fields(args) -> tuple[str, ...]:
+    """The `--tolerance` fields of the chosen level beyond the rule's (none at rule level)."""
+    from parity.harness.compare import FIELDS
+    from parity.harness.lockstep.cli_level import tolerance_fields
+
+    return tuple(f for f in tolerance_fields(args) if f not in FIELDS)
+
+
 def _tolerances(args) -> dict:
     from parity.harness import compare
 
@@ -294,7 +302,7 @@ def run_verify(args) -> int:
         pool = plugins.pool or create_pool(args.rule)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    check.check_tolerance_fields(tolerances, pool.chain_rule)
+    check.check_tolerance_fields(tolerances, pool.chain_rule, _level_fields(args))
     check.check_run_inputs(pool, params, fp, values, names, blocks=args.blocks, burn_in=args.burn_in,
                            label=f"--prices {args.prices}", given=args.given_params)
     try:
@@ -303,7 +311,8 @@ def run_verify(args) -> int:
         raise
     except Exception as e:
         raise SetupError(f"could not start the {args.backend} chain: {e}") from None
-    check.check_sender(chain, args.sender, args.backend)
+    if args.level == "rule":  # the pool level refuses --sender itself (it deploys its own runner)
+        check.check_sender(chain, args.sender, args.backend)
     deployed = None
     if args.rule_address:
         from parity.harness.driver import _rule_artifacts
@@ -421,7 +430,8 @@ def run_replay(args) -> int:
     tolerances = _tolerances(args)
     try:
         fx = load_fixture(args.fixture)
-        check.check_tolerance_fields(tolerances, fx.contract)
+        check.check_tolerance_fields(tolerances, fx.data["contract"],
+                                     _level_fields(args) if fx.data.get("level") == "pool" else ())
         price_file = fx.data["prices"].get("path")
         check_outputs({"--report": args.report, "--plot": args.plot},
                       {"FIXTURE": args.fixture, "the fixture's price file": price_file and REPO_ROOT / price_file})

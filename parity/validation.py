@@ -10,7 +10,7 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 MAX_INPUT_BYTES = 1 << 30  # 1 GiB: larger "price files" and "fixtures" are refused, not read into memory
 MAX_JSON_DEPTH = 64
@@ -168,11 +168,12 @@ def check_parameter_keys(pool, params: dict, given: set, run_fingerprint, label:
 # ------------------------------------------------------------------------------------ other options
 
 
-def check_tolerance_fields(tolerances: dict, contract: str) -> None:
-    """InputError for a `--tolerance` field the rule's contract does not have."""
+def check_tolerance_fields(tolerances: dict, contract: str, extra: Sequence[str] = ()) -> None:
+    """InputError for a `--tolerance` field the rule's contract does not have (`extra`: the level's own
+    fields, e.g. the pool level's stored weights and samples)."""
     from parity.harness.mapping import state_map_for
 
-    fields = (*state_map_for(contract).keys, "weights")
+    fields = (*state_map_for(contract).keys, "weights", *extra)
     unknown = [f for f in tolerances if f not in fields]
     if unknown:
         raise InputError(f"--tolerance {unknown[0]}: {contract} has no field {unknown[0]!r}; its fields are "
