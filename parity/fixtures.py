@@ -195,8 +195,7 @@ def record(
     is recorded in contract_artifact. Returns (fixture dict, LockstepResult). Raises ValueError
     for bad inputs and when the chain run did not complete (a revert, or chain != integer model)."""
     from parity.chain import RULE_CONTRACTS, make_chain
-    from parity.fingerprint import make_run_fingerprint
-    from parity.harness.driver import POOL_ADDRESS, _rule_artifacts, run_lockstep
+    from parity.harness.driver import POOL_ADDRESS, run_lockstep
     from parity.pools import create_pool
 
     if rule not in RULE_CONTRACTS:
@@ -205,10 +204,49 @@ def record(
         raise ValueError(f"backend={backend!r}: fixtures are recorded on an in-process chain, 'eth-tester' or 'revm'")
     root = Path(root)
     series, rel = _price_source(prices, assets, root, inline)
-    n = series.n_assets
+    fp, blocks, values = _record_inputs(rule, series, blocks, chunk_period, epsilon_max, guard_rail)
+    chain = make_chain(backend)
+    result = run_lockstep(
+        create_pool(rule), params, fp, values, chain, blocks=blocks, start_timestamp=start_timestamp,
+        model_check=True, vectorized_check=True, progress=progress, pool_address=POOL_ADDRESS,
+        compiler_profile=compiler_profile,
+    )
+    if result.status in ("revert", "model_mismatch"):
+        from parity.harness.report import summary
+
+        raise RecordError(f"the {rule} run did not complete on {backend}, so it cannot be a golden fixture:\n{summary(result)}", result)
+    data = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "rule": rule,
+        "contract": result.contract,
+        "n_assets": series.n_assets,
+        "blocks": blocks,
+        "fingerprint": result.mapped.fingerprint.to_dict(),
+        "parameters": _parameters_entry(result.mapped),
+        "prices": _price_entry(series, rel, root, values),
+        "initial": _initial_entry(result, values[0]),
+        "contract_artifact": _artifact_entry(result.contract, compiler_profile),
+        "chain": {
+            "backend": backend,
+            "start_timestamp": int(start_timestamp),
+            "runner": chain.accounts[0],
+            "pool": POOL_ADDRESS,
+            "rule_address": result.artifact_info.get("address"),
+        },
+        "per_block": _per_block_entries(result),
+    }
+    data["content_sha256"] = content_hash(data)
+    return data, result
+
+
+def _record_inputs(rule, series, blocks, chunk_period, epsilon_max, guard_rail):
+    """(fingerprint, blocks, the price rows the run uses) for recording `rule` on `series`."""
+    from parity.fingerprint import make_run_fingerprint
+
     interval = int(series.interval_minutes)
     chunk = interval if chunk_period is None else int(chunk_period)
-    fp_kwargs = {"rule": rule, "n_assets": n, "chunk_period": chunk, "price_interval": interval}
+    fp_kwargs = {"rule": rule, "n_assets": series.n_assets, "chunk_period": chunk, "price_interval": interval}
     if epsilon_max is not None:
         fp_kwargs["epsilon_max"] = epsilon_max
     if guard_rail is not None:
@@ -221,87 +259,71 @@ def record(
     if not isinstance(blocks, (int, np.integer)) or not 1 <= blocks <= available:
         raise ValueError(f"blocks={blocks!r}: must be an integer in 1..{available} (the prices hold {available} updates)")
     rows = int(blocks) * stride + 1
-    values = np.asarray(series.prices[:rows], dtype=np.float64)
+    return fp, int(blocks), np.asarray(series.prices[:rows], dtype=np.float64)
 
-    pool = create_pool(rule)
-    chain = make_chain(backend)
-    result = run_lockstep(
-        pool, params, fp, values, chain, blocks=int(blocks), start_timestamp=start_timestamp,
-        model_check=True, vectorized_check=True, progress=progress, pool_address=POOL_ADDRESS,
-        compiler_profile=compiler_profile,
-    )
-    if result.status in ("revert", "model_mismatch"):
-        from parity.harness.report import summary
 
-        raise RecordError(f"the {rule} run did not complete on {backend}, so it cannot be a golden fixture:\n{summary(result)}", result)
-    contract = result.contract
+def _parameters_entry(m) -> dict:
+    return {
+        "float": _float_params(m.chain_params),
+        "parameters": [_ints(r) for r in m.parameters],
+        "lambdaStore": _ints(m.lambda_store),
+        "epsilonMax": str(m.epsilon_max),
+        "absoluteWeightGuardRail": str(m.guard_rail),
+    }
+
+
+def _price_entry(series, rel, root: Path, values: np.ndarray) -> dict:
+    """The price file by repo-relative path and hash, or the rows inline."""
+    interval = int(series.interval_minutes)
+    if rel is None:
+        return {"inline": [_floats(r) for r in values], "columns": list(series.tokens), "interval_minutes": interval}
+    return {
+        "path": rel,
+        "sha256": file_sha256(root / rel),
+        "columns": list(series.tokens),
+        "rows": [0, len(values)],
+        "interval_minutes": interval,
+    }
+
+
+def _initial_entry(result, price0: np.ndarray) -> dict:
+    from parity.harness.mapping import to_wei
+
+    init, smap = result.initial, result.state_map
+    return {
+        "price": [str(to_wei(x)) for x in price0],
+        "ewma": _ints(init["ewma"]),
+        smap.init_key: _ints(init[smap.init_key]),
+        "weights": _ints(init["weights"]),
+    }
+
+
+def _artifact_entry(contract: str, compiler_profile: str) -> dict:
+    from parity.harness.driver import _rule_artifacts
+
     artifact = _rule_artifacts(compiler_profile)[contract]
-    m = result.mapped
-    smap = result.state_map
-    if rel is not None:
-        price_entry = {
-            "path": rel,
-            "sha256": file_sha256(root / rel),
-            "columns": list(series.tokens),
-            "rows": [0, rows],
-            "interval_minutes": interval,
-        }
-    else:
-        price_entry = {"inline": [_floats(r) for r in values], "columns": list(series.tokens), "interval_minutes": interval}
-    init = result.initial
-    per_block = []
-    for row, k in enumerate(result.block_ids):
-        per_block.append({
+    return {
+        "contract_name": artifact.contract_name,
+        "compiler_version": artifact.compiler_version,
+        "settings": artifact.settings,
+        "source_hash": artifact.source_hash,
+        "deployed_bytecode_sha256": hashlib.sha256(artifact.deployed_bytecode.encode()).hexdigest(),
+        "compiler_profile": compiler_profile,
+    }
+
+
+def _per_block_entries(result) -> list[dict]:
+    return [
+        {
             "block": int(k),
             "chain_block": int(result.chain_blocks[row]),
             "timestamp": int(result.timestamps[row]),
             "price": _ints(result.prices_wei[row]),
-            "state": {key: _ints(result.chain[key][row]) for key in smap.keys},
+            "state": {key: _ints(result.chain[key][row]) for key in result.state_map.keys},
             "weights": _ints(result.chain["weights"][row]),
-        })
-    from parity.harness.mapping import to_wei
-
-    data = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "rule": rule,
-        "contract": contract,
-        "n_assets": n,
-        "blocks": int(blocks),
-        "fingerprint": m.fingerprint.to_dict(),
-        "parameters": {
-            "float": _float_params(m.chain_params),
-            "parameters": [_ints(r) for r in m.parameters],
-            "lambdaStore": _ints(m.lambda_store),
-            "epsilonMax": str(m.epsilon_max),
-            "absoluteWeightGuardRail": str(m.guard_rail),
-        },
-        "prices": price_entry,
-        "initial": {
-            "price": [str(to_wei(x)) for x in values[0]],
-            "ewma": _ints(init["ewma"]),
-            smap.init_key: _ints(init[smap.init_key]),
-            "weights": _ints(init["weights"]),
-        },
-        "contract_artifact": {
-            "contract_name": artifact.contract_name,
-            "compiler_version": artifact.compiler_version,
-            "settings": artifact.settings,
-            "source_hash": artifact.source_hash,
-            "deployed_bytecode_sha256": hashlib.sha256(artifact.deployed_bytecode.encode()).hexdigest(),
-            "compiler_profile": compiler_profile,
-        },
-        "chain": {
-            "backend": backend,
-            "start_timestamp": int(start_timestamp),
-            "runner": chain.accounts[0],
-            "pool": POOL_ADDRESS,
-            "rule_address": result.artifact_info.get("address"),
-        },
-        "per_block": per_block,
-    }
-    data["content_sha256"] = content_hash(data)
-    return data, result
+        }
+        for row, k in enumerate(result.block_ids)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------
