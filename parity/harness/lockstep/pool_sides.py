@@ -80,7 +80,6 @@ def make_onchain_step(pool, params: dict, fp):
     return lambda est, pc, price, now: fn(est, pc, price, now, arr)
 
 
-INFO_READ = ("prev_weights", "near_T")  # the step's info that boundary_notes reads
 EXACT_QUANTA = 2.0**53  # float64 holds every integer below this exactly
 
 
@@ -146,13 +145,21 @@ class PoolJaxSide:
         return initial
 
     def step(self, price, ts: int, next_ts: int) -> dict:
+        self.dispatch(price, ts, next_ts)
+        return self.collect()
+
+    def dispatch(self, price, ts: int, next_ts: int) -> None:
+        """Start the block's jitted step (JAX dispatches it asynchronously); `collect` returns its values.
+        The session mines the chain's block in between."""
         if self._next is not None:
             self._continue_from(*self._next)
-        self.est, self.pc, coarse, info = self.step_fn(self.est, self.pc, price, np.int64(ts))
-        # one transfer of only what is compared or read by after_block (the carries stay on the device)
-        est, pc, coarse, self.info = jax.device_get((
-            {key: self.est[key] for key in self.smap.keys}, self.pc, coarse,
-            {key: info[key] for key in INFO_READ}))
+        self.est, self.pc, coarse, self.info = self.step_fn(self.est, self.pc, price, np.int64(ts))
+        self._pending = (coarse, ts, next_ts)  # self.info stays on the device: boundary_notes rarely reads it
+
+    def collect(self) -> dict:
+        coarse, ts, next_ts = self._pending
+        # one transfer of only what is compared (the carries stay on the device)
+        est, pc, coarse = jax.device_get(({key: self.est[key] for key in self.smap.keys}, self.pc, coarse))
         out = {key: np.asarray(est[key], dtype=np.float64).reshape(self.n) for key in self.smap.keys}
         out["weights"] = np.asarray(coarse, dtype=np.float64).reshape(self.n)
         out["pool_weights"] = np.asarray(pc["W"], dtype=np.float64)
