@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -71,6 +72,58 @@ def _needs_normalize(params: list) -> bool:
     return any(p["type"].endswith("]") or p["type"] == "address" or p["type"].startswith("tuple") for p in params)
 
 
+_CALLDATA_CACHE = 256  # cached calldata per function
+_WORD = re.compile(r"(u?)int(\d+)(\[\])?")
+
+
+def _word_layout(types: list[str]) -> tuple | None:
+    """(signed, bits, is_array) per output when every output is a (u)intN or a (u)intN[] (intN only for
+    N = 256); None otherwise. Such outputs decode word by word (:func:`_decode_words`)."""
+    layout = []
+    for t in types:
+        m = _WORD.fullmatch(t)
+        if m is None or (not m.group(1) and m.group(2) != "256"):
+            return None
+        layout.append((not m.group(1), int(m.group(2)), bool(m.group(3))))
+    return tuple(layout)
+
+
+def _decode_words(layout: tuple, output: bytes) -> tuple | None:
+    """The outputs of a `_word_layout` as ints and lists of ints (what the ABI decoder gives, arrays as
+    lists), or None for anything but well-formed output (out-of-range offsets or lengths, unaligned
+    offsets, nonzero padding of a uintN): the ABI decoder then decodes it or raises its own error."""
+    size = len(output)
+    if size < 32 * len(layout):
+        return None
+    values = []
+    for i, (signed, bits, is_array) in enumerate(layout):
+        head = int.from_bytes(output[32 * i: 32 * i + 32], "big")
+        if not is_array:
+            value = _word_value(head, signed, bits)
+            if value is None:
+                return None
+            values.append(value)
+            continue
+        if head % 32 or head + 32 > size:
+            return None
+        count = int.from_bytes(output[head: head + 32], "big")
+        start = head + 32
+        if count > (size - start) // 32:
+            return None
+        items = [_word_value(int.from_bytes(output[start + 32 * j: start + 32 * j + 32], "big"), signed, bits)
+                 for j in range(count)]
+        if None in items:
+            return None
+        values.append(items)
+    return tuple(values)
+
+
+def _word_value(word: int, signed: bool, bits: int) -> int | None:
+    if signed:
+        return word - (1 << 256) if word >> 255 else word
+    return word if bits == 256 or word >> bits == 0 else None
+
+
 class FunctionCodec:
     """Selector, argument encoder and output decoder of one ABI function (built once, reused)."""
 
@@ -85,19 +138,33 @@ class FunctionCodec:
         self._encoder = _REGISTRY.get_tuple_encoder(*in_types)
         self._decoder = _REGISTRY.get_tuple_decoder(*out_types, strict=False)
         self._normalize = _needs_normalize(self.outputs)
+        self._word_layout = _word_layout(out_types)
+        self._calldata: dict[tuple, bytes] = {}  # calldata of argument tuples of plain ints and strings
 
     def encode(self, args: Sequence) -> bytes:
-        """Calldata: selector + ABI-encoded arguments."""
+        """Calldata: selector + ABI-encoded arguments (cached for arguments that are all ints or strings,
+        e.g. a getter's (pool, n): the same bytes every call)."""
         if len(args) != len(self.inputs):
             raise ValueError(
                 f"args: {self.signature} takes {len(self.inputs)} arguments, got {len(args)}: {tuple(args)!r}"
             )
-        return self.selector + self._encoder(tuple(args))
+        args = tuple(args)
+        if not all(type(a) is int or type(a) is str for a in args):
+            return self.selector + self._encoder(args)
+        data = self._calldata.get(args)
+        if data is None:
+            data = self.selector + self._encoder(args)
+            if len(self._calldata) < _CALLDATA_CACHE:
+                self._calldata[args] = data
+        return data
 
     def decode(self, output: bytes) -> Any:
         """Decoded return value: None for no outputs, the value for one, a tuple for several."""
         if not self.outputs:
             return None
+        values = _decode_words(self._word_layout, output) if self._word_layout else None
+        if values is not None:
+            return values[0] if len(values) == 1 else values
         values = self._decoder(ContextFramesBytesIO(output))
         if self._normalize:
             values = tuple(_normalize(p["type"], v, p.get("components")) for p, v in zip(self.outputs, values))

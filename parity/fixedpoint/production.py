@@ -187,6 +187,9 @@ class ProductionModel:
         self.runner = RunnerModel()
         self.pool = PoolModel(n=config.n, threshold=config.staleness_threshold)
         self.oracles = {o: OracleModel() for per in self.oracle_addresses for o in per}
+        # True: a reverted transaction leaves the model as it was (as the chain does). A caller that stops
+        # using the model at its first revert (the pool-level lockstep) sets False and skips the snapshot.
+        self.rollback = True
 
     # ---- set-up, mirroring deploy_pool_stack -------------------------------------------------------
     @classmethod
@@ -208,6 +211,8 @@ class ProductionModel:
         return m
 
     def _tx(self, body):
+        if not self.rollback:  # the caller never reads the model after a revert (see `rollback`)
+            return body()
         saved = copy.deepcopy((self.rule, self.runner, self.pool, self.oracles))
         try:
             return body()

@@ -80,6 +80,45 @@ def make_onchain_step(pool, params: dict, fp):
     return lambda est, pc, price, now: fn(est, pc, price, now, arr)
 
 
+EXACT_QUANTA = 2.0**53  # float64 holds every integer below this exactly
+
+
+def host_weights_at(pc: dict, times: list[int]) -> np.ndarray | None:
+    """parity.weights.onchain.weights_at on a host copy of the pool carry, in numpy. Bit-identical where
+    every quantum count and product is an integer below 2^53 (those operations are then exact) and the
+    final division matches XLA's (which computes q / 1e9 as q · (1/1e9)); a probe checks that once per
+    process. Returns None otherwise (the caller then runs the jitted JAX function)."""
+    if not _host_matches_jax():
+        return None
+    return _host_weights_at(pc, times)
+
+
+def _host_weights_at(pc: dict, times) -> np.ndarray | None:
+    t = np.asarray(times, dtype=np.int64)
+    tau = np.mod(np.minimum(t, np.int64(pc["last_interp"])) - np.int64(pc["last_update"]), 2**40)
+    wq = np.round(np.asarray(pc["W"], dtype=np.float64) * 1e9)
+    mq = np.round(np.asarray(pc["M"], dtype=np.float64) * 1e9)
+    if float(np.max(np.abs(wq))) + float(np.max(np.abs(mq))) * float(np.max(tau)) >= EXACT_QUANTA:
+        return None
+    return (wq + mq * tau.astype(np.float64)[:, None]) * (1 / 1e9)
+
+
+_HOST_OK: list = []
+
+
+def _host_matches_jax() -> bool:
+    """Whether _host_weights_at gives the jitted weights_at bit for bit on a probe of 512 weights."""
+    if not _HOST_OK:
+        rng = np.random.default_rng(8)
+        pc = {"W": np.floor(rng.uniform(0, 1, 8) * 1e9) / 1e9, "M": np.trunc(rng.normal(0, 1e3, 8)) / 1e9,
+              "last_update": np.int64(2_000_000_000), "last_interp": np.int64(2_000_086_400)}
+        times = list(range(2_000_000_001, 2_000_100_000, 1_563))
+        host = _host_weights_at(pc, times)
+        jitted = np.asarray(_jitted("weights_at")({k: jnp.asarray(v) for k, v in pc.items()}, np.asarray(times, dtype=np.int64)))
+        _HOST_OK.append(host is not None and host.tobytes() == jitted.astype(np.float64).tobytes())
+    return _HOST_OK[0]
+
+
 class PoolJaxSide:
     """The JAX production loop (`calculate_onchain_step`): estimator carry + pool carry {W, M, times}."""
 
@@ -106,10 +145,21 @@ class PoolJaxSide:
         return initial
 
     def step(self, price, ts: int, next_ts: int) -> dict:
+        self.dispatch(price, ts, next_ts)
+        return self.collect()
+
+    def dispatch(self, price, ts: int, next_ts: int) -> None:
+        """Start the block's jitted step (JAX dispatches it asynchronously); `collect` returns its values.
+        The session mines the chain's block in between."""
         if self._next is not None:
             self._continue_from(*self._next)
-        self.est, self.pc, coarse, info = self.step_fn(self.est, self.pc, price, np.int64(ts))
-        est, pc, coarse, self.info = jax.device_get((self.est, self.pc, coarse, info))
+        self.est, self.pc, coarse, self.info = self.step_fn(self.est, self.pc, price, np.int64(ts))
+        self._pending = (coarse, ts, next_ts)  # self.info stays on the device: boundary_notes rarely reads it
+
+    def collect(self) -> dict:
+        coarse, ts, next_ts = self._pending
+        # one transfer of only what is compared (the carries stay on the device)
+        est, pc, coarse = jax.device_get(({key: self.est[key] for key in self.smap.keys}, self.pc, coarse))
         out = {key: np.asarray(est[key], dtype=np.float64).reshape(self.n) for key in self.smap.keys}
         out["weights"] = np.asarray(coarse, dtype=np.float64).reshape(self.n)
         out["pool_weights"] = np.asarray(pc["W"], dtype=np.float64)
@@ -118,7 +168,9 @@ class PoolJaxSide:
         out["last_interp"] = np.array([float(pc["last_interp"])])
         self.ts, self.next_ts = ts, next_ts
         self.times = sample_times(ts, next_ts, self.samples, int(pc["last_interp"]))
-        fine = np.asarray(_jitted("weights_at")(self.pc, np.asarray(self.times, dtype=np.int64)), dtype=np.float64)
+        fine = host_weights_at(pc, self.times)
+        if fine is None:
+            fine = np.asarray(_jitted("weights_at")(self.pc, np.asarray(self.times, dtype=np.int64)), dtype=np.float64)
         out.update({f: fine[j] for j, f in enumerate(sample_fields(self.samples))})
         return out
 
@@ -181,11 +233,11 @@ def jax_multipliers_on(chain_values: dict, interval: int) -> np.ndarray:
 
 def chain_pool_carry(values: dict) -> dict:
     """The JAX pool carry holding exactly the chain's stored W, M and times."""
-    return {
-        "W": jnp.asarray(from_wei_array(values["pool_weights"])),
-        "M": jnp.asarray(from_wei_array(values["multipliers"])),
-        "last_update": jnp.asarray(int(values["last_update"][0]) // WAD, dtype=jnp.int64),
-        "last_interp": jnp.asarray(int(values["last_interp"][0]) // WAD, dtype=jnp.int64),
+    return {  # host arrays: the jitted step takes them as they are (same shapes and dtypes as its carry)
+        "W": np.asarray(from_wei_array(values["pool_weights"]), dtype=np.float64),
+        "M": np.asarray(from_wei_array(values["multipliers"]), dtype=np.float64),
+        "last_update": np.int64(int(values["last_update"][0]) // WAD),
+        "last_interp": np.int64(int(values["last_interp"][0]) // WAD),
     }
 
 
@@ -314,6 +366,13 @@ def pool_values(rule_state: dict, events: list, stored: dict, samples: list) -> 
 
 def canonical_events(v):
     """Decoded events as JSON values: tuples as lists, every int as a decimal string (exact, comparable)."""
+    kind = type(v)  # the common exact types first (bool is not `int` here)
+    if kind is int:
+        return str(v)
+    if kind is list or kind is tuple:
+        return [canonical_events(x) for x in v]
+    if kind is str:
+        return v
     if isinstance(v, bool) or v is None or isinstance(v, str):
         return v
     if isinstance(v, (int, np.integer)):
@@ -410,6 +469,7 @@ class PoolModelSide:
 
         cs = self.chain_side
         self.model = ProductionModel.from_stack(cs.stack)
+        self.model.rollback = False  # set-up done; the lockstep never reads the model after a revert
         self.call = model_caller(self.model.rule)
         return read_state(self.call, cs.stack.pool.address, cs.n, cs.smap)
 

@@ -140,14 +140,21 @@ def step_blocks(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Si
     model_ok = sides.model is not None and result.model_mismatch is None
     bar = _progress(len(times), plan.request.progress)
     t_loop = time.perf_counter()
+    overlap = hasattr(sides.jax, "dispatch")  # pool level: the JAX step runs while the chain mines its block
     for k, ts, next_ts in times:
         when = (inputs.price_wei[k], ts, next_ts)
-        jax_values = sides.jax.step(inputs.price_dec[k], ts, next_ts)
+        if overlap:
+            sides.jax.dispatch(inputs.price_dec[k], ts, next_ts)
+        else:
+            jax_values = sides.jax.step(inputs.price_dec[k], ts, next_ts)
         try:
             obs = sides.chain.step(k, *when)
         except StepReverted as e:
+            jax_values = sides.jax.collect() if overlap else jax_values
             record_revert(result, k, e, jax_values, sides.model if model_ok else None, when)
             break
+        if overlap:
+            jax_values = sides.jax.collect()
         if model_ok:
             model_ok = check_model_step(result, k, obs.values, sides.model, when)
         # after_block may complete jax_values with fields computed on the chain's values (pool level)
