@@ -149,15 +149,23 @@ def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=No
 
 
 def asset_state_bounds(stats: dict, lamb, horizon: int, lamb_short=None) -> dict[str, np.ndarray]:
-    """The state bounds per asset, each with its own λ_i, deviation size d_i and smallest price (what the
-    weight bound needs: asset i's signal takes asset i's state errors)."""
+    """The state bounds per update t = 1..T−1 and asset, shape (T−1, n): each asset with its own λ_i,
+    deviation size d_i and smallest price (asset i's signal takes asset i's state errors), and the memory
+    the errors have had time to fill by update t, L_t = Σ_{j<t} λ^j = (1 − λ^t)/(1 − λ) ≤ min(t, 1/(1−λ))."""
     prices = stats["prices"]
     n = prices.shape[1]
-    h = max(int(horizon), 1)
-    L = np.minimum(h, 1.0 / (1.0 - _per_asset(lamb, n)))
-    L_short = np.minimum(h, 1.0 / (1.0 - _per_asset(lamb_short, n))) if lamb_short is not None else L
+    t = np.arange(1, max(len(prices), 2), dtype=np.float64)[:, None]
+    L = _filled_memory(_per_asset(lamb, n), t, horizon)
+    L_short = _filled_memory(_per_asset(lamb_short, n), t, horizon) if lamb_short is not None else L
     pmin_i = np.maximum(np.min(np.abs(prices), axis=0), 1e-300)
     return _state_bounds(stats["d_i"], L, L_short, WEI / pmin_i, pmin_i)
+
+
+def _filled_memory(lam: np.ndarray, t: np.ndarray, horizon: int) -> np.ndarray:
+    """(1 − λ^t)/(1 − λ), capped at t and at the horizon: how many damped steps of error a state holds at t."""
+    with np.errstate(divide="ignore"):
+        filled = -np.expm1(t * np.log(lam)) / (1.0 - lam)
+    return np.minimum(np.minimum(filled, t), max(int(horizon), 1))
 
 
 def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract: str | None, horizon: int,
@@ -176,11 +184,12 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
         signal_steps = _difference_signal_errors(stats, states, kappa)
     else:
         signal_steps = _gradient_signal_errors(stats, states, chain_params, contract, lamb, kappa)
-    # the previous weights are carried undamped: the per-step errors add up over the run; a run longer
-    # than the prices given repeats their average step
-    steps = max(len(signal_steps), 1)
-    signal_total = float(np.sum(signal_steps)) * max(int(horizon), 1) / steps if len(signal_steps) else 0.0
-    return max(int(horizon), 1) * per_step + signal_total
+    # the previous weights are carried undamped: the per-step errors add up over every update the prices
+    # drive; a horizon longer than the prices given repeats their average step
+    steps = len(signal_steps)
+    updates = max(int(horizon), steps, 1)
+    signal_total = float(np.sum(signal_steps) + (updates - steps) * np.max(signal_steps)) if steps else 0.0
+    return updates * per_step + signal_total
 
 
 def _finish_bound(kappa: np.ndarray, err: np.ndarray) -> np.ndarray:
@@ -328,7 +337,7 @@ def default_tolerances(
       sum over the run's steps of FINISH's error, max over assets of |κ_i·(δs_i − Σκ_j·δs_j/Σκ)|, for the
       signal error δs at that step (`_gradient_signal_errors`, `_difference_signal_errors`). Gradient
       rules, with G = ds/dg·g and ds/dg taken on the rule's own signal at the run's g, and each asset's
-      own state bounds (`asset_state_bounds`: its λ_i, d_i, smallest price):
+      own state bounds at that update (`asset_state_bounds`: its λ_i, d_i, smallest price, memory filled):
       the mulFactor's exact relative error r_c for this λ (`chain_mulfactor_error`: the contract's
       integer c against the simulator's float c), a systematic δs = G·r_c whose common part cancels;
       |G|·(p_max·1e-18 + b_ewma·R + 4u) (truncated 1/p̄, p̄'s error, float);

@@ -186,11 +186,15 @@ def test_finish_centring_cancels_a_common_signal_error():
 def test_asset_state_bounds_use_each_assets_own_memory():
     prices = np.array([[1.0, 1.0], [1.1, 1.1], [0.9, 0.9], [1.2, 1.2]])
     stats = cmp.run_statistics(prices, [0.5, 0.99])
-    per_asset = cmp.asset_state_bounds(stats, [0.5, 0.99], horizon=1000)
-    # same prices, but λ = 0.5 holds an error for 2 steps and λ = 0.99 for min(1000, 100)
-    assert per_asset["running_a"][0] < per_asset["running_a"][1]
-    assert cmp.state_tolerances(stats, [0.5, 0.99], 1000, 0.9)["running_a"] >= per_asset["running_a"].max()
-
+    per_step = cmp.asset_state_bounds(stats, [0.5, 0.99], horizon=1000)
+    assert per_step["running_a"].shape == (3, 2)
+    # same prices; after three updates λ = 0.5 has filled 1 + 0.5 + 0.25 = 1.75 steps of memory and
+    # λ = 0.99 1 + 0.99 + 0.9801, and the bound grows as the memory fills
+    assert per_step["running_a"][2, 0] < per_step["running_a"][2, 1]
+    assert np.all(np.diff(per_step["running_a"][:, 1]) > 0)
+    memory = cmp._filled_memory(np.array([0.5, 0.99]), np.array([[3.0]]), horizon=1000)
+    assert memory[0] == pytest.approx([1.75, 2.9701], rel=1e-12)
+    assert cmp.state_tolerances(stats, [0.5, 0.99], 1000, 0.9)["running_a"] >= per_step["running_a"].max()
 
 @pytest.mark.parametrize(
     "spec,msg",
