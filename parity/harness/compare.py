@@ -185,7 +185,7 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
     else:
         signal_steps = _gradient_signal_errors(stats, states, chain_params, contract, lamb, kappa)
     # the previous weights are carried undamped: the per-step errors add up over every update the prices
-    # drive; a horizon longer than the prices given repeats their average step
+    # drive; a horizon longer than the prices given repeats their largest step
     steps = len(signal_steps)
     updates = max(int(horizon), steps, 1)
     signal_total = float(np.sum(signal_steps) + (updates - steps) * np.max(signal_steps)) if steps else 0.0
@@ -215,9 +215,12 @@ def chain_mulfactor_error(lamb) -> np.ndarray:
 
     out = []
     for lam in np.asarray(lamb, dtype=np.float64).ravel().tolist():
+        if not 0.0 < lam < 1.0:  # no gradient (the contract rejects such a λ)
+            out.append(math.nan)
+            continue
         c_float = (1.0 - lam) ** 3 / lam
         c_chain = Fraction(mul_factor(to_wei(lam)), 10**18)
-        out.append(float(c_chain / Fraction(c_float) - 1) if c_float > 0 else math.inf)
+        out.append(float(c_chain / Fraction(c_float) - 1))
     return np.asarray(out)
 
 
