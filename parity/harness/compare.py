@@ -32,7 +32,7 @@ FIELDS = ("ewma", "running_a", "variance", "short_ewma", "weights")
 U = 2.0**-53  # float64 unit roundoff
 WEI = 1e-18
 SAFETY = 4.0  # margin of the state defaults over their derived bounds (benchmarks/tolerance_envelope.py)
-SAFETY_WEIGHTS = 3.0  # the weights: where the bound is nearly exact (a systematic mulFactor error) this still leaves ≥ 5
+SAFETY_WEIGHTS = 3.0  # where the weight bound is nearly exact (a systematic mulFactor error): margin ≥ 5
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -151,7 +151,8 @@ def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=No
 def asset_state_bounds(stats: dict, lamb, horizon: int, lamb_short=None) -> dict[str, np.ndarray]:
     """The state bounds per update t = 1..T−1 and asset, shape (T−1, n): each asset with its own λ_i,
     deviation size d_i and smallest price (asset i's signal takes asset i's state errors), and the memory
-    the errors have had time to fill by update t, L_t = Σ_{j<t} λ^j = (1 − λ^t)/(1 − λ) ≤ min(t, 1/(1−λ))."""
+    the errors have had time to fill by update t, L_t = Σ_{j<t} λ^j = (1 − λ^t)/(1 − λ)
+    ≤ min(t, 1/(1−λ))."""
     prices = stats["prices"]
     n = prices.shape[1]
     t = np.arange(1, max(len(prices), 2), dtype=np.float64)[:, None]
@@ -193,7 +194,8 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
 
 
 def _finish_bound(kappa: np.ndarray, err: np.ndarray) -> np.ndarray:
-    """Per step, max over assets of |κ_i·(δs_i − Σκ_j·δs_j/Σκ)| for |δs| ≤ err (T, n): FINISH's centring."""
+    """Per step, max over assets of |κ_i·(δs_i − Σκ_j·δs_j/Σκ)| for |δs| ≤ err (T, n): FINISH's
+    centring, whose signs are unknown here."""
     centre = (err * kappa).sum(axis=-1, keepdims=True) / kappa.sum()
     return np.max(kappa * (err + centre), axis=-1)
 
