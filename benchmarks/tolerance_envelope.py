@@ -89,6 +89,14 @@ def one_run(rule, scenario, n, lam, kind, blocks):
     return out
 
 
+def _margin(record: dict, field: str) -> float:
+    """Tolerance / worst observed (chain or vectorized) of one run's field; NaN where the run has no such field."""
+    if "tolerance" not in record or field not in record["tolerance"]:
+        return math.nan
+    observed = max(record["chain"].get(field, 0.0), record["vectorized"].get(field, 0.0))
+    return record["tolerance"][field] / observed if observed > 0 else math.inf
+
+
 def summarise(records: list[dict]) -> str:
     lines = [f"{'field':<11} {'runs':>5} {'min margin':>11} {'median':>9} {'max':>9}   (margin = tolerance / worst observed)"]
     fields = sorted({f for r in records if "tolerance" in r for f in r["tolerance"]})
@@ -102,6 +110,10 @@ def summarise(records: list[dict]) -> str:
         finite = [m for m in margins if math.isfinite(m)]
         if finite:
             lines.append(f"{f:<11} {len(margins):>5} {min(finite):>11.3g} {float(np.median(finite)):>9.3g} {max(finite):>9.3g}")
+    for rule in dict.fromkeys(r["rule"] for r in records):
+        m = [x for x in (_margin(r, "weights") for r in records if r["rule"] == rule) if math.isfinite(x)]
+        if m:
+            lines.append(f"weights, {rule}: min {min(m):.3g}, median {float(np.median(m)):.3g}, max {max(m):.3g}")
     false_positives = [r for r in records if r.get("status") not in (None, "parity")]
     lines.append(f"false positives (status != parity): {len(false_positives)} of {sum('status' in r for r in records)} runs")
     lines.append(f"skipped: {sum('skipped' in r for r in records)}")

@@ -32,7 +32,7 @@ FIELDS = ("ewma", "running_a", "variance", "short_ewma", "weights")
 U = 2.0**-53  # float64 unit roundoff
 WEI = 1e-18
 SAFETY = 4.0  # margin of the state defaults over their derived bounds (benchmarks/tolerance_envelope.py)
-SAFETY_WEIGHTS = 2.0  # the weight bound already adds worst cases over the whole horizon
+SAFETY_WEIGHTS = 3.0  # where the weight bound is nearly exact (a systematic mulFactor error): margin ≥ 5
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -63,21 +63,6 @@ def memory_length(lamb, horizon: int) -> float:
     """How many steps of injected rounding error an EWMA-type state can hold: min(horizon, 1/(1−λmax))."""
     lam = float(np.max(np.asarray(lamb, dtype=np.float64)))
     return float(min(max(horizon, 1), 1.0 / (1.0 - lam)))
-
-
-def _mulfactor_errors(lam: np.ndarray) -> np.ndarray:
-    """`mulfactor_error` per asset."""
-    oml = 1.0 - lam
-    return np.maximum(4e-17, WEI / oml**3) + WEI / (oml**3 / lam)
-
-
-def mulfactor_error(lamb) -> float:
-    """Relative error of the chain's mulFactor c = pow(1−λ, 3) ⊘ λ (docs/arithmetic.md §1):
-    ≈ max(4e-17, 1e-18/(1−λ)³) from pow/exp2/log2, plus the 1-wei quantisation of c itself."""
-    lam = np.asarray(lamb, dtype=np.float64).ravel()
-    oml = 1.0 - lam
-    c = oml**3 / lam
-    return float(np.max(np.maximum(4e-17, WEI / oml**3) + WEI / c))
 
 
 def _ewma_path(prices: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -116,6 +101,7 @@ def run_statistics(prices: np.ndarray, lamb, lamb_short=None) -> dict:
         "prices": prices,
         "lam": lam,
         "d": float(np.max(dev)) if dev.size else 0.0,
+        "d_i": np.max(dev, axis=0) if dev.size else np.zeros(n),
         "R": float(np.max(pmax / np.min(np.abs(prices), axis=0))),
         "g": np.array(g).reshape(-1, n),
         "g_raw": np.array(g_raw).reshape(-1, n),
@@ -125,23 +111,19 @@ def run_statistics(prices: np.ndarray, lamb, lamb_short=None) -> dict:
     }
 
 
-def _signal_gain(rule_signal, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per asset, over the run: (max |s|, max |ds/dg|, max |ds/dg·g|) of the rule's signal s(g) (numerical
-    derivative): an absolute error δ in g moves s by ≤ slope·δ, a relative error r by ≤ gain·r."""
-    if g.size == 0:
-        zero = np.zeros(g.shape[-1])
-        return zero, zero, zero
+def _signal_derivative(rule_signal, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(s(g), ds/dg) of the rule's signal per step and asset (central difference): an absolute error δ in g
+    moves s by ≈ |ds/dg|·δ, a relative error r by ≈ ds/dg·g·r."""
     step = 1e-7 * (np.abs(g) + 1e-9)
     s = np.asarray(rule_signal(g), dtype=np.float64)
-    slope = np.abs(np.asarray(rule_signal(g + step), dtype=np.float64) - np.asarray(rule_signal(g - step), dtype=np.float64)) / (2 * step)
-    return np.max(np.abs(s), axis=0), np.max(slope, axis=0), np.max(slope * np.abs(g), axis=0)
+    up = np.asarray(rule_signal(g + step), dtype=np.float64)
+    down = np.asarray(rule_signal(g - step), dtype=np.float64)
+    return s, (up - down) / (2 * step)
 
 
-def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=None) -> dict[str, float]:
-    """Unscaled bounds (before SAFETY) of the state fields, as scaled errors. See `default_tolerances`."""
-    L = memory_length(lamb, horizon)
-    d = stats["d"]
-    wei = WEI / pmin
+def _state_bounds(d, L, L_short, wei, pmin) -> dict:
+    """The state bounds for deviation size d, memory L (L_short for the short EWMA) and 1 wei = `wei` in
+    scaled units; scalars or per-asset arrays. See `default_tolerances`."""
 
     def deviation_bound(length):
         # e = p − p̄: the prices' own float representation (u·p, it telescopes and does not accumulate),
@@ -150,17 +132,46 @@ def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=No
 
     dev = deviation_bound(L)
     e = 2 * U + dev  # p̄ = p − e rounds once more
-    short = 2 * U + deviation_bound(memory_length(lamb_short, horizon)) if lamb_short is not None else e
+    short = 2 * U + deviation_bound(L_short)
     a = L * (dev + 2 * U * d * L + 2 * wei)
     var = L * (3 * U * d * d + 2 * d * dev + 2 * wei / pmin)
     return {"ewma": e, "short_ewma": short, "running_a": a, "variance": var}
 
 
+def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=None) -> dict[str, float]:
+    """Unscaled bounds (before SAFETY) of the state fields, as scaled errors. See `default_tolerances`."""
+    L = memory_length(lamb, horizon)
+    L_short = memory_length(lamb_short, horizon) if lamb_short is not None else L
+    out = _state_bounds(stats["d"], L, L_short, WEI / pmin, pmin)
+    if lamb_short is None:
+        out["short_ewma"] = out["ewma"]
+    return {k: float(v) for k, v in out.items()}
+
+
+def asset_state_bounds(stats: dict, lamb, horizon: int, lamb_short=None) -> dict[str, np.ndarray]:
+    """The state bounds per update t = 1..T−1 and asset, shape (T−1, n): each asset with its own λ_i,
+    deviation size d_i and smallest price (asset i's signal takes asset i's state errors), and the memory
+    the errors have had time to fill by update t, L_t = Σ_{j<t} λ^j = (1 − λ^t)/(1 − λ)
+    ≤ min(t, 1/(1−λ))."""
+    prices = stats["prices"]
+    n = prices.shape[1]
+    t = np.arange(1, max(len(prices), 2), dtype=np.float64)[:, None]
+    L = _filled_memory(_per_asset(lamb, n), t, horizon)
+    L_short = _filled_memory(_per_asset(lamb_short, n), t, horizon) if lamb_short is not None else L
+    pmin_i = np.maximum(np.min(np.abs(prices), axis=0), 1e-300)
+    return _state_bounds(stats["d_i"], L, L_short, WEI / pmin_i, pmin_i)
+
+
+def _filled_memory(lam: np.ndarray, t: np.ndarray, horizon: int) -> np.ndarray:
+    """(1 − λ^t)/(1 − λ), capped at t and at the horizon: how many damped steps of error a state holds at t."""
+    with np.errstate(divide="ignore"):
+        filled = -np.expm1(t * np.log(lam)) / (1.0 - lam)
+    return np.minimum(np.minimum(filled, t), max(int(horizon), 1))
+
+
 def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract: str | None, horizon: int,
                      lamb, pmax: float, n: int) -> float:
-    """Unscaled bound (before SAFETY) of the absolute weight error. See `default_tolerances`."""
-    # FINISH: δw_i = κ_i·(δs_i − Σκ_j·δs_j/Σκ), so |δw| ≤ 2·κ_max·max|δs|
-    kappa2 = 2.0 * float(np.max(np.abs(np.asarray(chain_params.get("kappa", 1.0), dtype=np.float64))))
+    """Unscaled bound (before SAFETY_WEIGHTS) of the absolute weight error. See `default_tolerances`."""
     per_step = 6 * U + n * 4 * WEI
     if contract == "MinimumVarianceRule":
         # the target π/Σπ (`min_variance_target_error`) is mixed in with weight (1 − Λ); the previous
@@ -168,26 +179,95 @@ def weight_tolerance(stats: dict, states: dict, chain_params: Mapping, contract:
         mixing = float(np.max(np.asarray(chain_params.get("mixing", 0.0), dtype=np.float64)))
         horizon = min(max(int(horizon), 1), 1.0 / max(1.0 - mixing, 1e-300))
         per_step += (1.0 - float(np.min(np.asarray(chain_params.get("mixing", 0.0))))) * min_variance_target_error(stats) + 2 * U
-    else:  # per asset i: the signal's error, then the largest
-        prices = stats["prices"]
-        pmax_i = np.max(np.abs(prices), axis=0)
-        R_i = pmax_i / np.min(np.abs(prices), axis=0)
-        if contract == "DifferenceMomentumRule":
-            # s = (s̄ − p̄)/p̄: both moving averages' errors over p̄, and s times the truncated reciprocal
-            ma = stats["ewma"][1:]
-            size = np.max(np.abs((stats["short"][1:] - ma) / ma), axis=0) if len(ma) else np.zeros(n)
-            signal_error = (states["short_ewma"] + states["ewma"]) * R_i + size * (pmax_i * WEI + 4 * U) + 4 * WEI
-        else:
-            lam = _per_asset(lamb, n)
-            g = stats["g_raw"] if bool(chain_params.get("use_raw_price", False)) else stats["g"]
-            size, slope, gain = _signal_gain(_rule_signal(contract, chain_params, n), g)
-            # relative error of g: mulFactor (pow), truncated 1/p̄, p̄'s error, float rounding
-            r_g = _mulfactor_errors(lam) + pmax_i * WEI + states["ewma"] * R_i + 4 * U
-            # absolute error of g from the state a: c·δa/p̄ with δa = b_a·p_max/(1−λ)
-            d_g = (1.0 - lam) ** 2 / lam * states["running_a"] * R_i
-            signal_error = gain * r_g + slope * d_g + size * 2 * U + 20 * WEI
-        per_step += kappa2 * float(np.max(signal_error))
-    return max(int(horizon), 1) * per_step
+        return max(int(horizon), 1) * per_step
+    kappa = _per_asset(chain_params.get("kappa", 1.0), n)
+    if contract == "DifferenceMomentumRule":
+        signal_steps = _difference_signal_errors(stats, states, kappa)
+    else:
+        signal_steps = _gradient_signal_errors(stats, states, chain_params, contract, lamb, kappa)
+    # the previous weights are carried undamped: the per-step errors add up over every update the prices
+    # drive; a horizon longer than the prices given repeats their largest step
+    steps = len(signal_steps)
+    updates = max(int(horizon), steps, 1)
+    signal_total = float(np.sum(signal_steps) + (updates - steps) * np.max(signal_steps)) if steps else 0.0
+    return updates * per_step + signal_total
+
+
+def _finish_bound(kappa: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """Per step, max over assets of |κ_i·(δs_i − Σκ_j·δs_j/Σκ)| for |δs| ≤ err (T, n): FINISH's
+    centring, whose signs are unknown here."""
+    centre = (err * kappa).sum(axis=-1, keepdims=True) / kappa.sum()
+    return np.max(kappa * (err + centre), axis=-1)
+
+
+def _finish_exact(kappa: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Per step, max over assets of |κ_i·(δs_i − Σκ_j·δs_j/Σκ)| for known signed δs (T, n)."""
+    centre = (delta * kappa).sum(axis=-1, keepdims=True) / kappa.sum()
+    return np.max(np.abs(kappa * (delta - centre)), axis=-1)
+
+
+def chain_mulfactor_error(lamb) -> np.ndarray:
+    """Per asset: the exact relative error c_chain/c_float − 1 of the chain's mulFactor
+    c = pow(1−λ, 3) ⊘ λ (computed with the contract's own integer arithmetic) against the float64
+    (1−λ)³/λ the simulator computes, for this λ. Signed: it is the same systematic error every step."""
+    from fractions import Fraction
+
+    from parity.fixedpoint.estimators import mul_factor
+    from parity.harness.mapping import to_wei
+
+    out = []
+    for lam in np.asarray(lamb, dtype=np.float64).ravel().tolist():
+        if not 0.0 < lam < 1.0:  # no gradient (the contract rejects such a λ)
+            out.append(math.nan)
+            continue
+        c_float = (1.0 - lam) ** 3 / lam
+        c_chain = Fraction(mul_factor(to_wei(lam)), 10**18)
+        out.append(float(c_chain / Fraction(c_float) - 1))
+    return np.asarray(out)
+
+
+def _gradient_signal_errors(stats: dict, states: dict, chain_params: Mapping, contract: str | None, lamb,
+                            kappa: np.ndarray) -> np.ndarray:
+    """Per step: bound on the weight error the signal s(g) injects, g = c·a/p̄ (or /p), summed over terms.
+
+    * the mulFactor's exact relative error r_c (`chain_mulfactor_error`): a signed, systematic δs = G·r_c
+      with G = ds/dg·g, whose common part FINISH removes; plus 4u·|G| for the simulator's own c;
+    * the other relative errors of g (truncated 1/p̄: p_max·1e-18; p̄: b_ewma·R; float: 4u), times |G|;
+    * absolute errors of g, times |ds/dg|: the state a's (c·δa/p̄ = (1−λ)²/λ·b_a·R) and the chain's
+      1-wei rounding of c⊗a before it is divided by p̄ (1e-18/p̄);
+    * |s|·2u and 20 wei of rounding in s and FINISH."""
+    prices = stats["prices"]
+    n = prices.shape[1]
+    lam = _per_asset(lamb, n)
+    raw = bool(chain_params.get("use_raw_price", False))
+    g = stats["g_raw"] if raw else stats["g"]
+    if g.size == 0:
+        return np.zeros(0)
+    denom = prices[1:] if raw else stats["ewma"][1:]
+    pmax_i = np.max(np.abs(prices), axis=0)
+    R_i = pmax_i / np.min(np.abs(prices), axis=0)
+    s, deriv = _signal_derivative(_rule_signal(contract, chain_params, n), g)
+    G = deriv * g
+    r_c = _per_asset(chain_mulfactor_error(lam), n)
+    mul_steps = _finish_exact(kappa, G * r_c) + _finish_bound(kappa, np.abs(G) * 4 * U)
+    r_other = pmax_i * WEI + states["ewma"] * R_i + 4 * U
+    d_g = (1.0 - lam) ** 2 / lam * states["running_a"] * R_i + WEI / np.abs(denom)
+    err = np.abs(G) * r_other + np.abs(deriv) * d_g + np.abs(s) * 2 * U + 20 * WEI
+    return mul_steps + _finish_bound(kappa, err)
+
+
+def _difference_signal_errors(stats: dict, states: dict, kappa: np.ndarray) -> np.ndarray:
+    """Per step: DifferenceMomentum's s = (s̄ − p̄)/p̄ takes both moving averages' errors over p̄
+    ((b_short + b_ewma)·R) and |s| times the truncated reciprocal and float rounding; FINISH as above."""
+    prices = stats["prices"]
+    pmax_i = np.max(np.abs(prices), axis=0)
+    R_i = pmax_i / np.min(np.abs(prices), axis=0)
+    ma = stats["ewma"][1:]
+    if len(ma) == 0:
+        return np.zeros(0)
+    size = np.abs((stats["short"][1:] - ma) / ma)
+    err = (states["short_ewma"] + states["ewma"]) * R_i + size * (pmax_i * WEI + 4 * U) + 4 * WEI
+    return _finish_bound(kappa, err)
 
 
 def min_variance_target_error(stats: dict) -> float:
@@ -258,12 +338,16 @@ def default_tolerances(
     * variance (scale p_max²): A ← λA + (p − p̄prev)(p − p̄): 3u·d² of rounding, twice d × e's error,
       2 wei, for L steps:  b_var = L·(3u·d² + 2d·b_e + 2e-18/p_min²).
     * weights (absolute): the previous weight is carried undamped, so per-step errors add up over the
-      horizon H. Per step: float rounding of update and guard (6u), the chain's wei (4n·1e-18), and
-      2·κ_max × the signal error (FINISH subtracts a κ-weighted mean). Gradient rules:
-      gain·r_g + slope·δg + |s|·2u + 20 wei, where slope = max|ds/dg| and gain = max|ds/dg·g| of the rule's signal s(g) over the run (1 and |g| for momentum),
-      r_g the relative error of g: mulFactor (`mulfactor_error`) + truncated 1/p̄ (p_max·1e-18) +
-      b_ewma·R + 4u, and δg = (1−λ)²/λ·b_a·R its absolute error from the state a.
-      DifferenceMomentum: (b_short + b_ewma)·R + p_max·1e-18 + 4u.   b_w = H·(per step).
+      horizon H: b_w = H·(6u + 4n·1e-18) (float rounding of update and guard; the chain's wei) plus the
+      sum over the run's steps of FINISH's error, max over assets of |κ_i·(δs_i − Σκ_j·δs_j/Σκ)|, for the
+      signal error δs at that step (`_gradient_signal_errors`, `_difference_signal_errors`). Gradient
+      rules, with G = ds/dg·g and ds/dg taken on the rule's own signal at the run's g, and each asset's
+      own state bounds at that update (`asset_state_bounds`: its λ_i, d_i, smallest price, memory filled):
+      the mulFactor's exact relative error r_c for this λ (`chain_mulfactor_error`: the contract's
+      integer c against the simulator's float c), a systematic δs = G·r_c whose common part cancels;
+      |G|·(p_max·1e-18 + b_ewma·R + 4u) (truncated 1/p̄, p̄'s error, float);
+      |ds/dg|·((1−λ)²/λ·b_a·R + 1e-18/p̄) (the state a's error; the 1-wei rounding of c⊗a over p̄);
+      |s|·2u + 20 wei. DifferenceMomentum: (b_short + b_ewma)·R + |s|·(p_max·1e-18 + 4u) + 4 wei.
       MinimumVariance: (1 − Λ) × the target's error (`min_variance_target_error`) + 2u, over
       min(H, 1/(1 − Λ)) steps (the previous weights are damped by Λ).
     Every state default is SAFETY × its bound, the weights' SAFETY_WEIGHTS × theirs;
@@ -280,7 +364,8 @@ def default_tolerances(
         contract = "MinimumVarianceRule"
     stats = run_statistics(prices, lamb, lamb_short)
     states = state_tolerances(stats, lamb, horizon, pmin, lamb_short)
-    w = weight_tolerance(stats, states, cp, contract, horizon, lamb, pmax, n)
+    w = weight_tolerance(stats, asset_state_bounds(stats, lamb, horizon, lamb_short), cp, contract, horizon,
+                         lamb, pmax, n)
     return {**{k: SAFETY * v for k, v in states.items()}, "weights": SAFETY_WEIGHTS * w}
 
 

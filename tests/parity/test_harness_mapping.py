@@ -162,9 +162,39 @@ def test_default_tolerances_grow_with_memory_and_horizon():
     assert all(longer[f] >= short[f] for f in ("ewma", "running_a", "variance"))
     assert longer["ewma"] > short["ewma"]
     assert t(0.9, 1000)["weights"] > t(0.9, 10)["weights"] > 0
-    # the chain's mulFactor error 1e-18/(1−λ)³ grows fast as λ → 1 (it enters the weights times the gradient)
-    assert cmp.mulfactor_error(0.9999) > 1e5 * cmp.mulfactor_error(0.99)
 
+
+def test_chain_mulfactor_error_is_the_contracts_truncation():
+    # λ = 0.5: c = 0.125/0.5 = 0.25 exactly on both sides; λ = 0.9999: c = 1e-12/0.9999 = 1000100.0100… wei,
+    # which the contract truncates to 1000100 wei: relative error −0.0100…/1000100.01 ≈ −1.0e-8
+    err = cmp.chain_mulfactor_error([0.5, 0.9999])
+    assert err[0] == 0.0
+    assert err[1] == pytest.approx(-0.010001 / 1000100.010001, rel=1e-3)
+
+
+
+def test_finish_centring_cancels_a_common_signal_error():
+    kappa = np.array([1.0, 1.0, 2.0])
+    # the same relative error on every asset's equal signal: FINISH subtracts it again
+    assert cmp._finish_exact(kappa, np.array([[3e-12, 3e-12, 3e-12]])).tolist() == [0.0]
+    # signed errors: |κ_i·(δ_i − Σκ_jδ_j/Σκ)| with centre (1 − 1 + 0)/4 = 0 -> max κ·|δ| = 1
+    assert cmp._finish_exact(kappa, np.array([[1.0, -1.0, 0.0]])).tolist() == [1.0]
+    # unknown signs, |δ| ≤ err: κ_i·(err_i + Σκ_j·err_j/Σκ) = 2·(1 + 1) for the κ = 2 asset
+    assert cmp._finish_bound(kappa, np.array([[1.0, 1.0, 1.0]])).tolist() == [4.0]
+
+
+def test_asset_state_bounds_use_each_assets_own_memory():
+    prices = np.array([[1.0, 1.0], [1.1, 1.1], [0.9, 0.9], [1.2, 1.2]])
+    stats = cmp.run_statistics(prices, [0.5, 0.99])
+    per_step = cmp.asset_state_bounds(stats, [0.5, 0.99], horizon=1000)
+    assert per_step["running_a"].shape == (3, 2)
+    # same prices; after three updates λ = 0.5 has filled 1 + 0.5 + 0.25 = 1.75 steps of memory and
+    # λ = 0.99 1 + 0.99 + 0.9801, and the bound grows as the memory fills
+    assert per_step["running_a"][2, 0] < per_step["running_a"][2, 1]
+    assert np.all(np.diff(per_step["running_a"][:, 1]) > 0)
+    memory = cmp._filled_memory(np.array([0.5, 0.99]), np.array([[3.0]]), horizon=1000)
+    assert memory[0] == pytest.approx([1.75, 2.9701], rel=1e-12)
+    assert cmp.state_tolerances(stats, [0.5, 0.99], 1000, 0.9)["running_a"] >= per_step["running_a"].max()
 
 @pytest.mark.parametrize(
     "spec,msg",
