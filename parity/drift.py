@@ -16,7 +16,6 @@ the weight the pool reaches after an update interval against the rule's target.
 
 from __future__ import annotations
 
-from parity.float64 import guarded
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from parity.float64 import guarded
 from parity.weights import onchain
 
 

@@ -332,19 +332,16 @@ def _per_block_entries(result) -> list[dict]:
 
 
 @dataclass(frozen=True)
-class Fixture:
-    """A completely validated golden fixture.
-
-    data: the JSON body; fingerprint: its RunFingerprint; prices: (rows, n) float64 price rows the run used
-    (row 0 initialises, every chunk_steps-th row is an update); chain_params: the decoded float parameters;
-    state_keys: the carry keys the contract keeps (its state getters)."""
+class FixtureRecord:
+    """What every validated fixture (rule or pool level) holds: the JSON body `data`, its RunFingerprint,
+    the (rows, n) float64 price rows the run used (row 0 initialises, every chunk_steps-th row is an update)
+    and the decoded float parameters."""
 
     file: str
     data: dict
     fingerprint: Any
     prices: np.ndarray
     chain_params: dict
-    state_keys: tuple
 
     @property
     def rule(self) -> str:
@@ -368,6 +365,14 @@ class Fixture:
         for p in path:
             v = v[p]
         return [int(x) for x in v]
+
+
+@dataclass(frozen=True)
+class Fixture(FixtureRecord):
+    """A completely validated rule-level golden fixture; state_keys: the carry keys the contract keeps (its
+    state getters)."""
+
+    state_keys: tuple
 
 
 class _Checker:

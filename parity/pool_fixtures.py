@@ -14,7 +14,6 @@ recorded value and event (zero tolerance), so the replay also re-checks the chai
 
 from __future__ import annotations
 
-from parity.float64 import guarded
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from parity import fixtures as fx
+from parity.float64 import guarded
 
 POOL_FORMAT = "parity-golden-pool-fixture"
 POOL_FORMAT_VERSION = 1
@@ -144,28 +144,8 @@ def _block_entry(result, row: int, k: int) -> dict:
 
 
 @dataclass(frozen=True)
-class PoolFixture:
+class PoolFixture(fx.FixtureRecord):
     """A validated pool-level fixture (see the module docstring)."""
-
-    file: str
-    data: dict
-    fingerprint: Any
-    prices: np.ndarray
-    chain_params: dict
-
-    @property
-    def rule(self) -> str:
-        return self.data["rule"]
-
-    @property
-    def blocks(self) -> int:
-        return self.data["blocks"]
-
-    def ints(self, *path) -> list[int]:
-        v: Any = self.data
-        for p in path:
-            v = v[p]
-        return [int(x) for x in v]
 
 
 def validate_pool(data: dict, *, file="<fixture>", root=fx.REPO_ROOT) -> PoolFixture:

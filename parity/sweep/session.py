@@ -15,13 +15,13 @@
 
 from __future__ import annotations
 
-from parity.float64 import guarded
 from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.float64 import guarded
 from parity.chain.base import FunctionCodec, find_function
 from parity.harness.mapping import derived_carry, encode_weights, from_wei_array, map_parameters, state_map_for, to_wei
 from parity.sweep import chainbatch as cb
