@@ -14,10 +14,20 @@ from pathlib import Path
 
 from parity.harness.compare import FIELDS
 
-CSV_COLUMNS = (["id", "rule", "set", "series", "window", "n", "blocks", "blocks_compared", "verdict", "params"]
-               + [f"worst_{f}" for f in FIELDS] + [f"ratio_{f}" for f in FIELDS]
-               + ["first_block", "first_field", "first_asset", "first_jax", "first_chain", "first_scaled", "first_tolerance",
-                  "revert_block", "revert_reason", "model_blocks", "model_mismatch", "vectorized", "perturb_jax"])
+def row_fields(rows: list[dict]) -> tuple[str, ...]:
+    """The compared fields of the rows: the rule fields, then any level-specific ones (pool level: stored
+    weights, multipliers, times and samples) in the order they first appear."""
+    extra: list[str] = []
+    for r in rows:
+        extra += [f for f in r["worst"] if f not in FIELDS and f not in extra]
+    return (*FIELDS, *extra)
+
+
+def csv_columns(fields: tuple[str, ...]) -> list[str]:
+    return (["id", "rule", "set", "series", "window", "n", "blocks", "blocks_compared", "verdict", "params"]
+            + [f"worst_{f}" for f in fields] + [f"ratio_{f}" for f in fields]
+            + ["first_block", "first_field", "first_asset", "first_jax", "first_chain", "first_scaled", "first_tolerance",
+               "revert_block", "revert_reason", "model_blocks", "model_mismatch", "vectorized", "perturb_jax"])
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -41,12 +51,12 @@ def _compact(x) -> str:
     return "" if x is None else json.dumps(x, sort_keys=True, separators=(",", ":"))
 
 
-def csv_row(row: dict) -> dict:
+def csv_row(row: dict, fields: tuple[str, ...] = FIELDS) -> dict:
     first, rev = row["first_divergence"] or {}, row["revert"] or {}
     out = {k: row.get(k) for k in ("id", "rule", "set", "series", "n", "blocks", "blocks_compared", "verdict")}
     out["window"] = f"{row['window'][0]}:{row['window'][1]}"
     out["params"] = _compact(row["params"])
-    for f in FIELDS:
+    for f in fields:
         w = row["worst"].get(f)
         out[f"worst_{f}"] = "" if w is None else repr(w["scaled"])
         out[f"ratio_{f}"] = "" if w is None else repr(w["ratio"])
@@ -63,10 +73,11 @@ def csv_row(row: dict) -> dict:
 
 def csv_bytes(rows: list[dict]) -> bytes:
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    fields = row_fields(rows)
+    w = csv.DictWriter(buf, fieldnames=csv_columns(fields), lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow(csv_row(r))
+        w.writerow(csv_row(r, fields))
     return buf.getvalue().encode()
 
 
@@ -154,7 +165,7 @@ def summary(rows: list[dict], seconds: float, updates: int) -> str:
     head = "PARITY" if not bad else "DIVERGENCE"
     lines = [f"{head}: {len(rows)} verifications, " + ", ".join(f"{counts[v]} {v}" for v in sorted(counts))
              + f"; {updates} verified updates in {seconds:.1f} s ({updates / max(seconds, 1e-9):,.0f}/s)"]
-    for f in FIELDS:
+    for f in row_fields(rows):
         ws = [(r["worst"][f]["ratio"], r["id"]) for r in rows if f in r["worst"] and isinstance(r["worst"][f]["ratio"], float)]
         if ws:
             ratio, rid = max(ws)

@@ -44,6 +44,7 @@ class Chunk:
     tolerances: dict
     model_sample: int
     vectorized_check: bool = True
+    level: str = "rule"
 
 
 _TRAJ_CACHE: dict = {}
@@ -174,6 +175,10 @@ def run_chunk(chunk: Chunk) -> list[dict]:
     """Verify every set of the chunk; one results row per verification (see parity.sweep.errors.ChunkErrors)."""
     from parity.pools import create_pool
 
+    if chunk.level == "pool":
+        from parity.sweep.pool_level import run_pool_chunk
+
+        return run_pool_chunk(chunk)
     vs = chunk.verifications
     rule, case = vs[0].rule, vs[0].case
     pool = create_pool(rule)

@@ -4,7 +4,7 @@ A spec expands into `Verification`s (one results row each), validated completely
 bad entry raises `SpecError` with one line naming the entry, the value and the rule it broke.
 
     backend = "revm"            # the only backend sweep drives (the batch transaction needs raw calldata)
-    level = "rule"              # "pool" is not supported yet
+    level = "rule"              # or "pool": runner + pool + rule, one pool-level lockstep per verification
     n = [2, 3]                  # optional: asset counts (first n columns of each series); default: all columns
     blocks = 30                 # optional: update blocks per verification (default: the whole window)
     chunk_size = 25             # verifications per task (one batch transaction per block carries them all)
@@ -348,10 +348,9 @@ def _run_options(raw: dict) -> dict:
         raise SpecError(f"backend={backend!r}: sweep drives revm only (its batch transaction carries raw calldata); "
                         "verify single runs on eth-tester or rpc with `parity verify`")
     level = raw.get("level", "rule")
-    if level == "pool":
-        raise SpecError("level='pool': not yet supported by sweep (only level='rule')")
-    if level != "rule":
-        raise SpecError(f"level={level!r}: must be 'rule'")
+    if level not in ("rule", "pool"):
+        raise SpecError(f"level={level!r}: must be 'rule' (the rule contract, batched) or 'pool' (runner + pool + "
+                        "rule, one pool-level lockstep per verification)")
     blocks = raw.get("blocks")
     if blocks is not None:
         _positive_int("blocks", blocks)
@@ -399,6 +398,8 @@ def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
         sets, axes = _parameter_sets(where, entry, base_dir)
         grid_axes = grid_axes or axes
         perturb = _perturbation(where, entry, len(sets))
+        if perturb is not None and options["level"] == "pool":
+            raise SpecError(f"{where}.perturb_jax: the planted divergence is a rule-level self-test; use level='rule'")
         for s, params in enumerate(sets):
             params = {**base, **params}
             for case in cases:

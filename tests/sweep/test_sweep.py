@@ -206,7 +206,10 @@ def test_batch_caller_is_the_runner_and_owner_only():
 @pytest.mark.parametrize(
     "patch, message",
     [
-        ({"level": "pool"}, "level='pool': not yet supported"),
+        ({"level": "vault"}, "level='vault': must be 'rule'"),
+        ({"level": "pool", "rules": [{"rule": "momentum", "params": [{}], "perturb_jax": {"set": 0, "param": "kappa",
+                                                                                          "relative": 1}}]},
+         "use level='rule'"),
         ({"backend": "eth-tester"}, "backend='eth-tester'"),
         ({"rules": [{"rule": "momentum", "grid": {"lamb": [0.9, 1.2]}}]}, "rules[0] set 1"),
         ({"rules": [{"rule": "nope", "params": [{}]}]}, "rules[0].rule='nope'"),
@@ -256,3 +259,34 @@ def test_readme_example_writes_json_csv_heatmap(tmp_path, capsys, monkeypatch):
 def test_spec_error_is_value_error():
     with pytest.raises(SpecError):
         parse_spec({"series": [], "rules": []})
+
+
+POOL_SPEC = {
+    "level": "pool",
+    "n": 2,
+    "blocks": 6,
+    "series": [{"path": BTC_ETH, "windows": [[100, 107]]}],
+    "rules": [{"rule": "momentum", "params": [{"lamb": 0.8, "kappa": 1.0}, {"lamb": 0.9, "kappa": 2.0}]},
+              {"rule": "min_variance", "params": [{"lamb": 0.9, "mixing": 0.5}]}],
+}
+
+
+def test_pool_level_rows_are_the_pool_level_verify_reports():
+    from parity.chain import make_chain
+    from parity.fingerprint import make_run_fingerprint
+    from parity.harness.driver import run_pool_lockstep
+    from parity.pools import create_pool
+    from parity.sweep.spec import with_defaults
+
+    rows = run_sweep(parse_spec(json.loads(json.dumps(POOL_SPEC))), workers=1)
+    assert [r["rule"] for r in rows] == ["momentum", "momentum", "min_variance"]
+    assert all(r["verdict"] == "parity" and r["blocks_compared"] == 6 and r["model_blocks"] == 6 for r in rows), rows
+    assert {"pool_weights", "multipliers", "last_interp"} <= set(rows[0]["worst"])
+
+    prices = load_prices(BTC_ETH, assets=2).prices[100:107]
+    fp = make_run_fingerprint(rule="momentum", n_assets=2, chunk_period=1440, price_interval=1440)
+    direct = run_pool_lockstep(create_pool("momentum"), with_defaults("momentum", {"lamb": 0.9, "kappa": 2.0}), fp,
+                               prices, make_chain("revm"), blocks=6, progress=False)
+    assert direct.status == "parity"
+    for field, d in direct.worst.items():
+        assert rows[1]["worst"][field]["scaled"] == d.scaled and rows[1]["worst"][field]["block"] == d.block
