@@ -20,6 +20,21 @@ from parity.sweep import chainbatch as cb
 VERDICTS = ("parity", "divergence", "revert", "model_mismatch")
 
 
+def row_head(v, blocks: int) -> dict:
+    """The columns of a results row that name the verification: rule, parameter set, price case, blocks."""
+    return {
+        "id": v.id,
+        "rule": v.rule,
+        "entry": v.entry,
+        "set": v.set_index,
+        "params": v.params,
+        "series": v.case.series,
+        "window": list(v.case.window),
+        "n": v.case.n,
+        "blocks": blocks,
+    }
+
+
 class ChunkErrors:
     """Per-pool worst scaled error per field, first divergence, reverts and integer-model mismatches."""
 
@@ -158,15 +173,7 @@ class ChunkErrors:
                     worst[f] = {**d.to_json(), "ratio": cmp.json_float(d.scaled / d.tolerance if d.tolerance else math.inf)}
             sampled = p in session.sampled
             out.append({
-                "id": v.id,
-                "rule": v.rule,
-                "entry": v.entry,
-                "set": v.set_index,
-                "params": v.params,
-                "series": v.case.series,
-                "window": list(v.case.window),
-                "n": v.case.n,
-                "blocks": self.blocks,
+                **row_head(v, self.blocks),
                 "blocks_compared": int(self.compared[p]),
                 "verdict": self.verdict(p),
                 "worst": worst,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from parity.float64 import guarded
+from parity.sweep.errors import row_head
 from parity.sweep.spec import make_fingerprint, with_defaults
 
 
@@ -30,15 +31,7 @@ def _row(v, blocks: int, report: dict) -> dict:
     first = report["first_divergence"]
     revert = report["revert"]
     return {
-        "id": v.id,
-        "rule": v.rule,
-        "entry": v.entry,
-        "set": v.set_index,
-        "params": v.params,
-        "series": v.case.series,
-        "window": list(v.case.window),
-        "n": v.case.n,
-        "blocks": blocks,
+        **row_head(v, blocks),
         "blocks_compared": report["blocks_compared"],
         "verdict": report["status"],
         "worst": _worst(report),
