@@ -18,21 +18,14 @@ import numpy as np
 import parity  # noqa: F401  (float64)
 from parity.chain import make_chain
 from parity.chain.production import deploy_pool_stack, perform_update
+from parity.cli import DEFAULT_PARAMS
 from parity.fingerprint import make_run_fingerprint
 from parity.harness.driver import run_pool_lockstep
 from parity.pools import create_pool
 
 from lockstep import PARAMS, hourly_prices
 
-RULES = {
-    "momentum": {"lamb": 0.9, "kappa": 1.0},
-    "anti_momentum": {"lamb": 0.9, "kappa": 1.0},
-    "power_channel": {"lamb": 0.9, "kappa": 20.0, "exponents": 2.0},
-    "mean_reversion_channel": {"lamb": 0.9, "kappa": 1.0, "width": 0.1, "amplitude": 0.1, "exponents": 1.5,
-                               "inverse_scaling": 0.5415, "pre_exp_scaling": 0.5},
-    "difference_momentum": {"lamb": 0.9, "lamb_short": 0.5, "kappa": 1.0},
-    "min_variance": {"lamb": 0.9, "mixing": 0.5},
-}
+RULES = DEFAULT_PARAMS  # the defaults `parity verify` runs
 
 
 def pool_lockstep(prices, blocks: int, samples: int, model_check: bool, rule="momentum", params=PARAMS, chunk=60):

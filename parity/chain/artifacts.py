@@ -23,7 +23,7 @@ import json
 import re
 from pathlib import Path
 
-from parity.chain.compile import NODE_MODULES, SETTINGS, Artifact, compile_sources, imports_of
+from parity.chain.compile import NODE_MODULES, SETTINGS, Artifact, compile_sources
 
 PLACEHOLDER = re.compile(r"__\$[0-9a-fA-F]{34}\$__|__[A-Za-z0-9_.:/-]{1,36}__")
 HARDHAT_FORMAT = "hh-sol-artifact-1"
@@ -122,26 +122,18 @@ def _read_import(name: str, remappings, base: Path) -> str | None:
 
 def user_sources(path: Path, remappings, base: Path) -> dict[str, str]:
     """{unit name: source} for ``path`` and everything it imports (unit names relative to ``base``)."""
-    from parity.chain.compile import _resolve_name
+    from parity.chain.compile import close_imports
 
     try:
         main = path.resolve().relative_to(base.resolve()).as_posix()
     except ValueError:
         main, base = path.name, path.parent
-    sources, pending = {main: path.read_text()}, [main]
-    while pending:
-        importer = pending.pop()
-        for imported in imports_of(sources[importer]):
-            name = _resolve_name(importer, imported)
-            if name in sources:
-                continue
-            content = _read_import(name, remappings, base)
-            if content is None:
-                raise ArtifactError(f'{path}: import "{name}" (from "{importer}") not found through the remappings, '
-                                    f"{base} or {NODE_MODULES}: add --remap PREFIX=PATH")
-            sources[name] = content
-            pending.append(name)
-    return sources
+
+    def missing(name: str, importer: str) -> None:
+        raise ArtifactError(f'{path}: import "{name}" (from "{importer}") not found through the remappings, '
+                            f"{base} or {NODE_MODULES}: add --remap PREFIX=PATH")
+
+    return close_imports({main: path.read_text()}, lambda name: _read_import(name, remappings, base), missing)
 
 
 def compile_contract(spec: str, remaps=(), *, base=None, cache_dir=None) -> Artifact:

@@ -210,10 +210,9 @@ def _load_import(name: str, contracts_dir: Path, node_modules: Path) -> str | No
     return None
 
 
-def resolve_sources(
-    sources: Mapping[str, str], *, contracts_dir: Path = CONTRACTS_DIR, node_modules: Path = NODE_MODULES
-) -> dict[str, str]:
-    """Close `sources` under imports: missing units come from contracts/ or contracts/node_modules."""
+def close_imports(sources: Mapping[str, str], load: Callable[[str], str | None], missing: Callable[[str, str], None]) -> dict[str, str]:
+    """`sources` closed under imports: a unit not yet present comes from `load(name)`; where that gives None,
+    `missing(name, importer)` is called (and raises). Units in the order they were found."""
     resolved = dict(sources)
     pending = list(sources)
     while pending:
@@ -222,14 +221,26 @@ def resolve_sources(
             name = _resolve_name(importer, path)
             if name in resolved:
                 continue
-            content = _load_import(name, contracts_dir, node_modules)
+            content = load(name)
             if content is None:
-                raise CompilationError(
-                    f'source "{name}" imported by "{importer}" not found in the given sources, '
-                    f"{contracts_dir} or {node_modules}" + ("" if node_modules.is_dir() else f"; {INSTALL_HINT}")
-                )
+                missing(name, importer)
             resolved[name] = content
             pending.append(name)
+    return resolved
+
+
+def resolve_sources(
+    sources: Mapping[str, str], *, contracts_dir: Path = CONTRACTS_DIR, node_modules: Path = NODE_MODULES
+) -> dict[str, str]:
+    """Close `sources` under imports: missing units come from contracts/ or contracts/node_modules."""
+
+    def missing(name: str, importer: str) -> None:
+        raise CompilationError(
+            f'source "{name}" imported by "{importer}" not found in the given sources, '
+            f"{contracts_dir} or {node_modules}" + ("" if node_modules.is_dir() else f"; {INSTALL_HINT}")
+        )
+
+    resolved = close_imports(sources, lambda name: _load_import(name, contracts_dir, node_modules), missing)
     return dict(sorted(resolved.items()))
 
 
