@@ -14,21 +14,21 @@ from functools import lru_cache
 from parity.chain.compile import RULE_CONTRACTS, compile_sources, project_sources
 
 RUNNER = "production/UpdateWeightRunner.sol"
-POOL = "production/QuantAMMWeightPool.sol"
+POOL = "production/QuantAMMWeightedPool.sol"
 
 VARIANTS: dict[str, tuple[str, str, str]] = {
     "rounded_multiplier": (
         RUNNER,
-        "int256 m = (_updated[i] - _current[i]) / interval;",
-        "int256 m = (2 * (_updated[i] - _current[i]) + (_updated[i] >= _current[i] ? interval : -interval))"
-        " / (2 * interval);",
+        "int256 m = (_updated[i] - _current[i]) / _interval;",
+        "int256 m = (2 * (_updated[i] - _current[i]) + (_updated[i] >= _current[i] ? _interval : -_interval))"
+        " / (2 * _interval);",
     ),
     "tau_without_min": (
         POOL,
-        "uint40 end = nowTime >= t.lastInteropTime ? t.lastInteropTime : nowTime;",
-        "uint40 end = nowTime;",
+        "uint40 mt = block.timestamp >= t.lastInteropTime ? t.lastInteropTime : uint40(block.timestamp);",
+        "uint40 mt = uint40(block.timestamp);",
     ),
-    "base_is_target": (RUNNER, "weightsAndMultipliers[i] = _current[i];", "weightsAndMultipliers[i] = _updated[i];"),
+    "base_is_target": (RUNNER, "values[i] = _current[i];", "values[i] = _updated[i];"),
 }
 
 
