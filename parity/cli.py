@@ -109,8 +109,11 @@ def _add_run_arguments(p: argparse.ArgumentParser, verb: str) -> None:
     p.add_argument("--chunk-period", type=int, default=None, help="minutes between updates (default: the price CSV's row interval)")
     p.add_argument("--epsilon-max", type=float, default=None, help="maximum weight change per update (ε)")
     p.add_argument("--guard-rail", type=float, default=None, help="absolute minimum weight (guard rail g)")
-    p.add_argument("--compiler-profile", choices=("legacy", "via-ir"), default="legacy",
-                   help="solc pipeline of the rule contracts: legacy (default) or via-ir (V1's own build)")
+    from parity.chain.compile import PROFILES
+
+    p.add_argument("--compiler-profile", choices=tuple(PROFILES), default="legacy",
+                   help="build of parity's contracts (and of --contract/--contracts sources): legacy (default; V1's "
+                        "Foundry settings), via-ir, v1 (V1's Hardhat build), v1-foundry (docs/your-stack.md)")
 
 
 def _add_report_arguments(p: argparse.ArgumentParser) -> None:

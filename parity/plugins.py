@@ -45,7 +45,14 @@ def resolve_plugins(args) -> Plugins:
     """Resolve the plug-in options; sets ``args.rule`` from --rule-contract when --rule is absent.
     Raises ValueError with a one-line message for bad input."""
     from parity.chain.compile import RULE_CONTRACTS
+    from parity.harness.lockstep.stack_options import stack_requested
 
+    if stack_requested(args):  # --rule-contract names the rule in the user's stack; --rule picks the simulator's
+        if args.rule is None:
+            raise ValueError("give --rule RULE (the simulator's rule) with --artifacts or --contracts")
+        if args.pool is not None:
+            raise ValueError("--pool: applies to --level rule only")
+        return Plugins()
     if args.rule_contract is not None and args.rule_contract not in RULE_CONTRACTS.values():
         raise ValueError(f"--rule-contract {args.rule_contract!r}: must be one of {', '.join(RULE_CONTRACTS.values())} "
                          "(the rule whose ABI, state getters and parameter encoding the contract keeps)")
@@ -70,5 +77,5 @@ def resolve_plugins(args) -> Plugins:
     elif args.contract is not None:
         from parity.chain.artifacts import compile_contract
 
-        out.artifact = compile_contract(args.contract, args.remap)
+        out.artifact = compile_contract(args.contract, args.remap, profile=getattr(args, "compiler_profile", "legacy"))
     return out

@@ -31,8 +31,10 @@ _TOP_KEYS = {
     "prices", "initial", "contract_artifact", "stack", "per_block", "content_sha256",
 }
 _STACK_KEYS = {"backend", "start_timestamp", "addresses", "update_interval_s", "staleness_threshold", "backups",
-               "actions", "samples_per_interval", "update_jitter", "jitter_seed"}
-_ADDRESS_KEYS = {"runner", "pool", "rule", "driver", "oracles", "admin", "deployer", "pool_manager"}
+               "actions", "samples_per_interval", "update_jitter", "jitter_seed", "compiler_profile", "contracts"}
+_STACK_OPTIONAL = {"compiler_profile", "contracts"}  # absent in fixtures recorded before user stacks: legacy reference
+_ADDRESS_KEYS = {"runner", "pool", "rule", "driver", "oracles", "admin", "deployer", "pool_manager", "vault"}
+_ADDRESS_OPTIONAL = {"vault"}
 _VALUE_KEYS = ("weights", "raw_multipliers", "pool_weights", "multipliers", "last_update", "last_interp")
 
 
@@ -45,9 +47,11 @@ _VALUE_KEYS = ("weights", "raw_multipliers", "pool_weights", "multipliers", "las
 def record_pool(rule: str, params: dict, prices, *, assets=None, blocks: int | None = None, chunk_period=None,
                 epsilon_max=None, guard_rail=None, backend: str = "revm", inline: bool | None = None,
                 samples_per_interval: int = 3, update_jitter: int = 0, jitter_seed: int = 0,
-                root=fx.REPO_ROOT, start_timestamp: int = fx.DEFAULT_START_TIMESTAMP, progress: bool = False):
+                root=fx.REPO_ROOT, start_timestamp: int = fx.DEFAULT_START_TIMESTAMP, progress: bool = False,
+                artifacts=None, compiler_profile: str = "legacy"):
     """Run `rule` at pool level on a fresh `backend` chain and build its pool-level fixture: (dict, result).
-    Raises ValueError for bad inputs and RecordError when the run did not complete."""
+    artifacts / compiler_profile: the contracts deployed (run_pool_lockstep's). Raises ValueError for bad
+    inputs and RecordError when the run did not complete."""
     from parity.chain import RULE_CONTRACTS, make_chain
     from parity.harness.driver import run_pool_lockstep
     from parity.pools import create_pool
@@ -62,7 +66,7 @@ def record_pool(rule: str, params: dict, prices, *, assets=None, blocks: int | N
     result = run_pool_lockstep(
         create_pool(rule), params, fp, values, make_chain(backend), blocks=blocks, start_timestamp=start_timestamp,
         samples_per_interval=samples_per_interval, update_jitter=update_jitter, jitter_seed=jitter_seed,
-        progress=progress,
+        progress=progress, artifacts=artifacts, compiler_profile=compiler_profile,
     )
     if result.status in ("revert", "model_mismatch"):
         from parity.harness.report import summary
@@ -117,7 +121,9 @@ def _fixture_body(result, rule, series, rel, root, values, rows, backend, start_
             "update_interval_s": stack["update_interval_s"], "staleness_threshold": stack["staleness_threshold"],
             "backups": stack["backups"], "actions": stack["actions"],
             "samples_per_interval": result.pool["samples_per_interval"], "update_jitter": result.pool["update_jitter"],
-            "jitter_seed": str(result.pool["jitter_seed"]),
+            "jitter_seed": str(result.pool["jitter_seed"]), "compiler_profile": info["compiler_profile"],
+            "contracts": {role: {k: d[k] for k in ("contract", "source", "compiler_version", "source_hash")}
+                          for role, d in info["stack"].items()},
         },
         "per_block": [_block_entry(result, row, k) for row, k in enumerate(result.block_ids)],
     }
@@ -171,8 +177,8 @@ def validate_pool(data: dict, *, file="<fixture>", root=fx.REPO_ROOT) -> PoolFix
         ck.fail("fingerprint", str(e))
     decoded = fx._check_parameters(data["parameters"], rule, n, fp, ck)
     prices = fx._load_prices(data["prices"], n, blocks * fp.chunk_steps + 1, root, ck)
-    stack = ck.obj(data["stack"], "stack", _STACK_KEYS)
-    ck.obj(stack["addresses"], "stack.addresses", _ADDRESS_KEYS)
+    stack = ck.obj(data["stack"], "stack", _STACK_KEYS, _STACK_OPTIONAL)
+    ck.obj(stack["addresses"], "stack.addresses", _ADDRESS_KEYS, _ADDRESS_OPTIONAL)
     per_block = data["per_block"]
     if not isinstance(per_block, list) or len(per_block) != blocks:
         ck.fail("per_block", f"expected {blocks} blocks (the 'blocks' field)")
@@ -215,6 +221,7 @@ class RecordedPoolSide:
         self.fixture, self.plan, self.samples = fixture, plan, samples
         self.smap, self.n = plan.state_map, plan.n
         self.backend = f"replay of {fixture.data['stack']['backend']}"
+        self.profile = fixture.data["stack"].get("compiler_profile", "legacy")
 
     def _check(self, field: str, expected, found) -> None:
         if expected != found:

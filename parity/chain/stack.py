@@ -200,6 +200,30 @@ def with_user_rule(rule: str, artifact: Artifact, source: str, *, profile: str =
     return ref.replace(rule=StackContract(artifact, source))
 
 
+def resolve_stack(rule: str, *, profile: str = DEFAULT_PROFILE, artifacts=None, contracts=None, remap=(),
+                  names: dict | None = None, rule_artifact: Artifact | None = None, rule_source: str = "") -> StackArtifacts | None:
+    """The stack a user asked for, or None for parity's reference stack: a directory of compiled artifacts
+    (`artifacts`) or of sources (`contracts`, compiled with `profile` and the remappings), with contract names
+    by role (None: V1's default; "reference": parity's); or one rule artifact with the reference runner and
+    pool. ArtifactError (a ValueError) names the option that is wrong."""
+    names = {k: v for k, v in (names or {}).items() if v is not None}
+    if artifacts is not None and contracts is not None:
+        raise ArtifactError("--artifacts and --contracts: give one of them (compiled artifacts or Solidity sources)")
+    if rule_artifact is not None and (artifacts is not None or contracts is not None):
+        raise ArtifactError("--artifact/--contract (one rule) with --artifacts/--contracts (a stack): give the stack and "
+                            "name its rule with --rule-contract NAME")
+    if artifacts is not None:
+        return stack_from_artifacts(artifacts, rule, names, profile=profile)
+    if contracts is not None:
+        return stack_from_sources(contracts, remap, rule, names, profile=profile)
+    if names:
+        role, name = next(iter(names.items()))
+        raise ArtifactError(f"--{role}-contract {name}: applies with --artifacts DIR or --contracts SRC_DIR")
+    if rule_artifact is not None:
+        return with_user_rule(rule, rule_artifact, rule_source, profile=profile)
+    return None
+
+
 # ---- writing the reference stack as an artifact directory ----------------------------------------------------
 
 

@@ -131,7 +131,7 @@ def run_pool_lockstep(
     samples_per_interval: int = 3,
     update_jitter: int = 0,
     jitter_seed: int = 0,
-    artifacts: dict | None = None,
+    artifacts=None,
     **options,
 ) -> LockstepResult:
     """Pool level: each update block sets the oracle prices and calls the runner's performUpdate; compares
@@ -139,8 +139,9 @@ def run_pool_lockstep(
     `samples_per_interval` times inside each interval (plus the rail time) with the JAX production loop;
     the chain against the ProductionModel at zero tolerance.
 
-    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). artifacts:
-    compiled contracts to deploy instead of the project's (e.g. a deliberately broken runner or pool).
+    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). artifacts: what
+    to deploy instead of the reference stack built with `compiler_profile`: a parity.chain.stack.StackArtifacts
+    (a user's runner, pool and rule, or any mix with the reference) or a compile_rules dict.
     options: run_lockstep's blocks, mode, burn_in, burn_in_mode, tolerances, model_check, vectorized_check,
     progress, start_timestamp. Raises ValueError for bad inputs and SetupError for set-up failures.
     """

@@ -1,7 +1,8 @@
 """The `--level` options of `parity verify` and `parity record` (kept here so cli.py only registers them).
 
 --level rule (default): the rule contract alone. --level pool: runner + pool + rule + oracles, with
---samples-per-interval K, --update-jitter S and --jitter-seed.
+--samples-per-interval K, --update-jitter S and --jitter-seed, and the user's own contracts through
+--artifacts / --contracts and the contract names by role (stack_options.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 
 from parity.harness.compare import FIELDS
 from parity.harness.lockstep.plan import POOL_TOLERANCE_KEYS
+from parity.harness.lockstep.stack_options import add_stack_arguments, refuse_at_rule_level, stack_from_args
 
 
 def add_level_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,6 +24,7 @@ def add_level_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--update-jitter", type=int, default=0, metavar="S",
                    help="pool level: each update is late by a seeded 0..S seconds (S below the update interval)")
     p.add_argument("--jitter-seed", type=int, default=0, help="pool level: seed of --update-jitter")
+    add_stack_arguments(p)
 
 
 def tolerance_fields(args) -> tuple[str, ...]:
@@ -43,21 +46,38 @@ def level_runner(args, run_lockstep, **rule_kwargs):
                                      ("--samples-per-interval", args.samples_per_interval, 3)):
             if value != default:
                 raise UsageError(f"{flag} {value}: applies to --level pool only")
+        try:
+            refuse_at_rule_level(args)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
         return run_lockstep, rule_kwargs
     for flag, value in (("--sender", rule_kwargs.get("sender")), ("--rule-address", rule_kwargs.get("deployed")),
-                        ("--pool", getattr(args, "pool", None)), ("--rule-contract", rule_kwargs.get("rule_contract")),
-                        ("--artifact/--contract", rule_kwargs.get("artifact"))):
+                        ("--pool", getattr(args, "pool", None))):
         if value is not None:
-            raise UsageError(f"{flag}: applies to --level rule only (the pool level deploys parity's own rule, "
-                             f"runner and pool and drives parity's pools)")
-    if rule_kwargs.get("compiler_profile", "legacy") != "legacy":
-        raise UsageError(f"--compiler-profile {rule_kwargs['compiler_profile']}: the pool level deploys the legacy build only")
+            raise UsageError(f"{flag}: applies to --level rule only (the pool level deploys its own runner and "
+                             "pool and drives parity's pools)")
+    if rule_kwargs.get("rule_contract") is not None and getattr(args, "artifacts", None) is None \
+            and getattr(args, "contracts", None) is None:
+        raise UsageError(f"--rule-contract {rule_kwargs['rule_contract']}: at --level pool it names the rule in "
+                         "--artifacts DIR or --contracts SRC_DIR")
     if getattr(args, "backend", None) == "rpc":
         raise UsageError("--level pool runs on an in-process chain: use --backend revm or eth-tester")
     from parity.harness.driver import run_pool_lockstep
 
-    return run_pool_lockstep, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
-                               "jitter_seed": args.jitter_seed}
+    return run_pool_lockstep, {**pool_options(args, rule_kwargs.get("artifact")),
+                               "compiler_profile": rule_kwargs.get("compiler_profile", "legacy")}
+
+
+def pool_options(args, rule_artifact=None) -> dict:
+    """The pool-level keyword arguments of run_pool_lockstep / record_pool, the stack included."""
+    from parity.cli import UsageError
+
+    try:
+        stack = stack_from_args(args, rule_artifact)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    return {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
+            "jitter_seed": args.jitter_seed, "artifacts": stack}
 
 
 def record_for_level(args, record):
@@ -66,8 +86,7 @@ def record_for_level(args, record):
     if getattr(args, "level", "rule") == "rule":
         level_runner(args, None)  # refuses pool-only flags
         return record, {"compiler_profile": profile}
-    level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
+    _, kwargs = level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
     from parity.pool_fixtures import record_pool
 
-    return record_pool, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
-                         "jitter_seed": args.jitter_seed}
+    return record_pool, kwargs
