@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
@@ -45,6 +45,7 @@ class Chunk:
     model_sample: int
     vectorized_check: bool = True
     level: str = "rule"
+    stack: dict = field(default_factory=dict)  # level "pool": the spec's `stack` table
 
 
 _TRAJ_CACHE: dict = {}

@@ -14,6 +14,9 @@ bad entry raises `SpecError` with one line naming the entry, the value and the r
     guard_rail = 0.05
     tolerances = {weights = 1e-12}
     heatmap = {x = "lamb", y = "kappa", field = "weights"}
+    stack = {artifacts = "out", compiler_profile = "v1"}   # level "pool" only: the user's contracts, as
+                                # `parity verify --level pool`'s --artifacts / --contracts / --remap /
+                                # --runner-contract / --pool-contract / --rule-contract / --vault-contract
 
     [[series]]                  # a price CSV (parity.prices format) or generated prices
     path = "fixtures/prices/btc_eth_daily_2.csv"
@@ -42,7 +45,9 @@ from pathlib import Path
 import numpy as np
 
 SPEC_KEYS = {"backend", "level", "n", "blocks", "chunk_size", "model_sample", "vectorized_check", "epsilon_max", "guard_rail",
-             "tolerances", "heatmap", "series", "rules"}
+             "tolerances", "heatmap", "series", "rules", "stack"}
+STACK_KEYS = {"artifacts", "contracts", "remap", "runner_contract", "pool_contract", "rule_contract", "vault_contract",
+              "compiler_profile"}
 SERIES_KEYS = {"name", "path", "generate", "assets", "windows", "chunk_period"}
 RULE_KEYS = {"rule", "base", "grid", "params", "file", "perturb_jax"}
 # parameter keys that replace the default λ / κ (seed-style parameterisations), as `parity verify --params`
@@ -99,6 +104,7 @@ class Spec:
     tolerances: dict = field(default_factory=dict)
     heatmap: dict = field(default_factory=dict)
     grid_axes: list = field(default_factory=list)  # parameter names of the first grid (heatmap default)
+    stack: dict = field(default_factory=dict)  # level "pool": the contracts to deploy (stack_options)
 
 
 def load_spec_file(path) -> dict:
@@ -366,6 +372,41 @@ def _run_options(raw: dict) -> dict:
     }
 
 
+def _stack_options(raw: dict, level: str, base_dir: Path) -> dict:
+    """The `stack` table: validated keys, directories resolved (working directory, then the spec's folder)."""
+    stack = raw.get("stack", {})
+    if not isinstance(stack, dict):
+        raise SpecError(f"stack={stack!r}: must be a table of {', '.join(sorted(STACK_KEYS))}")
+    if stack and level != "pool":
+        raise SpecError("stack: applies to level = 'pool' only (the rule level batches parity's own rule contracts)")
+    _unknown("stack", stack, STACK_KEYS)
+    out = dict(stack)
+    for key in ("artifacts", "contracts"):
+        if key in out:
+            path = Path(out[key])
+            path = path if path.is_absolute() or path.exists() else base_dir / path
+            if not path.is_dir():
+                raise SpecError(f"stack.{key}={stack[key]!r}: not a directory")
+            out[key] = str(path)
+    remap = out.get("remap", [])
+    if not isinstance(remap, list) or not all(isinstance(r, str) for r in remap):
+        raise SpecError(f"stack.remap={remap!r}: must be a list of PREFIX=PATH strings")
+    from parity.chain.compile import PROFILES
+
+    if out.get("compiler_profile", "legacy") not in PROFILES:
+        raise SpecError(f"stack.compiler_profile={out['compiler_profile']!r}: must be one of {', '.join(PROFILES)}")
+    return out
+
+
+def stack_for(stack: dict, rule: str):
+    """The StackArtifacts of a spec's `stack` table for `rule` (None: parity's reference stack)."""
+    from parity.chain.stack import resolve_stack
+
+    names = {role: stack.get(f"{role}_contract") for role in ("runner", "pool", "rule", "vault")}
+    return resolve_stack(rule, profile=stack.get("compiler_profile", "legacy"), artifacts=stack.get("artifacts"),
+                         contracts=stack.get("contracts"), remap=stack.get("remap", ()), names=names)
+
+
 def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
     """Validate a raw spec and expand it into verifications (ids in rules × sets × price cases order)."""
     from parity.cli import ON_CHAIN_RULES
@@ -373,6 +414,7 @@ def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
     base_dir = Path(base_dir)
     _unknown("spec", raw, SPEC_KEYS)
     options = _run_options(raw)
+    options["stack"] = _stack_options(raw, options["level"], base_dir)
     cases, prices = _price_cases(raw, base_dir)
     for case in cases:
         rows = case.window[1] - case.window[0]
@@ -395,6 +437,11 @@ def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
         base = entry.get("base", {})
         if not isinstance(base, dict):
             raise SpecError(f"{where}.base: must be a table of parameters")
+        if options["stack"]:
+            try:
+                stack_for(options["stack"], rule)  # the contracts must resolve before anything runs
+            except ValueError as e:
+                raise SpecError(f"stack ({where}.rule={rule}): {e}") from None
         sets, axes = _parameter_sets(where, entry, base_dir)
         grid_axes = grid_axes or axes
         perturb = _perturbation(where, entry, len(sets))
