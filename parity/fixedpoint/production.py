@@ -24,9 +24,10 @@ from eth_utils import to_checksum_address
 from .errors import Revert
 from .production_calls import RunnerCalls
 from .production_state import (  # noqa: F401  (re-exported: the public names of the model)
-    ETH_ORACLE, INT216_MAX, INT216_MIN, ORACLE_MODES, UINT40_MAX, ZERO_ADDRESS, ModelTx, OracleModel, PoolModel,
-    Registration, RunnerModel, Settings, VaultModel, field_layout, last_interpolation_time,
-    multipliers_and_last_interp, pack_words, rail_time, read_field, words_of_fields,
+    ETH_ORACLE, INT32_MAX, INT32_MIN, INT40_MAX, INT216_MAX, INT216_MIN, MAX_MANUAL_WEIGHT, MIN_MANUAL_WEIGHT,
+    ORACLE_MODES, PRECISION, UINT40_MAX, ZERO_ADDRESS, ModelTx, OracleModel, PoolModel, Registration, RunnerModel,
+    Settings, VaultModel, check_uint, field_layout, field_value, int_cast, last_interpolation_time,
+    multipliers_and_last_interp, pack_words, rail_time, read_field, uint256_sub, words_of_fields,
 )
 from .rules import make_model
 

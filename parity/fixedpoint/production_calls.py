@@ -122,7 +122,7 @@ class RegistrationCalls:
         if p.word_a != 0:
             raise Revert("init")
         values = weights + [0] * len(weights)
-        p.store(values, len(weights), now, now % 2**40)
+        p.store(values, now, now % 2**40, len(weights))
         return [("pool", "WeightsUpdated", {"poolAddress": self.pool_address, "calculatedWeightsAndMultipliers": values,
                                             "lastInterpolationTimePossible": now % 2**40, "lastUpdateTime": now % 2**40})]
 
@@ -255,7 +255,7 @@ class UpdateCalls:
             raise Revert("XUR")
         if len(values) != 2 * self.n:
             raise Revert("WD")
-        self.pool.store(values, self.n, now, last_interp)
+        self.pool.store(values, now, last_interp)
         return [("pool", "WeightsUpdated", {"poolAddress": pool, "calculatedWeightsAndMultipliers": list(values),
                                             "lastInterpolationTimePossible": last_interp, "lastUpdateTime": now % 2**40})]
 

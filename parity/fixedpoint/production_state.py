@@ -100,7 +100,7 @@ class PoolModel:
     """QuantAMMWeightedPool's storage: settings from initialize, the two weight words and the two times."""
 
     n: int
-    runner: str
+    runner: str = "0x" + "00" * 20
     deployment_time: int | None = None
     registry: int = 0
     initialized: bool = False
@@ -116,9 +116,9 @@ class PoolModel:
     last_update: int = 0
     last_interp: int = 0
 
-    def store(self, values: list[int], n: int, now: int, last_interp: int) -> None:
-        """[w.., m..] packed with the layout of n entries; lastUpdateTime = now mod 2^40."""
-        self.word_a, self.word_b = pack_words(values, n)
+    def store(self, values: list[int], now: int, last_interp: int, n: int | None = None) -> None:
+        """[w.., m..] packed with the layout of n entries (default: the pool's n); lastUpdateTime = now mod 2^40."""
+        self.word_a, self.word_b = pack_words(values, self.n if n is None else n)
         self.last_update, self.last_interp = now % 2**40, last_interp
 
     def weights_and_multipliers(self) -> tuple[list[int], list[int]]:
