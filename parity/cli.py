@@ -274,7 +274,12 @@ def _make_chain(args):
         return make_chain("rpc", url=args.rpc_url)
     if args.rpc_url:
         raise UsageError(f"--rpc-url only applies to --backend rpc (got --backend {args.backend})")
-    return make_chain(args.backend)
+    from parity.harness.lockstep.stack_options import chain_options
+
+    try:
+        return make_chain(args.backend, **chain_options(args))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def run_verify(args) -> int:

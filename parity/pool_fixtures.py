@@ -48,9 +48,10 @@ def record_pool(rule: str, params: dict, prices, *, assets=None, blocks: int | N
                 epsilon_max=None, guard_rail=None, backend: str = "revm", inline: bool | None = None,
                 samples_per_interval: int = 3, update_jitter: int = 0, jitter_seed: int = 0,
                 root=fx.REPO_ROOT, start_timestamp: int = fx.DEFAULT_START_TIMESTAMP, progress: bool = False,
-                artifacts=None, compiler_profile: str = "legacy"):
+                artifacts=None, compiler_profile: str = "legacy", code_size_limit: int | None = None):
     """Run `rule` at pool level on a fresh `backend` chain and build its pool-level fixture: (dict, result).
-    artifacts / compiler_profile: the contracts deployed (run_pool_lockstep's). Raises ValueError for bad
+    artifacts / compiler_profile: the contracts deployed (run_pool_lockstep's); code_size_limit: revm's (see
+    parity.chain.revm.RevmChain). Raises ValueError for bad
     inputs and RecordError when the run did not complete."""
     from parity.chain import RULE_CONTRACTS, make_chain
     from parity.harness.driver import run_pool_lockstep
@@ -64,7 +65,8 @@ def record_pool(rule: str, params: dict, prices, *, assets=None, blocks: int | N
     series, rel = fx._price_source(prices, assets, root, inline)
     fp, values, blocks, rows = _run_inputs(rule, series, blocks, chunk_period, epsilon_max, guard_rail)
     result = run_pool_lockstep(
-        create_pool(rule), params, fp, values, make_chain(backend), blocks=blocks, start_timestamp=start_timestamp,
+        create_pool(rule), params, fp, values, make_chain(backend, **_chain_kwargs(backend, code_size_limit)),
+        blocks=blocks, start_timestamp=start_timestamp,
         samples_per_interval=samples_per_interval, update_jitter=update_jitter, jitter_seed=jitter_seed,
         progress=progress, artifacts=artifacts, compiler_profile=compiler_profile,
     )
@@ -75,6 +77,14 @@ def record_pool(rule: str, params: dict, prices, *, assets=None, blocks: int | N
     data = _fixture_body(result, rule, series, rel, root, values, rows, backend, start_timestamp)
     data["content_sha256"] = fx.content_hash(data)
     return data, result
+
+
+def _chain_kwargs(backend: str, code_size_limit: int | None) -> dict:
+    if code_size_limit is None:
+        return {}
+    if backend != "revm":
+        raise ValueError(f"code_size_limit: applies to the revm backend only (got {backend!r})")
+    return {"code_size_limit": code_size_limit}
 
 
 def _run_inputs(rule, series, blocks, chunk_period, epsilon_max, guard_rail):

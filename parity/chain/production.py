@@ -40,6 +40,7 @@ from typing import Any, Sequence
 from eth_utils import to_checksum_address
 
 from .base import Chain, Deployed, TxResult
+from .errors import ChainError
 from .compile import RULE_CONTRACTS
 from .stack import StackArtifacts, reference_stack
 
@@ -251,7 +252,11 @@ def deploy_pool_stack(
     log: list = []
 
     def deploy(role, *args, sender=deployer):
-        c = chain.deploy(getattr(contracts, role).artifact, *args, sender=sender)
+        art = getattr(contracts, role).artifact
+        try:
+            c = chain.deploy(art, *args, sender=sender)
+        except ChainError as e:
+            raise ChainError(f"deploying the {role} {art.contract_name}: {e}{_size_hint(art)}") from e
         log.append((f"deploy {role}", chain.timestamp()))
         return c
 
@@ -269,6 +274,17 @@ def deploy_pool_stack(
     stack = PoolStack(config, addresses, runner, pool, rule_c, driver, oracles, log, vault, contracts)
     _register(chain, stack, log, initialize=register)
     return stack
+
+
+EIP170_LIMIT = 24_576
+
+
+def _size_hint(artifact) -> str:
+    size = max(len(artifact.deployed_bytecode or "0x") // 2 - 1, 0)
+    if size <= EIP170_LIMIT:
+        return ""
+    return (f" (its runtime code is {size:,} bytes, over EIP-170's {EIP170_LIMIT:,}: V1's legacy-built pool is; "
+            "verify on --backend revm with --unlimited-code-size, as Hardhat's allowUnlimitedContractSize)")
 
 
 def _vault_args(artifact, n: int) -> tuple:

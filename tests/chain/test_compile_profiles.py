@@ -69,3 +69,18 @@ def test_v1_picks_the_highest_solc_the_pragmas_allow(pragma, version):
     assert C.pick_version(("0.8.26", "0.8.27"), closure, "A.sol") == version
     with pytest.raises(C.CompilationError, match="no compiler of 0.8.26, 0.8.27 satisfies"):
         C.pick_version(("0.8.26", "0.8.27"), {"A.sol": "pragma solidity ^0.7.0;"}, "A.sol")
+
+
+def test_revm_can_lift_the_eip170_code_size_limit():
+    """V1's legacy-built pool is over 24,576 bytes; its Hardhat network lifts the limit, and so can revm."""
+    from parity.chain import ChainError, make_chain
+    from parity.chain.compile import Artifact
+    from parity.harness.lockstep.stack_options import UNLIMITED_CODE_SIZE
+
+    def big(size: int) -> Artifact:  # creation code: RETURN `size` zero bytes as the runtime code
+        return Artifact("Big", [], f"0x62{size:06x}6000f3", "0x" + "00" * size, "none", {}, "")
+
+    with pytest.raises(ChainError, match="CreateContractSizeLimit"):
+        make_chain("revm").deploy(big(24_577))
+    assert make_chain("revm").deploy(big(24_576)).address
+    assert make_chain("revm", code_size_limit=UNLIMITED_CODE_SIZE).deploy(big(27_010)).address

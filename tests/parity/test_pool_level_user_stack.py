@@ -150,7 +150,9 @@ def test_user_errors_name_the_option(written, tmp_path, capsys):
     base = ["verify", "--rule", "momentum", "--backend", "revm", "--assets", "3", "--blocks", "2"]
     for extra, message in ((["--artifacts", str(out)], "--artifacts: applies to --level pool only"),
                            (["--level", "pool", "--runner-contract", "X"], "--runner-contract X: applies with --artifacts"),
-                           (["--level", "pool", "--artifacts", str(tmp_path / "missing")], "not a directory")):
+                           (["--level", "pool", "--artifacts", str(tmp_path / "missing")], "not a directory"),
+                           (["--level", "pool", "--backend", "eth-tester", "--unlimited-code-size"],
+                            "--unlimited-code-size: applies to --backend revm only")):
         assert main([*base, *extra]) == 2
         assert message in capsys.readouterr().err
 

@@ -87,6 +87,11 @@ def record_for_level(args, record):
         level_runner(args, None)  # refuses pool-only flags
         return record, {"compiler_profile": profile}
     _, kwargs = level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
+    from parity.harness.lockstep.stack_options import chain_options
     from parity.pool_fixtures import record_pool
 
+    try:
+        kwargs.update(chain_options(args))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     return record_pool, kwargs

@@ -27,6 +27,9 @@ def add_stack_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument(flag, dest=f"{role}_contract", default=None, metavar="NAME",
                        help=f"pool level: the {role} contract in --artifacts/--contracts (default {defaults[role]}); "
                             "File.sol:Name if several match, 'reference' for parity's own")
+    p.add_argument("--unlimited-code-size", action="store_true",
+                   help="revm: lift EIP-170's 24,576-byte limit on deployed code (V1's legacy-built pool is larger; "
+                        "its Hardhat network sets allowUnlimitedContractSize)")
     if "--rule-contract" not in p._option_string_actions:
         p.add_argument("--rule-contract", default=None, metavar="NAME",
                        help="pool level: the rule contract in --artifacts/--contracts (default V1's name, e.g. "
@@ -64,3 +67,15 @@ def stack_from_args(args, rule_artifact=None):
     return resolve_stack(args.rule, profile=profile, artifacts=getattr(args, "artifacts", None),
                          contracts=getattr(args, "contracts", None), remap=getattr(args, "remap", ()) or (),
                          names=names, rule_artifact=rule_artifact, rule_source=source)
+
+
+UNLIMITED_CODE_SIZE = 2**32  # revm's limit_contract_code_size when --unlimited-code-size is given
+
+
+def chain_options(args) -> dict:
+    """Keyword arguments for make_chain from --unlimited-code-size (revm only; ValueError elsewhere)."""
+    if not getattr(args, "unlimited_code_size", False):
+        return {}
+    if getattr(args, "backend", None) != "revm":
+        raise ValueError(f"--unlimited-code-size: applies to --backend revm only (got --backend {args.backend})")
+    return {"code_size_limit": UNLIMITED_CODE_SIZE}
