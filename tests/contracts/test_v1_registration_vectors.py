@@ -169,6 +169,10 @@ def test_g6_and_g7_actions_and_fee_takes(build):
     ls = c2(build, where="G6/G7")
     s, m = ls.stack, ls.model
     assert approve(ls, ls.chain.accounts[6], 0) == ("revert", "DUPEACTION")
+    x = ls.chain.accounts[6]
+    assert ls.call("getData", s.runner, "getData", [x], lambda t: m.get_data(x, now=t)) == ("revert", "Not allowed to get data")
+    assert approve(ls, x, 2)[0] == "ok"  # the mask is independent of registration
+    assert ls.call("getData", s.runner, "getData", [x], lambda t: m.get_data(x, now=t)) == ("revert", "")  # no pool there
 
     def fee(fn, value, uplift):
         return ls.tx(fn, s.runner, fn, [value], lambda who, t: m.set_fee_take(value, sender=who, uplift=uplift))

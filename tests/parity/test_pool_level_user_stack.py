@@ -74,11 +74,12 @@ def test_every_other_profile_verifies_through_the_user_path(written, profile):
     assert_user_stack_passes(run(stack, "power_channel", profile=profile))
 
 
-@pytest.mark.parametrize("layout", ["foundry", "hardhat"])
-def test_user_path_on_eth_tester(written, layout):
-    profile = "legacy" if layout == "hardhat" else "v1"
-    stack = stack_from_artifacts(written(layout, profile), "momentum", profile=profile)
-    res = run(stack, backend="eth-tester", blocks=2, profile=profile)
+@pytest.mark.parametrize("rule", RULES)
+def test_user_path_on_eth_tester(written, rule):
+    """py-evm is slow: two blocks per rule, layouts and builds alternating."""
+    layout, profile = ("hardhat", "legacy") if RULES.index(rule) % 2 == 0 else ("foundry", "v1")
+    stack = stack_from_artifacts(written(layout, profile), rule, profile=profile)
+    res = run(stack, rule, backend="eth-tester", blocks=2, profile=profile)
     assert_user_stack_passes(res, blocks=2)
     assert res.backend == "eth-tester"
 
