@@ -67,7 +67,7 @@ def record_for_level(args, record):
         level_runner(args, None)  # refuses pool-only flags
         return record, {"compiler_profile": profile}
     level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
-    from parity.pool_fixtures import record_pool
+    from parity.fixtures import record_pool
 
     return record_pool, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
                          "jitter_seed": args.jitter_seed}
