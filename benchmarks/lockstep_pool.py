@@ -18,7 +18,7 @@ import numpy as np
 import parity  # noqa: F401  (float64)
 from parity.chain import make_chain
 from parity.chain.production import deploy_pool_stack, perform_update
-from parity.cli import DEFAULT_PARAMS
+from parity.catalogue import DEFAULT_PARAMS
 from parity.fingerprint import make_run_fingerprint
 from parity.harness.driver import run_pool_lockstep
 from parity.pools import create_pool

@@ -1,12 +1,13 @@
 """`parity verify` options for plug-in pools and contracts: ``--pool``, ``--rule-contract``, ``--artifact``,
-``--contract`` and ``--remap`` (registered by parity.cli with two calls; the logic lives here, in
-parity.adapters and parity.chain.artifacts)."""
+``--contract`` and ``--remap`` (the logic lives here, in parity.adapters and parity.chain.artifacts)."""
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+
+from parity.catalogue import CONTRACTS, rule_of_contract
 
 
 def add_plugin_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,32 +36,24 @@ class Plugins:
     rule_contract: str | None = None
 
 
-def rule_of_contract(contract: str | None) -> str | None:
-    from parity.chain.compile import RULE_CONTRACTS
-
-    return next((rule for rule, name in RULE_CONTRACTS.items() if name == contract), None)
-
-
 def resolve_plugins(args) -> Plugins:
     """Resolve the plug-in options; sets ``args.rule`` from --rule-contract when --rule is absent.
     Raises ValueError with a one-line message for bad input."""
-    from parity.chain.compile import RULE_CONTRACTS
-
-    if args.rule_contract is not None and args.rule_contract not in RULE_CONTRACTS.values():
-        raise ValueError(f"--rule-contract {args.rule_contract!r}: must be one of {', '.join(RULE_CONTRACTS.values())} "
+    if args.rule_contract is not None and args.rule_contract not in CONTRACTS.values():
+        raise ValueError(f"--rule-contract {args.rule_contract!r}: must be one of {', '.join(CONTRACTS.values())} "
                          "(the rule whose ABI, state getters and parameter encoding the contract keeps)")
     if args.rule is None:
         args.rule = rule_of_contract(args.rule_contract)
         if args.rule is None:
             raise ValueError("give --rule RULE (or --rule-contract NAME with --pool)")
-    elif args.rule_contract is not None and RULE_CONTRACTS.get(args.rule) != args.rule_contract:
-        raise ValueError(f"--rule {args.rule} runs {RULE_CONTRACTS.get(args.rule)}, not --rule-contract "
+    elif args.rule_contract is not None and CONTRACTS.get(args.rule) != args.rule_contract:
+        raise ValueError(f"--rule {args.rule} runs {CONTRACTS.get(args.rule)}, not --rule-contract "
                          f"{args.rule_contract}: give one of them")
     out = Plugins(rule_contract=args.rule_contract)
     if args.pool is not None:
         from parity.adapters import load_pool
 
-        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or RULE_CONTRACTS.get(args.rule))
+        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or CONTRACTS.get(args.rule))
     if args.remap and args.contract is None:
         raise ValueError("--remap applies to --contract only")
     if args.artifact is not None:
