@@ -24,9 +24,9 @@ import numpy as np
 
 import parity  # noqa: F401  (float64)
 from parity.chain import make_chain
+from parity.catalogue import DEFAULT_PARAMS
 from parity.chain.production import deploy_pool_stack, perform_update
 from parity.chain.stack import stack_from_artifacts, write_reference_artifacts
-from parity.cli import DEFAULT_PARAMS
 from parity.fingerprint import make_run_fingerprint
 from parity.harness.driver import run_pool_lockstep
 from parity.pools import create_pool

@@ -24,7 +24,7 @@ import parity  # noqa: F401
 
 
 def make_spec(sets: int, blocks: int, chunk_size: int):
-    from parity.sweep.spec import parse_spec
+    from parity.inputs.sweep_spec import parse_spec
 
     side = int(np.ceil(np.sqrt(sets)))
     lambs = np.round(np.linspace(0.95, 0.995, side), 6).tolist()
@@ -47,7 +47,8 @@ def bare_execution(spec, sets: int) -> tuple[int, float]:
     from parity.harness.mapping import state_map_for, to_wei
     from parity.pools import create_pool
     from parity.sweep.session import pool_start
-    from parity.sweep.spec import make_fingerprint, with_defaults
+    from parity.catalogue import with_defaults
+    from parity.sweep.spec import make_fingerprint
 
     artifact = rule_artifacts()["MomentumRule"]
     pool = create_pool("momentum")

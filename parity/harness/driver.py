@@ -31,7 +31,7 @@ from parity.harness.lockstep.pool_sides import PoolChainSide, PoolJaxSide, PoolM
 from parity.harness.lockstep.sides import RuleChainSide, RuleJaxSide, RuleModelSide, rule_artifacts
 from parity.harness.mapping import StateMap
 
-_rule_artifacts = rule_artifacts  # the name cli.py, fixtures.py and benchmarks import (profile="legacy")
+_rule_artifacts = rule_artifacts  # the name parity verify, parity.fixtures and benchmarks import (profile="legacy")
 
 __all__ = [
     "BURN_IN_MODES",

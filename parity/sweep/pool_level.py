@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 
+from parity.catalogue import with_defaults
 from parity.float64 import guarded
 from parity.sweep.errors import row_head
-from parity.sweep.spec import make_fingerprint, with_defaults
+from parity.sweep.spec import make_fingerprint
 
 
 def _worst(report: dict) -> dict:

@@ -75,7 +75,7 @@ def test_revm_can_lift_the_eip170_code_size_limit():
     """V1's legacy-built pool is over 24,576 bytes; its Hardhat network lifts the limit, and so can revm."""
     from parity.chain import ChainError, make_chain
     from parity.chain.compile import Artifact
-    from parity.harness.lockstep.stack_options import UNLIMITED_CODE_SIZE
+    from parity.inputs.stack_options import UNLIMITED_CODE_SIZE
 
     def big(size: int) -> Artifact:  # creation code: RETURN `size` zero bytes as the runtime code
         return Artifact("Big", [], f"0x62{size:06x}6000f3", "0x" + "00" * size, "none", {}, "")

@@ -15,7 +15,7 @@ import parity  # noqa: F401
 from parity.cli import main
 from parity.prices import load_prices, save_prices_csv
 from parity.sweep.runner import make_chunks, run_sweep
-from parity.sweep.spec import SpecError, load_spec, parse_spec
+from parity.inputs.sweep_spec import SpecError, load_spec, parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
 BTC_ETH = str(REPO / "fixtures/prices/btc_eth_daily_2.csv")
@@ -136,7 +136,7 @@ def _verify_row(rule, params, prices_path, window, blocks, vectorized=False):
     from parity.fingerprint import make_run_fingerprint
     from parity.harness import run_lockstep
     from parity.pools import create_pool
-    from parity.sweep.spec import with_defaults
+    from parity.catalogue import with_defaults
 
     series = load_prices(prices_path)
     prices = series.prices[window[0] : window[1], :2]
@@ -276,7 +276,7 @@ def test_pool_level_rows_are_the_pool_level_verify_reports():
     from parity.fingerprint import make_run_fingerprint
     from parity.harness.driver import run_pool_lockstep
     from parity.pools import create_pool
-    from parity.sweep.spec import with_defaults
+    from parity.catalogue import with_defaults
 
     rows = run_sweep(parse_spec(json.loads(json.dumps(POOL_SPEC))), workers=1)
     assert [r["rule"] for r in rows] == ["momentum", "momentum", "min_variance"]

@@ -1,7 +1,8 @@
 """The options that choose the contracts of a pool-level run (`parity verify --level pool`, `parity record
 --level pool`): a user's compiled stack (--artifacts DIR), a user's sources (--contracts SRC_DIR --remap ...),
 contract names by role, or one user rule (--artifact/--contract) with parity's runner and pool
-(docs/your-stack.md). The CLI registers them with add_level_arguments and converts them here."""
+(docs/your-stack.md). parity.inputs.levels.add_level_arguments registers them for verify and record; the
+functions here turn them into what the pool level deploys."""
 
 from __future__ import annotations
 

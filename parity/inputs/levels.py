@@ -1,4 +1,4 @@
-"""The `--level` options of `parity verify` and `parity record` (kept here so cli.py only registers them).
+"""The `--level` options of `parity verify` and `parity record`, and the run / record function each selects.
 
 --level rule (default): the rule contract alone. --level pool: runner + pool + rule + oracles, with
 --samples-per-interval K, --update-jitter S and --jitter-seed, and the user's own contracts through
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 
-from parity.harness.compare import FIELDS
-from parity.harness.lockstep.plan import POOL_TOLERANCE_KEYS
-from parity.harness.lockstep.stack_options import add_stack_arguments, refuse_at_rule_level, stack_from_args
+from parity.errors import UsageError
+from parity.inputs.stack_options import add_stack_arguments, chain_options, refuse_at_rule_level, stack_from_args
 
 
 def add_level_arguments(p: argparse.ArgumentParser) -> None:
+    """--level, and the pool level's --samples-per-interval, --update-jitter and --jitter-seed, and the
+    stack options (parity.inputs.stack_options)."""
     p.add_argument("--level", choices=("rule", "pool"), default="rule",
                    help="rule: the rule contract alone (default); pool: each update sets the oracles and calls the "
                         "runner's performUpdate, and the pool's stored and interpolated weights are compared too")
@@ -27,20 +28,9 @@ def add_level_arguments(p: argparse.ArgumentParser) -> None:
     add_stack_arguments(p)
 
 
-def tolerance_fields(args) -> tuple[str, ...]:
-    """Field names --tolerance accepts at the chosen level."""
-    level = getattr(args, "level", None)  # None: `parity replay`, whose fixture decides the level
-    if level == "rule":
-        return FIELDS
-    samples = max(int(getattr(args, "samples_per_interval", 3)), 0)
-    return (*FIELDS, *POOL_TOLERANCE_KEYS, *(f"fine_{j}" for j in range(samples)))
-
-
 def level_runner(args, run_lockstep, **rule_kwargs):
     """(the run function, its level-specific keyword arguments) for args.level. Pool-only flags at rule
-    level and rule-only flags at pool level are refused with a ValueError naming the flag."""
-    from parity.cli import UsageError
-
+    level and rule-only flags at pool level are refused with a UsageError naming the flag."""
     if getattr(args, "level", "rule") == "rule":
         for flag, value, default in (("--update-jitter", args.update_jitter, 0), ("--jitter-seed", args.jitter_seed, 0),
                                      ("--samples-per-interval", args.samples_per_interval, 3)):
@@ -70,8 +60,6 @@ def level_runner(args, run_lockstep, **rule_kwargs):
 
 def pool_options(args, rule_artifact=None) -> dict:
     """The pool-level keyword arguments of run_pool_lockstep / record_pool, the stack included."""
-    from parity.cli import UsageError
-
     try:
         stack = stack_from_args(args, rule_artifact)
     except ValueError as e:
@@ -87,8 +75,7 @@ def record_for_level(args, record):
         level_runner(args, None)  # refuses pool-only flags
         return record, {"compiler_profile": profile}
     _, kwargs = level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
-    from parity.harness.lockstep.stack_options import chain_options
-    from parity.pool_fixtures import record_pool
+    from parity.fixtures import record_pool
 
     try:
         kwargs.update(chain_options(args))

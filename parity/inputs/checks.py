@@ -1,104 +1,28 @@
-"""Checks of what users give the `parity` command, run before anything is computed or deployed.
+"""Checks of what users give parity, run before anything is computed or deployed.
 
 Every check raises `InputError` with one line naming the input (flag or file and field), the value and
-what is wrong; the command prints it and exits with code 2. See docs/bad-input.md.
+what is wrong; the command prints it and exits with code 2 (docs/bad-input.md).
+
+**Parameters**: every key the user gave is read by the rule (a default that hides a key the user gave for
+the same parameter is dropped first). **What the chain can represent**: the contracts take prices as
+18-decimal integers (int256 in the ABI) and store their moving averages and rule state as int128 (packed
+pairs). A price below 1 wei encodes as 0; a price above int128 / 10^18 (≈ 1.7e20) cannot be stored; and a
+state that grows past int128 makes `CalculateNewWeights` revert mid-run. `check_prices_for_chain` finds all
+three up front: it runs the rule's stored states in float64 over the very update prices of the run (the
+same recurrences the contract runs) and requires them to stay below int128 with a factor `MARGIN` to spare
+for rounding.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-MAX_INPUT_BYTES = 1 << 30  # 1 GiB: larger "price files" and "fixtures" are refused, not read into memory
-MAX_JSON_DEPTH = 64
+import numpy as np
 
-
-class InputError(ValueError):
-    """Bad input: one line, exit code 2."""
-
-
-# ---------------------------------------------------------------------------------------------- files
-
-
-def read_input_text(path, label: str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
-    """The UTF-8 text of the regular file `path`; InputError (naming `label`) for anything else."""
-    path = Path(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"{label} {path}: file not found") from None
-    except OSError as e:
-        raise InputError(f"{label} {path}: cannot be read ({e.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{label} {path}: is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{label} {path}: is not a regular file (a device, pipe or socket)")
-    if info.st_size > max_bytes:
-        raise InputError(f"{label} {path}: {info.st_size} bytes, more than the {max_bytes} this input may have")
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{label} {path}: cannot be read ({e.strerror})") from None
-    if b"\x00" in raw:
-        raise InputError(f"{label} {path}: is a binary file (it contains NUL bytes), not text")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{label} {path}: not UTF-8 text (byte {e.start}: {e.reason})") from None
-
-
-def json_depth(text: str) -> int:
-    """The maximum nesting depth of brackets and braces in JSON `text`, outside strings."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
-def parse_json_text(text: str, label: str, **kwargs) -> Any:
-    """json.loads with one-line errors: syntax, nesting deeper than MAX_JSON_DEPTH, NaN/Infinity, huge ints."""
-
-    def constant(name):
-        raise InputError(f"{label}: non-finite number {name} is not allowed")
-
-    kwargs.setdefault("parse_constant", constant)
-    depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise InputError(f"{label}: JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed")
-    try:
-        return json.loads(text, **kwargs)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{label}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
-    except RecursionError:
-        raise InputError(f"{label}: JSON nested too deeply") from None
-    except ValueError as e:
-        if isinstance(e, InputError):
-            raise
-        # e.g. an integer literal longer than Python's int-conversion limit (4300 digits)
-        raise InputError(f"{label}: unreadable JSON value ({str(e).splitlines()[0]})") from None
-
-
-def load_json_file(path, label: str) -> Any:
-    """Read and parse a JSON input file (see `read_input_text`, `parse_json_text`)."""
-    return parse_json_text(read_input_text(path, label), f"{label} {path}")
-
+from parity.catalogue import RULES
+from parity.errors import InputError
+from parity.harness.mapping import state_map_for
+from parity.pools.base import TFMMBasePool
 
 # ------------------------------------------------------------------------------------------ parameters
 
@@ -125,10 +49,6 @@ class _ReadTracker(dict):
 
 def unused_parameter_keys(pool, params: dict, run_fingerprint) -> list[str]:
     """Keys of `params` the pool never reads when resolving its parameters, initial weights and state."""
-    import numpy as np
-
-    from parity.pools.base import TFMMBasePool
-
     tracked = _ReadTracker(params)
     pool.chain_params(tracked, run_fingerprint)
     if hasattr(pool, "initial_weights"):
@@ -171,8 +91,6 @@ def check_parameter_keys(pool, params: dict, given: set, run_fingerprint, label:
 def check_tolerance_fields(tolerances: dict, contract: str, extra: Sequence[str] = ()) -> None:
     """InputError for a `--tolerance` field the rule's contract does not have (`extra`: the level's own
     fields, e.g. the pool level's stored weights and samples)."""
-    from parity.harness.mapping import state_map_for
-
     fields = (*state_map_for(contract).keys, "weights", *extra)
     unknown = [f for f in tolerances if f not in fields]
     if unknown:
@@ -208,11 +126,7 @@ def check_sender(chain, sender: str | None, backend: str) -> None:
 def check_run_inputs(pool, params: dict, fp, prices, names, *, blocks, burn_in, label: str, given=None) -> None:
     """Before deploying: every parameter key is used by the rule (defaults that hide a key the user gave,
     `given`, are dropped from `params` first), and the run's update prices are representable on chain
-    (parity.chain_limits). `prices` holds every row; row 0 initialises."""
-    import numpy as np
-
-    from parity.chain_limits import check_prices_for_chain
-
+    (check_prices_for_chain). `prices` holds every row; row 0 initialises."""
     try:
         if given is not None:
             drop_shadowing_defaults(pool, params, set(given), fp)
@@ -226,3 +140,78 @@ def check_run_inputs(pool, params: dict, fp, prices, names, *, blocks, burn_in, 
         raise
     except ValueError as e:  # the pool's own parameter checks
         raise InputError(str(e)) from None
+
+
+# ------------------------------------------------------------------------------------ chain limits
+
+WAD = 10**18
+INT128_MAX = 2**127 - 1
+MARGIN = 2.0  # the float64 states must stay below INT128_MAX / MARGIN (in wei)
+MAX_PRICE = INT128_MAX / WAD / MARGIN  # ≈ 8.5e19
+# contract -> the stored state that grows with the prices (the rule-specific state the contract initialises)
+STATE_OF_CONTRACT = {r.contract: r.state_map.init_key for r in RULES.values() if r.contract is not None}
+
+
+def _per_asset(values, n: int) -> np.ndarray:
+    arr = np.asarray(values, dtype=np.float64).reshape(-1)
+    return np.broadcast_to(arr, (n,)) if arr.size == 1 else arr
+
+
+def state_peaks(prices: np.ndarray, lamb: np.ndarray, lamb_short: np.ndarray | None = None) -> dict:
+    """{state: (peak |value| per asset, update index of the peak)} of the moving average, the gradient
+    state a, the variance state A and the short moving average, started at p̄ = p₀, a = A = 0."""
+    ewma = prices[0].copy()
+    short = prices[0].copy()
+    a = np.zeros_like(ewma)
+    var = np.zeros_like(ewma)
+    peaks = {k: np.zeros_like(ewma) for k in ("ewma", "running_a", "variance", "short_ewma")}
+    where = {k: np.zeros(ewma.shape, dtype=int) for k in peaks}
+    ls = lamb if lamb_short is None else lamb_short
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(1, len(prices)):
+            p = prices[t]
+            prev = ewma
+            ewma = lamb * ewma + (1 - lamb) * p
+            a = lamb * a + (p - ewma) / (1 - lamb)
+            var = lamb * var + (p - prev) * (p - ewma)
+            short = ls * short + (1 - ls) * p
+            for k, v in (("ewma", ewma), ("running_a", a), ("variance", var), ("short_ewma", short)):
+                bigger = ~(np.abs(v) <= peaks[k])  # NaN/inf count as bigger
+                peaks[k] = np.where(bigger, np.abs(v), peaks[k])
+                where[k] = np.where(bigger, t, where[k])
+    return {k: (peaks[k], where[k]) for k in peaks}
+
+
+def check_price_range(prices: np.ndarray, names, label: str, stride: int = 1) -> None:
+    """Every price at least 1 wei and at most MAX_PRICE; InputError naming the column, row and value."""
+    for test, what in ((prices < 1e-18, "below 1 wei (1e-18): it would be 0 on chain"),
+                       (prices > MAX_PRICE, f"above {MAX_PRICE:.3g}, the largest price the contract's int128 "
+                                            "storage holds with room for its moving average")):
+        if test.any():
+            row, col = (int(v) for v in np.argwhere(test)[0])
+            raise InputError(f"{label}: column {names[col]}, row {row * stride}: price {prices[row, col]:.6g} is {what}")
+
+
+def check_prices_for_chain(pool, params: dict, fp, prices: np.ndarray, names, label: str) -> None:
+    """InputError if the update prices `prices` ((rows, n), row 0 initialises) cannot be given to the rule's
+    contract: a price outside [1 wei, MAX_PRICE] or a stored state that would leave int128."""
+    stride = max(int(fp.chunk_period) // int(fp.price_interval or fp.chunk_period), 1)
+    check_price_range(prices, names, label, stride)
+    contract = pool.chain_rule
+    key = STATE_OF_CONTRACT.get(contract)
+    if key is None:
+        return
+    cp = pool.chain_params(params, fp)
+    n = prices.shape[1]
+    lamb = _per_asset(cp["lamb"], n)
+    lamb_short = _per_asset(cp["lamb_short"], n) if "lamb_short" in cp else None
+    peak, at = state_peaks(np.asarray(prices, dtype=np.float64), lamb, lamb_short)[key]
+    limit = INT128_MAX / WAD / MARGIN
+    bad = ~(peak <= limit)
+    if bad.any():
+        i = int(np.argmax(np.where(bad, 1, 0)))
+        raise InputError(
+            f"{label}: column {names[i]}: {contract}'s {key} state would reach {peak[i]:.3g} at update "
+            f"{int(at[i])} (λ = {lamb[i]:.6g}), beyond its int128 storage (at most {limit:.3g} with margin): "
+            "the contract would revert; use smaller prices (rescale the column) or a smaller λ"
+        )
