@@ -1,0 +1,207 @@
+"""`parity audit` and `parity verify --level pool --backend rpc` against a local hardhat node (started once for
+the module, offline): a keeper's history of 50 updates on parity's reference stack (random prices, late keepers,
+an oracle set a block early, stale primaries with fresh backups, a primary whose getData reverts, the admin's
+setWeightsManually and setTargetWeightsManually in the middle), the same on a user's artifacts, a pool moved to
+a runner whose rule is a broken build, record and replay, and every bad input."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chain"))
+
+from chain_helpers import start_hardhat, stop_hardhat  # noqa: E402
+from keeper import deploy, live  # noqa: E402
+from pruned_proxy import PrunedProxy  # noqa: E402
+
+from parity.cli import main  # noqa: E402
+from parity.errors import EXIT_DIVERGENCE, EXIT_PARITY, EXIT_USAGE  # noqa: E402
+
+pytestmark = pytest.mark.rpc
+
+SPECIAL = {4: "earlier_block", 12: "stale_primary", 20: "failed_primary", 33: "earlier_block", 40: "stale_primary"}
+MANUAL_AT = (25, 30)  # setWeightsManually after update 25, setTargetWeightsManually after update 30
+
+
+@pytest.fixture(scope="module")
+def node():
+    proc, url = start_hardhat()
+    try:
+        yield url
+    finally:
+        stop_hardhat(proc)
+
+
+@pytest.fixture(scope="module")
+def chain(node):
+    from parity.chain import make_chain
+
+    return make_chain("rpc", url=node)
+
+
+@pytest.fixture(scope="module")
+def reference_life(chain):
+    t0 = chain.timestamp() + 1000
+    stack = deploy(chain, timestamp=t0)
+    return live(chain, stack, updates=50, start=t0 + 2, manual_at=MANUAL_AT, special=SPECIAL)
+
+
+def audit(capsys, url, pool, *args):
+    code = main(["audit", "--rpc-url", url, "--pool", pool, *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def report_of(capsys, tmp_path, url, life, *args, name="report.json"):
+    path = tmp_path / name
+    code, out, err = audit(capsys, url, life.stack.addresses.pool, "--from-block", life.first_block - 1,
+                           "--to-block", life.last_block, "--report", path, *args)
+    return code, out, err, (json.loads(path.read_text()) if path.exists() else None)
+
+
+def test_a_keepers_history_is_exact_update_by_update_and_every_intervention_is_named(node, reference_life, capsys, tmp_path):
+    life = reference_life
+    code, out, err, report = report_of(capsys, tmp_path, node, life)
+    assert code == EXIT_PARITY, out + err
+    assert report["status"] == "parity" and report["level"] == "pool" and report["mode"] == "resync"
+    assert report["model_check"]["blocks_checked"] == 50 and report["model_check"]["mismatch"] is None
+    rows = report["audit"]["rows"]
+    assert [r["block"] for r in rows] == life.update_blocks
+    assert all(r["outcome"].startswith("ok") and r["model"] == "exact" for r in rows), [r for r in rows if r["model"] != "exact"]
+    # late by: exactly the keeper's delay (the runner's last run is the previous update; setters leave it alone)
+    assert rows[0]["late_by"] is None
+    assert {r["update"]: r["late_by"] for r in rows[1:]} == {k: life.late[k] for k in range(2, 51)}
+    assert any(r["late_by"] > 0 for r in rows[1:])
+    # oracle paths: the backups exactly where the keeper made the primaries stale or failing
+    for r in rows:
+        expected = ["primary"] * 3
+        for asset, path in life.paths.get(r["update"], {}).items():
+            expected[asset] = path
+        assert r["oracle_path"] == expected, r
+    assert rows[0]["oracle_read_at"] == ["b"] * 3  # the driver sets the oracles in the update's own transaction
+    # the admin's two setters: named, at their blocks, not divergences
+    changes = {c["block"]: c for c in report["audit"]["other_state_changes"]}
+    for block, setter in life.manual.items():
+        assert changes[block]["kind"] == setter, changes.get(block)
+    assert "manual target weights" in out and "manual weights" in out
+    assert report["audit"]["drift"]["updates"] == 50
+    assert "drift over the range" in out and "pool value:" in out
+
+
+def test_log_pages_the_node_refuses_are_split_and_nothing_is_read_twice(node, reference_life, capsys, tmp_path):
+    life = reference_life
+    with PrunedProxy(node, keep=None, max_log_range=8) as url:
+        code, out, err, report = report_of(capsys, tmp_path, url, life, "--log-page", 50)
+    assert code == EXIT_PARITY, out + err
+    _, _, _, direct = report_of(capsys, tmp_path, node, life, name="direct.json")
+    assert report["audit"]["rows"] == direct["audit"]["rows"]
+    assert report["series"]["chain"] == direct["series"]["chain"]
+    stats = report["audit"]["node"]
+    assert stats["batches"] < stats["requests"] / 10  # batched
+    # every eth_call is distinct: the state at b of one update and at b − 1 of the next is read once
+    assert stats["requests"] < 50 * 22
+
+
+def test_a_users_artifacts_audit_the_same_way(node, chain, capsys, tmp_path):
+    from parity.chain.stack import stack_from_artifacts, write_reference_artifacts
+
+    out_dir = tmp_path / "out"
+    write_reference_artifacts(out_dir, layout="foundry")
+    stack = deploy(chain, timestamp=chain.timestamp() + 1000, artifacts=stack_from_artifacts(out_dir, "momentum"))
+    assert stack.contracts.runner.source.startswith("artifact ")
+    life = live(chain, stack, updates=8, seed=3, start=stack.config.timestamp + 2, special={5: "stale_primary"})
+    code, out, err, report = report_of(capsys, tmp_path, node, life)
+    assert code == EXIT_PARITY, out + err
+    assert report["model_check"]["blocks_checked"] == 8
+    assert report["audit"]["rows"][4]["oracle_path"] == ["backup 1 (primary stale)"] * 3
+
+
+def test_a_rule_swapped_for_a_broken_build_fails_at_exactly_that_update(node, chain, capsys, tmp_path):
+    from keeper import broken_momentum
+
+    from parity.chain import compile_rules
+
+    stack = deploy(chain, timestamp=chain.timestamp() + 1000)
+    swap = (9, compile_rules()["UpdateWeightRunner"], broken_momentum())
+    life = live(chain, stack, updates=12, seed=11, start=stack.config.timestamp + 2, swap=swap)
+    code, out, err, report = report_of(capsys, tmp_path, node, life)
+    assert code == EXIT_DIVERGENCE, out + err
+    assert report["status"] == "model_mismatch"
+    assert report["model_check"]["mismatch"]["block"] == life.swap_update == 9
+    assert report["model_check"]["mismatch"]["field"] == "weights"
+    rows = report["audit"]["rows"]
+    assert all(r["outcome"].startswith("ok") for r in rows[:8])
+    assert all(r["model"].startswith("chain != model") for r in rows[8:])
+    assert [e["runner"] for e in report["audit"]["epochs"]] == [stack.addresses.runner, life.stack.addresses.runner]
+    kinds = [c["kind"] for c in report["audit"]["other_state_changes"]]
+    assert "setUpdateWeightRunnerAddress" in kinds and "setRuleForPoolAdminInitialise" in kinds
+    assert "chain and integer model differ at block 9" in out
+
+
+def test_record_then_replay_without_a_node(node, reference_life, capsys, tmp_path):
+    from parity.fixtures import load_fixture
+
+    life = reference_life
+    first, again = tmp_path / "audit.json", tmp_path / "again.json"
+    code, out, err, report = report_of(capsys, tmp_path, node, life, "--record", first)
+    assert code == EXIT_PARITY, out + err
+    assert report_of(capsys, tmp_path, node, life, "--record", again, name="again.json.report")[0] == EXIT_PARITY
+    assert first.read_bytes() == again.read_bytes()  # the same range records the same bytes
+    fixture = load_fixture(first)  # a valid pool-level fixture
+    assert fixture.data["level"] == "pool" and fixture.blocks == 50 and "audit" in fixture.data
+
+    replayed = tmp_path / "replay.json"
+    code = main(["replay", str(first), "--report", str(replayed)])
+    out = capsys.readouterr()
+    assert code == EXIT_PARITY, out.out + out.err
+    r = json.loads(replayed.read_text())
+    assert r["backend"] == "replay of rpc" and r["status"] == "parity"
+    for key in ("series", "worst", "model_check", "first_divergence", "tolerances"):
+        assert r[key] == report[key], key
+    assert r["audit"]["rows"] == report["audit"]["rows"]
+    assert r["audit"]["other_state_changes"] == report["audit"]["other_state_changes"]
+    assert r["audit"]["drift"] == report["audit"]["drift"]
+
+
+def test_bad_input_gets_one_line_and_exit_2(node, chain, reference_life, capsys, tmp_path):
+    life = reference_life
+    pool = life.stack.addresses.pool
+    report = tmp_path / "never.json"
+    cases = [
+        ((node, chain.accounts[3]), "no contract at this address"),
+        ((node, life.stack.addresses.rule), "not a QuantAMM pool"),
+        ((node, pool, "--from-block", 1, "--to-block", life.first_block - 2), "no update in blocks 1.."),
+        (("http://127.0.0.1:9", pool), "no JSON-RPC node answering"),
+        ((node, pool, "--to-block", 10**9), "the node's latest block is"),
+        ((node, "0x1234"), "not an address"),
+    ]
+    for args, message in cases:
+        code, out, err = audit(capsys, *args, "--report", report)
+        assert code == EXIT_USAGE and message in err and err.count("\n") == 1 and "Traceback" not in err, (args, err)
+        assert not report.exists()
+    # a full node that keeps the recent state only: the range's end is there, the first update's b − 1 is not
+    with PrunedProxy(node, keep=chain.block_number() - life.last_block + 2) as url:
+        code, out, err = audit(capsys, url, pool, "--from-block", life.first_block - 1, "--to-block", life.last_block,
+                               "--report", report)
+    assert code == EXIT_USAGE and err.count("\n") == 1, err
+    assert f"cannot serve the state at block {life.update_blocks[0] - 1}" in err and "archive node" in err
+    assert not report.exists()
+
+
+def test_pool_level_verify_on_the_node_names_every_deployed_address(node, capsys, tmp_path):
+    report = tmp_path / "pool.json"
+    code = main(["verify", "--level", "pool", "--backend", "rpc", "--rpc-url", node, "--rule", "momentum", "--blocks", "4",
+                 "--report", str(report)])
+    out = capsys.readouterr().out
+    assert code == EXIT_PARITY, out
+    data = json.loads(report.read_text())
+    assert data["backend"] == "rpc" and data["model_check"]["blocks_checked"] == 4
+    stack = data["contract_artifact"]["stack"]
+    for role in ("runner", "pool", "rule", "vault", "driver"):
+        assert f"    {role:<6} {stack[role]['contract']} at {stack[role]['address']}" in out
+    oracles = [o for per in stack["oracle"]["address"] for o in per]
+    assert len(oracles) == 8 and all(o in out for o in oracles)
