@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from parity.audit.history import AuditHistory, Update
-from parity.fixedpoint.production_seed import apply_event, observed_state, seeded_model
+from parity.fixedpoint.production_seed import ObservedState, apply_event, observed_state, seeded_model
 from parity.harness.lockstep.jaxstep import initial_carries
 from parity.harness.lockstep.pool_sides import PoolJaxSide, canonical_events, sample_fields
 from parity.harness.lockstep.sides import Observation, chain_estimator_state
@@ -45,19 +45,42 @@ def pool_fields(state, n: int) -> tuple[list[int], list[int]]:
     return values[:n], values[n:]
 
 
-def exact_values(smap: StateMap, n: int, events: list, post, samples: list, gap: dict) -> dict:
+def touches_pool(events) -> bool:
+    return any(e.role == "pool" and e.name == "WeightsUpdated" for e in events)
+
+
+def touches_rule(events) -> bool:
+    return any(e.name == "SetIntermediateValuesManually" for e in events)
+
+
+def stored_by(stored: dict, n: int):
+    """The pool's storage after a setWeights that emitted `stored` (its WeightsUpdated args)."""
+    from parity.fixedpoint.production_state import PoolModel
+
+    p = PoolModel(n=n)
+    p.store([int(v) for v in stored["calculatedWeightsAndMultipliers"]], int(stored["lastUpdateTime"]),
+            int(stored["lastInterpolationTimePossible"]))
+    first, second = p.dynamic_data_words()
+    return ObservedState({}, tuple(first), tuple(second), p.last_update, p.last_interp, 0)
+
+
+def exact_values(smap: StateMap, n: int, events: list, post, samples: list, gap: dict, *, pool_from_event: bool) -> dict:
     """The compared values of one update on an exact side: rule state, weights, multipliers, the stored pool,
-    the samples, the events (canonical) and the gap fields."""
+    the samples, the events (canonical) and the gap fields. pool_from_event: the pool's W, M and times as the
+    update's own WeightsUpdated stored them (a later change in the same block stored others at b)."""
     stored = next(args for role, name, args in events if role == "pool" and name == "WeightsUpdated")
     response = next(args for role, name, args in events if name == "CalculateWeightsResponse")
     values = state_values(smap, post.rule_state, n)
     values["weights"] = [int(v) for v in response["updatedWeights"]]
     values["raw_multipliers"] = [int(v) for v in stored["calculatedWeightsAndMultipliers"][n:]]
-    values["pool_weights"], values["multipliers"] = pool_fields(post, n)
-    values["last_update"] = [int(post.last_update) * WAD]
-    values["last_interp"] = [int(post.last_interp) * WAD]
+    pool = stored_by(stored, n) if pool_from_event else post
+    values["pool_weights"], values["multipliers"] = pool_fields(pool, n)
+    values["last_update"] = [int(pool.last_update) * WAD]
+    values["last_interp"] = [int(pool.last_interp) * WAD]
     values.update({f: [int(x) for x in s] for f, s in zip(sample_fields(SAMPLES), samples)})
     values["events"] = canonical_events([list(e) for e in events])
+    if pool_from_event:  # the state at b, after the block's later changes
+        values.update({f"after_{k[4:]}": v for k, v in gap_values(smap, n, post, True).items()})
     values.update(gap)
     return values
 
@@ -106,7 +129,8 @@ class AuditChainSide:
 
     def values(self, k: int) -> dict:
         u = self.h.updates[k - 1]
-        return exact_values(self.smap, self.n, u.events, u.post, [s[2] for s in u.samples], self.gap(u))
+        return exact_values(self.smap, self.n, u.events, u.post, [s[2] for s in u.samples], self.gap(u),
+                            pool_from_event=touches_pool(u.after))
 
     def step(self, k: int, price_wei, ts: int, next_ts: int) -> Observation:
         u = self.h.updates[k - 1]
@@ -166,7 +190,7 @@ class AuditModelSide:
             apply_event(m, e.role, e.name, e.args, u.timestamp)
         post = observed_state(m, u.post.rule_state)
         samples = [m.sample_weights(t) for _, t, _ in u.samples]
-        return exact_values(self.smap, self.n, tx.events, post, samples, self.gap(u))
+        return exact_values(self.smap, self.n, tx.events, post, samples, self.gap(u), pool_from_event=touches_pool(u.after))
 
     def step(self, k: int, price_wei, ts: int, next_ts: int) -> Observation:
         return Observation(self.values(k))
@@ -201,5 +225,19 @@ class AuditJaxSide(PoolJaxSide):
     def sample_times_for(self, ts: int, next_ts: int, last_interp: int) -> list[int]:
         return [t for _, t, _ in self.h.updates[self._k - 1].samples]
 
+    def sampled_carry(self, pc: dict) -> dict:
+        """The samples follow the state at b: where a later change in the block stored other weights, that one."""
+        u = self.h.updates[self._k - 1]
+        if not touches_pool(u.after):
+            return pc
+        w, m = pool_fields(u.post, self.n)
+        return {"W": np.asarray(from_wei_array(w), dtype=np.float64), "M": np.asarray(from_wei_array(m), dtype=np.float64),
+                "last_update": np.int64(u.post.last_update), "last_interp": np.int64(u.post.last_interp)}
+
     def after_block(self, k: int, jax_values: dict, chain_values: dict, price_wei, mode: str) -> list:
-        return super().after_block(k, jax_values, chain_values, price_wei, "independent")
+        notes = super().after_block(k, jax_values, chain_values, price_wei, "independent")
+        u = self.h.updates[k - 1]
+        if touches_rule(u.after):  # the rule state right after the update was never on chain to be read
+            notes += [{"block": k, "field": key, "asset": a, "excused_by": "setIntermediateValuesManually later in the block"}
+                      for key in self.smap.keys for a in range(self.n)]
+        return notes

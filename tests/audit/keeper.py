@@ -152,3 +152,21 @@ def broken_momentum():
     assert sources["base/MomentumBase.sol"].count(BROKEN[0]) == 1
     sources["base/MomentumBase.sol"] = sources["base/MomentumBase.sol"].replace(*BROKEN)
     return compile_sources(sources)["MomentumRule"]
+
+
+def one_block(chain, t: int, calls) -> int:
+    """Mine several transactions in one block at time t (automine off meanwhile): calls = [(contract, fn, args,
+    sender)], in order. Returns the block number."""
+    w3 = chain.w3
+    w3.provider.make_request("evm_setAutomine", [False])
+    try:
+        for contract, fn, args, sender in calls:
+            data = chain.codec(contract, fn).encode(tuple(args))
+            w3.eth.send_transaction({"from": sender, "to": contract.address, "data": data, "gas": 3_000_000})
+        w3.provider.make_request("evm_mine", [t])
+    finally:
+        w3.provider.make_request("evm_setAutomine", [True])
+    block = chain.block_number()
+    receipts = [w3.eth.get_transaction_receipt(tx) for tx in w3.eth.get_block(block)["transactions"]]
+    assert len(receipts) == len(calls) and all(r["status"] == 1 for r in receipts), receipts
+    return block

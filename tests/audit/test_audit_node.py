@@ -205,3 +205,36 @@ def test_pool_level_verify_on_the_node_names_every_deployed_address(node, capsys
         assert f"    {role:<6} {stack[role]['contract']} at {stack[role]['address']}" in out
     oracles = [o for per in stack["oracle"]["address"] for o in per]
     assert len(oracles) == 8 and all(o in out for o in oracles)
+
+
+def test_changes_in_the_updates_own_block_are_applied_in_log_order(node, chain, capsys, tmp_path):
+    """A block holding setWeightsManually, then the update, then setTargetWeightsManually: the update saw the
+    manual weights (the state at b − 1 moved along the first), and the state at b includes the last."""
+    from keeper import INTERVAL, ONE, one_block
+
+    from parity.chain.production import perform_update
+
+    stack = deploy(chain, timestamp=chain.timestamp() + 1000)
+    life = live(chain, stack, updates=3, seed=5, start=stack.config.timestamp + 2)
+    t = chain.timestamp() + INTERVAL + 60
+    a, n = stack.addresses, stack.n
+    prices = [ONE + 7 * 10**15 + i for i in range(n)]
+    block = one_block(chain, t, [
+        (stack.runner, "setWeightsManually", [[4 * 10**17, 3 * 10**17, 3 * 10**17, 10**9, 0, -(10**9)], a.pool, t + 900, n],
+         a.admin),
+        (stack.driver, "setPricesAndUpdate", [a.runner, a.pool, [o[0] for o in a.oracles], prices, [t] * n], a.deployer),
+        (stack.runner, "setTargetWeightsManually", [[5 * 10**17, 25 * 10**16, 25 * 10**16], a.pool, INTERVAL, n], a.admin),
+    ])
+    perform_update(chain, stack, t + INTERVAL, prices=[p + 10**15 for p in prices])
+    life.last_block = chain.block_number()
+    code, out, err, report = report_of(capsys, tmp_path, node, life)
+    assert code == EXIT_PARITY, out + err
+    rows = report["audit"]["rows"]
+    assert [r["block"] for r in rows[3:]] == [block, block + 1] and all(r["model"] == "exact" for r in rows)
+    assert rows[3]["late_by"] == 60
+    # the model reproduced the update's events (its w⁰ is the manual weights set earlier in the block) and the
+    # state at b (the target weights set after it): W and M at b are the target's, not the update's
+    # the update stored w⁰ = the manual weights (set in the same second, τ = 0) as its base
+    assert report["series"]["chain"]["pool_weights"][3] == [str(4 * 10**17), str(3 * 10**17), str(3 * 10**17)]
+    changes = [c for c in report["audit"]["other_state_changes"] if c["block"] == block]
+    assert [c["kind"] for c in changes] == ["setWeightsManually", "setTargetWeightsManually"]
