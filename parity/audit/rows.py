@@ -116,7 +116,8 @@ def change_lines(changes: list[dict]) -> list[str]:
 
 
 def row_lines(rows: list[dict]) -> list[str]:
-    notable = [r for r in rows if r["outcome"] != "ok" or (r["late_by"] or 0) > 0 or _path_text(r["oracle_path"]) != "primary"]
+    notable = [r for r in rows if not r["outcome"].startswith("ok") or (r["late_by"] or 0) > 0
+               or _path_text(r["oracle_path"]) != "primary"]
     shown = rows if len(rows) <= MAX_PRINTED_ROWS else notable
     lines = [f"  {'update':>6} {'block':>9}  {'time (UTC)':<19} {'late by':>8}  {'oracle path':<34} outcome"]
     for r in shown:
