@@ -61,11 +61,11 @@ class Discovery:
     chain_id: int
     from_block: int
     to_block: int
-    n: int
+    n: int  # the number of assets: from the runner's oracles (read.py), 0 until then
     staleness: int
     runners: list
     update_logs: list = field(default_factory=list)  # raw UpdatePerformed logs of the pool, in chain order
-    events: list = field(default_factory=list)  # (block, log_index, tx, role, name, args) of everything else
+    events: list = field(default_factory=list)  # (block, log_index, tx, role, name, args, emitter) of the rest
     codes: dict = field(default_factory=dict)  # address -> SHA-256 of its runtime code (pool, runners, rules)
 
 
@@ -100,13 +100,13 @@ def code_sha256(code: str | None) -> str:
     return hashlib.sha256(bytes.fromhex((code or "0x")[2:])).hexdigest()
 
 
-def pool_shape(node: Node, pool: str, block: int) -> tuple[str, int, int, str]:
-    """(runner, n, staleness threshold, code hash) from the pool's views at `block`; NotAPool when they do not
-    answer."""
+def pool_shape(node: Node, pool: str, block: int) -> tuple[str, int, str]:
+    """(runner, staleness threshold, code hash) from the pool's views at `block` (plain storage reads, which
+    answer even for a pool whose weights are stuck); NotAPool when they do not answer."""
     code = node.one("eth_getCode", [pool, hex(block)], block)
     if not code or code in ("0x", "0x0"):
         raise NotAPool(f"--pool {pool}: no contract at this address at block {block} on {node.url}")
-    views = ("updateWeightRunner", "getNormalizedWeights", "getOracleStalenessThreshold")
+    views = ("updateWeightRunner", "getOracleStalenessThreshold")
     answers = node.calls([(pool, calldata(v), block) for v in views])
     values = []
     for view, answer in zip(views, answers):
@@ -116,10 +116,10 @@ def pool_shape(node: Node, pool: str, block: int) -> tuple[str, int, int, str]:
             values.append(decode_output(view, answer))
         except ValueError as e:
             raise NotAPool(f"--pool {pool}: not a QuantAMM pool: its {view}() at block {block}: {e}") from None
-    runner, weights, staleness = values
-    if not 2 <= len(weights) <= 8:
-        raise NotAPool(f"--pool {pool}: not a QuantAMM pool: getNormalizedWeights() returned {len(weights)} weights")
-    return runner, len(weights), staleness, code_sha256(code)
+    runner, staleness = values
+    if int(runner, 16) == 0:
+        raise NotAPool(f"--pool {pool}: not a QuantAMM pool: its updateWeightRunner() at block {block} is the zero address")
+    return runner, staleness, code_sha256(code)
 
 
 def _topic_address(address: str) -> str:
@@ -127,7 +127,8 @@ def _topic_address(address: str) -> str:
 
 
 def event_tuple(dec: EventDecoder, log: dict, roles: dict):
-    """(block, log_index, tx, role, name, canonical args) of a raw log, or None for one no V1 event matches."""
+    """(block, log_index, tx, role, name, canonical args, emitter) of a raw log, or None for one no V1 event
+    matches."""
     from parity.harness.lockstep.pool_sides import canonical_events
 
     entry = dec.decode(log["address"], [bytes.fromhex(t[2:]) for t in log["topics"]], bytes.fromhex(log["data"][2:]))
@@ -135,7 +136,7 @@ def event_tuple(dec: EventDecoder, log: dict, roles: dict):
         return None
     role = roles.get(entry.address, entry.address)
     return (int(log["blockNumber"], 16), int(log["logIndex"], 16), log["transactionHash"], role, entry.event,
-            canonical_events(entry.args))
+            canonical_events(entry.args), entry.address)
 
 
 def runners_over(pool_events: list, runner_at_end: str) -> list[str]:
@@ -169,7 +170,7 @@ def discover(node: Node, pool: str, from_block=None, to_block=None) -> Discovery
     chain_id, latest = connect(node)
     lo, hi = resolve_range(from_block, to_block, latest)
     pool = to_checksum_address(pool)
-    runner, n, staleness, code = pool_shape(node, pool, hi)
+    runner, staleness, code = pool_shape(node, pool, hi)
     dec = decoder()
     pool_events = [e for log in node.logs([{"address": pool}], lo, hi) if (e := event_tuple(dec, log, {pool: "pool"}))]
     runners = runners_over(pool_events, runner)
@@ -188,7 +189,7 @@ def discover(node: Node, pool: str, from_block=None, to_block=None) -> Discovery
     if not updates:
         raise NoUpdates(f"--pool {pool}: no update in blocks {lo}..{hi} (no UpdatePerformed from its runner"
                         f"{'s' if len(runners) > 1 else ''} {', '.join(runners)}); widen the range with --from-block/--to-block")
-    return Discovery(pool, chain_id, lo, hi, n, staleness, runners, updates, events, {pool: code})
+    return Discovery(pool, chain_id, lo, hi, 0, staleness, runners, updates, events, {pool: code})
 
 
 def add_oracle_events(node: Node, disc: Discovery, oracles: set) -> None:

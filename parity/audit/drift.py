@@ -14,6 +14,8 @@ zero-fee arbitrage values of parity.runners on those rows (the realised pool's w
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 from parity.audit.history import AuditHistory
@@ -43,12 +45,8 @@ def realised_timeline(h: AuditHistory) -> list[tuple[int, PoolModel]]:
     return sorted(out, key=lambda item: item[0])
 
 
-def _weights_at(timeline: list, t: int) -> np.ndarray:
-    state = None
-    for start, p in timeline:
-        if start > t:
-            break
-        state = p
+def _weights_at(timeline: list, starts: list, t: int) -> np.ndarray:
+    state = timeline[max(bisect.bisect_right(starts, t) - 1, 0)][1]
     try:
         return np.array(state.normalized_weights(t), dtype=np.float64) / 1e18
     except Exception:  # a stuck pool (negative or wrapped weight): no meaningful weight
@@ -101,7 +99,8 @@ def audit_drift(h: AuditHistory, plan, inputs, pre_states: list):
     ramp = np.minimum((times - starts) / interval, 1.0)[:, None]
     ideal = prev + (coarse[ks] - prev) * ramp
     timeline = realised_timeline(h)
-    real = np.array([_weights_at(timeline, int(t)) for t in times])
+    starts = [start for start, _ in timeline]
+    real = np.array([_weights_at(timeline, starts, int(t)) for t in times])
     prices = inputs.price_dec[1:][ks]
     v_ideal = np.sum(np.asarray(zero_fee_reserves(ideal, prices, INITIAL_VALUE)) * prices, axis=1)
     shares = real / np.sum(real, axis=1, keepdims=True)
@@ -121,7 +120,10 @@ def _shortfall(h: AuditHistory, interval: int) -> tuple[np.ndarray, int]:
     for u in h.updates:
         target = np.array([int(v) for v in u.event("runner", "CalculateWeightsResponse")["updatedWeights"]], dtype=np.float64)
         pool = _pool(u.post, h.n)
-        reached = np.array(pool.normalized_weights(u.timestamp + interval), dtype=np.float64)
+        try:
+            reached = np.array(pool.normalized_weights(u.timestamp + interval), dtype=np.float64)
+        except Exception:  # a stuck pool: no weight is reached
+            reached = np.full(h.n, np.nan)
         out.append((target - reached) / 1e18)
         _, m = pool.weights_and_multipliers()
         lost += int(any(int(a) != b for a, b in zip(u.event("runner", "CalculateWeightsResponse")["updatedWeights"],

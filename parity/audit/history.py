@@ -86,14 +86,15 @@ class ChainEvent:
     role: str
     name: str
     args: dict
+    emitter: str  # the contract that emitted it (a runner's events concern the runner that emitted them)
 
     def to_json(self) -> dict:
         return {"block": self.block, "log_index": self.log_index, "tx": self.tx, "role": self.role, "name": self.name,
-                "args": self.args}
+                "args": self.args, "emitter": self.emitter}
 
     @classmethod
     def from_json(cls, d: dict) -> "ChainEvent":
-        return cls(int(d["block"]), int(d["log_index"]), d["tx"], d["role"], d["name"], d["args"])
+        return cls(int(d["block"]), int(d["log_index"]), d["tx"], d["role"], d["name"], d["args"], d["emitter"])
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,17 @@ class AuditHistory:
     interventions: list
     source: str = ""  # where it came from: the node's URL, or a fixture
     codes: dict = field(default_factory=dict)  # address -> SHA-256 of its runtime code (pool, runners, rules)
+    pool_settings: dict = field(default_factory=dict)  # the pool's own copy of its settings (read.pool_settings)
+
+    def settings_differences(self) -> list[str]:
+        """The settings where the pool's own copy differs from its current runner's (which updates use)."""
+        if not self.pool_settings or "unreadable" in self.pool_settings:
+            return []
+        e, p = self.epochs[-1], self.pool_settings
+        runner = {"lambda_store": _ints(e.lambda_store), "parameters": [_ints(r) for r in e.parameters],
+                  "epsilon_max": str(e.epsilon_max), "guard_rail": str(e.guard_rail), "interval": e.interval,
+                  "staleness": str(self.staleness)}
+        return [f"{k}: pool {p[k]}, runner {v}" for k, v in runner.items() if p.get(k) != v]
 
     def epoch_of(self, update: Update) -> Epoch:
         return self.epochs[update.epoch]
@@ -184,7 +196,8 @@ class AuditHistory:
         return {"version": HISTORY_VERSION, "pool": self.pool, "chain_id": self.chain_id, "from_block": self.from_block,
                 "to_block": self.to_block, "n": self.n, "staleness": str(self.staleness),
                 "epochs": [e.to_json() for e in self.epochs], "updates": [u.to_json() for u in self.updates],
-                "interventions": [i.to_json() for i in self.interventions], "codes": dict(sorted(self.codes.items()))}
+                "interventions": [i.to_json() for i in self.interventions], "codes": dict(sorted(self.codes.items())),
+                "pool_settings": self.pool_settings}
 
 
 def history_from_json(d: dict, per_block: list, source: str) -> AuditHistory:
@@ -203,7 +216,7 @@ def history_from_json(d: dict, per_block: list, source: str) -> AuditHistory:
                         to_block=int(d["to_block"]), n=int(d["n"]), staleness=int(d["staleness"]),
                         epochs=[Epoch.from_json(e) for e in d["epochs"]], updates=updates,
                         interventions=[Intervention.from_json(i) for i in d["interventions"]], source=source,
-                        codes=dict(d["codes"]))
+                        codes=dict(d["codes"]), pool_settings=dict(d["pool_settings"]))
 
 
 def select_oracle(oracles, reads: dict, now: int, staleness: int):

@@ -17,6 +17,7 @@ event).
 
 from __future__ import annotations
 
+import bisect
 import sys
 
 from parity.audit.discover import Discovery, add_oracle_events, code_sha256, decoder, event_tuple, kind_of
@@ -121,8 +122,10 @@ def _epochs(node: Node, disc: Discovery, rules: dict) -> list[Epoch]:
         if v1_name not in RULE_BY_V1_NAME:
             raise UsageError(f"--pool {disc.pool}: its rule {rule_address} (runner {runner}) answers name() = {v1_name!r}; "
                              f"parity models {', '.join(sorted(RULE_BY_V1_NAME))}")
-        if len(oracles) != disc.n:
-            raise UsageError(f"--pool {disc.pool}: runner {runner} holds oracles for {len(oracles)} assets, the pool has {disc.n}")
+        disc.n = disc.n or len(oracles)
+        if len(oracles) != disc.n or not 2 <= disc.n <= 8:
+            raise UsageError(f"--pool {disc.pool}: runner {runner} holds oracles for {len(oracles)} assets "
+                             f"({'the pool had ' + str(disc.n) + ' before' if len(oracles) != disc.n else 'a QuantAMM pool has 2 to 8'})")
         lam, timing, eps, guard, params, manager = settings
         epochs.append(Epoch(
             runner=runner, rule_address=rule_address, rule_name=v1_name, rule=RULE_BY_V1_NAME[v1_name],
@@ -162,6 +165,20 @@ def observed_from(node: Node, epoch: Epoch, n: int, block: int, answers: list) -
     dyn = decoded(node, "getQuantAMMWeightedPoolDynamicData", "pool getQuantAMMWeightedPoolDynamicData()", block, answers[i])
     timing = decoded(node, "poolRuleSettings", "runner poolRuleSettings", block, answers[i + 1])[0]
     return ObservedState(rule_state, tuple(dyn[6]), tuple(dyn[7]), dyn[8], dyn[9], timing[0])
+
+
+def pool_settings(node: Node, disc: Discovery) -> dict:
+    """The pool's own copy of its settings at the end of the range (getQuantAMMWeightedPoolImmutableData), as
+    JSON; {"unreadable": reason} when the view does not answer."""
+    answer = node.calls([(disc.pool, calldata("getQuantAMMWeightedPoolImmutableData"), disc.to_block)])[0]
+    try:
+        if isinstance(answer, RpcFailure):
+            raise ValueError(answer.message)
+        _, staleness, _, params, lam, eps, guard, interval, _ = decode_output("getQuantAMMWeightedPoolImmutableData", answer)
+    except ValueError as e:
+        return {"unreadable": str(e)}
+    return {"lambda_store": [str(x) for x in lam], "parameters": [[str(x) for x in r] for r in params],
+            "epsilon_max": str(eps), "guard_rail": str(guard), "interval": int(interval), "staleness": str(staleness)}
 
 
 def oracle_calls(epoch: Epoch, block: int) -> list:
@@ -221,7 +238,8 @@ def sample_spans(located: list, others: list, to_block: int) -> list[tuple[int, 
     changes = sorted({u["block"] for u in located} | {e[0] for e in others})
     spans = []
     for u in located:
-        end = next((c for c in changes if c > u["block"]), to_block + 1) - 1
+        i = bisect.bisect_right(changes, u["block"])
+        end = (changes[i] if i < len(changes) else to_block + 1) - 1
         spans.append(((u["block"] + end) // 2, end))
     return spans
 
@@ -248,11 +266,15 @@ def read_history(node: Node, disc: Discovery, *, progress: bool = True) -> Audit
     spans = sample_spans(located, others, disc.to_block)
     times = headers(node, [u["block"] for u in located] + [e[0] for e in others] + [b for s in spans for b in s])
     history = AuditHistory(disc.pool, disc.chain_id, disc.from_block, disc.to_block, disc.n, disc.staleness, epochs,
-                           [], interventions_of(others, times), source=node.url, codes=dict(disc.codes))
+                           [], interventions_of(others, times), source=node.url, codes=dict(disc.codes),
+                           pool_settings=pool_settings(node, disc))
     bar = _progress(len(located), progress)
+    by_block: dict = {}
+    for e in others:
+        by_block.setdefault(e[0], []).append(e)
     for start in range(0, len(located), CHUNK):
         chunk = list(enumerate(located[start:start + CHUNK], start + 1))
-        history.updates += _read_chunk(node, history, index, chunk, spans, times, others)
+        history.updates += _read_chunk(node, history, index, chunk, spans, times, by_block)
         if bar is not None:
             bar.update(len(chunk))
     if bar is not None:
@@ -261,7 +283,7 @@ def read_history(node: Node, disc: Discovery, *, progress: bool = True) -> Audit
     return history
 
 
-def _read_chunk(node: Node, h: AuditHistory, index: dict, chunk: list, spans: list, times: dict, others: list) -> list:
+def _read_chunk(node: Node, h: AuditHistory, index: dict, chunk: list, spans: list, times: dict, by_block: dict) -> list:
     calls, plan = [], []
     for k, u in chunk:
         epoch = h.epochs[index[u["runner"]]]
@@ -276,14 +298,14 @@ def _read_chunk(node: Node, h: AuditHistory, index: dict, chunk: list, spans: li
         for size in sizes:
             got.append(answers[pos:pos + size])
             pos += size
-        out.append(_update(node, h, index, k, u, spans[k - 1], times, others, got))
+        out.append(_update(node, h, index, k, u, spans[k - 1], times, by_block, got))
     return out
 
 
-def _update(node: Node, h: AuditHistory, index: dict, k: int, u: dict, span, times: dict, others: list, got) -> Update:
+def _update(node: Node, h: AuditHistory, index: dict, k: int, u: dict, span, times: dict, by_block: dict, got) -> Update:
     epoch = h.epochs[index[u["runner"]]]
     b = u["block"]
-    same = [ChainEvent(*e) for e in others if e[0] == b]
+    same = [ChainEvent(*e) for e in by_block.get(b, ())]
     samples = [[blk, times[blk], [int(x) for x in decoded(node, "getNormalizedWeights", "pool getNormalizedWeights()", blk, a)]]
                for blk, a in zip(span, got[3])]
     update = Update(k=k, block=b, timestamp=times[b], tx=u["tx"], epoch=index[u["runner"]], caller=u["caller"], gas=u["gas"],

@@ -138,6 +138,12 @@ def summary_lines(h: AuditHistory, rows: list[dict], changes: list[dict], drift)
     for e in h.epochs:
         lines.append(f"    runner {e.runner} from block {e.first_block}: rule {e.rule_name} at {e.rule_address}, "
                      f"interval {e.interval} s, {len(e.oracles[0])} oracle(s) for asset 0")
+    if "unreadable" in h.pool_settings:
+        lines.append(f"  the pool's own settings: unreadable ({h.pool_settings['unreadable']})")
+    else:
+        diff = h.settings_differences()
+        lines.append("  the pool's own settings (λ, ε, g, parameters, interval, staleness) " + (
+            "differ from its runner's, which the updates use: " + "; ".join(diff) if diff else "equal its runner's"))
     lines.append(f"  late updates: {len(late)}" + (f" (at most {max(late)} s late)" if late else "")
                  + f"; updates that read a backup oracle: {backups}")
     lines.append(f"  other state changes: {len(changes)} (not updates; each one's effect is checked through its events)")
@@ -160,7 +166,8 @@ def decorate(result, h: AuditHistory, sides, plan, inputs, model_side) -> None:
     drift = audit_drift(h, plan, inputs, sides.jax.pre_states)
     result.sections["audit"] = {
         "pool": h.pool, "chain_id": h.chain_id, "from_block": h.from_block, "to_block": h.to_block, "source": h.source,
-        "epochs": [e.to_json() for e in h.epochs], "rows": rows, "other_state_changes": changes,
+        "epochs": [e.to_json() for e in h.epochs], "pool_settings": h.pool_settings,
+        "pool_settings_differ": h.settings_differences(), "rows": rows, "other_state_changes": changes,
         "drift": None if drift is None else drift.to_dict(),
         "fields": ("fine_0 / fine_rail: getNormalizedWeights() at the middle and the last block of the quiet span after "
                    "the update (before the next update or other state change); gap_*: the state at b − 1 against the "

@@ -155,13 +155,18 @@ class AuditModelSide:
         return seeded_model(e.observed(self.h.pool, self.n, self.h.staleness), state, oracle_reads=reads,
                             compiler_profile=self.profile)
 
+    def apply(self, m, events, runner: str, now: int, *, runner_events: bool = True) -> None:
+        """Move model `m` along `events` at time `now`: the pool's, and (runner_events) those of `runner`."""
+        for e in events:
+            if e.role == "pool" or (runner_events and e.emitter == runner):
+                apply_event(m, e.role, e.name, e.args, now)
+
     def effective_pre(self, u: Update):
         """The state the update saw: the views at b − 1 moved along the same block's earlier changes."""
         if not u.before:
             return u.pre
         m = self.model(u, u.pre)
-        for e in u.before:
-            apply_event(m, e.role, e.name, e.args, u.timestamp)
+        self.apply(m, u.before, self.h.epoch_of(u).runner, u.timestamp)
         return observed_state(m, u.pre.rule_state)
 
     def initialise(self, initial: dict, timestamp: int) -> dict:
@@ -175,19 +180,15 @@ class AuditModelSide:
         same = prev.epoch == u.epoch
         m = self.model(prev, prev.post)
         for change in self.h.between(prev.block, u.block):
-            for e in change.events:
-                if same or e.role == "pool":
-                    apply_event(m, e.role, e.name, e.args, change.timestamp)
+            self.apply(m, change.events, self.h.epoch_of(u).runner, change.timestamp, runner_events=same)
         return gap_values(self.smap, self.n, observed_state(m, prev.post.rule_state), same)
 
     def values(self, k: int) -> dict:
         u = self.h.updates[k - 1]
-        m = self.model(u, u.pre)
-        for e in u.before:
-            apply_event(m, e.role, e.name, e.args, u.timestamp)
+        m, runner = self.model(u, u.pre), self.h.epoch_of(u).runner
+        self.apply(m, u.before, runner, u.timestamp)
         tx = m.perform_update(u.timestamp, sender=u.caller)
-        for e in u.after:
-            apply_event(m, e.role, e.name, e.args, u.timestamp)
+        self.apply(m, u.after, runner, u.timestamp)
         post = observed_state(m, u.post.rule_state)
         samples = [m.sample_weights(t) for _, t, _ in u.samples]
         return exact_values(self.smap, self.n, tx.events, post, samples, self.gap(u), pool_from_event=touches_pool(u.after))

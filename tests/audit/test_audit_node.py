@@ -120,26 +120,31 @@ def test_a_users_artifacts_audit_the_same_way(node, chain, capsys, tmp_path):
     assert report["audit"]["rows"][4]["oracle_path"] == ["backup 1 (primary stale)"] * 3
 
 
-def test_a_rule_swapped_for_a_broken_build_fails_at_exactly_that_update(node, chain, capsys, tmp_path):
+SWAP_AT = 35  # the pool moves to a runner with a broken rule before this update
+
+
+def test_the_same_history_with_the_rule_swapped_for_a_broken_build_fails_at_exactly_that_update(node, chain, capsys,
+                                                                                                 tmp_path):
     from keeper import broken_momentum
 
     from parity.chain import compile_rules
 
     stack = deploy(chain, timestamp=chain.timestamp() + 1000)
-    swap = (9, compile_rules()["UpdateWeightRunner"], broken_momentum())
-    life = live(chain, stack, updates=12, seed=11, start=stack.config.timestamp + 2, swap=swap)
+    swap = (SWAP_AT, compile_rules()["UpdateWeightRunner"], broken_momentum())
+    life = live(chain, stack, updates=50, start=stack.config.timestamp + 2, manual_at=MANUAL_AT, special=SPECIAL, swap=swap)
     code, out, err, report = report_of(capsys, tmp_path, node, life)
     assert code == EXIT_DIVERGENCE, out + err
     assert report["status"] == "model_mismatch"
-    assert report["model_check"]["mismatch"]["block"] == life.swap_update == 9
+    assert report["model_check"]["mismatch"]["block"] == life.swap_update == SWAP_AT
     assert report["model_check"]["mismatch"]["field"] == "weights"
     rows = report["audit"]["rows"]
-    assert all(r["outcome"].startswith("ok") for r in rows[:8])
-    assert all(r["model"].startswith("chain != model") for r in rows[8:])
+    assert all(r["outcome"].startswith("ok") for r in rows[:SWAP_AT - 1])
+    assert all(r["model"].startswith("chain != model") for r in rows[SWAP_AT - 1:])
     assert [e["runner"] for e in report["audit"]["epochs"]] == [stack.addresses.runner, life.stack.addresses.runner]
-    kinds = [c["kind"] for c in report["audit"]["other_state_changes"]]
-    assert "setUpdateWeightRunnerAddress" in kinds and "setRuleForPoolAdminInitialise" in kinds
-    assert "chain and integer model differ at block 9" in out
+    changes = {c["block"]: c["kind"] for c in report["audit"]["other_state_changes"]}
+    assert {changes[b] for b in life.manual} == {"setWeightsManually", "setTargetWeightsManually"}
+    assert "setUpdateWeightRunnerAddress" in changes.values() and "setRuleForPoolAdminInitialise" in changes.values()
+    assert f"chain and integer model differ at block {SWAP_AT}" in out
 
 
 def test_record_then_replay_without_a_node(node, reference_life, capsys, tmp_path):
