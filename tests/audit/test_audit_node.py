@@ -65,9 +65,12 @@ def report_of(capsys, tmp_path, url, life, *args, name="report.json"):
 
 def test_a_keepers_history_is_exact_update_by_update_and_every_intervention_is_named(node, reference_life, capsys, tmp_path):
     life = reference_life
-    code, out, err, report = report_of(capsys, tmp_path, node, life)
+    plot = tmp_path / "audit.png"
+    code, out, err, report = report_of(capsys, tmp_path, node, life, "--plot", plot)
     assert code == EXIT_PARITY, out + err
+    assert plot.read_bytes().startswith(b"\x89PNG") and f"plot: {plot}" in out
     assert report["status"] == "parity" and report["level"] == "pool" and report["mode"] == "resync"
+    assert "first failing update" not in out
     assert report["model_check"]["blocks_checked"] == 50 and report["model_check"]["mismatch"] is None
     rows = report["audit"]["rows"]
     assert [r["block"] for r in rows] == life.update_blocks
@@ -145,6 +148,8 @@ def test_the_same_history_with_the_rule_swapped_for_a_broken_build_fails_at_exac
     assert {changes[b] for b in life.manual} == {"setWeightsManually", "setTargetWeightsManually"}
     assert "setUpdateWeightRunnerAddress" in changes.values() and "setRuleForPoolAdminInitialise" in changes.values()
     assert f"chain and integer model differ at block {SWAP_AT}" in out
+    assert (f"first failing update: {SWAP_AT} of 50, chain block {life.update_blocks[SWAP_AT - 1]} " in out
+            and "chain != model at weights[" in out)
 
 
 def test_record_then_replay_without_a_node(node, reference_life, capsys, tmp_path):
