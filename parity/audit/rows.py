@@ -135,13 +135,13 @@ def summary_lines(h: AuditHistory, rows: list[dict], changes: list[dict], drift)
     backups = sum(1 for r in rows if any(p.startswith("backup") for p in r["oracle_path"]))
     lines = [f"  audited pool {h.pool} on chain {h.chain_id}, blocks {h.from_block}..{h.to_block} ({h.source}): "
              f"{len(rows)} updates"]
+    for e in h.epochs:
+        lines.append(f"    runner {e.runner} from block {e.first_block}: rule {e.rule_name} at {e.rule_address}, "
+                     f"interval {e.interval} s, {len(e.oracles[0])} oracle(s) for asset 0")
     failing = next((r for r in rows if not r["outcome"].startswith("ok")), None)
     if failing is not None:  # the lockstep's "block k" above counts updates; name the chain's block too
         lines.append(f"  first failing update: {failing['update']} of {len(rows)}, chain block {failing['block']} "
                      f"({_utc(failing['time'])}), tx {failing['tx']}: {failing['outcome']}")
-    for e in h.epochs:
-        lines.append(f"    runner {e.runner} from block {e.first_block}: rule {e.rule_name} at {e.rule_address}, "
-                     f"interval {e.interval} s, {len(e.oracles[0])} oracle(s) for asset 0")
     if "unreadable" in h.pool_settings:
         lines.append(f"  the pool's own settings: unreadable ({h.pool_settings['unreadable']})")
     else:
