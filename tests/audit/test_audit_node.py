@@ -202,10 +202,17 @@ def test_bad_input_gets_one_line_and_exit_2(node, chain, reference_life, capsys,
     assert not report.exists()
 
 
-def test_pool_level_verify_on_the_node_names_every_deployed_address(node, capsys, tmp_path):
+@pytest.mark.parametrize("artifacts", [False, True], ids=["reference", "users-artifacts"])
+def test_pool_level_verify_on_the_node_names_every_deployed_address(node, capsys, tmp_path, artifacts):
     report = tmp_path / "pool.json"
+    extra = []
+    if artifacts:
+        from parity.chain.stack import write_reference_artifacts
+
+        write_reference_artifacts(tmp_path / "out", layout="foundry")
+        extra = ["--artifacts", str(tmp_path / "out")]
     code = main(["verify", "--level", "pool", "--backend", "rpc", "--rpc-url", node, "--rule", "momentum", "--blocks", "4",
-                 "--report", str(report)])
+                 "--report", str(report), *extra])
     out = capsys.readouterr().out
     assert code == EXIT_PARITY, out
     data = json.loads(report.read_text())
@@ -213,6 +220,8 @@ def test_pool_level_verify_on_the_node_names_every_deployed_address(node, capsys
     stack = data["contract_artifact"]["stack"]
     for role in ("runner", "pool", "rule", "vault", "driver"):
         assert f"    {role:<6} {stack[role]['contract']} at {stack[role]['address']}" in out
+    for role in ("runner", "pool", "rule"):
+        assert stack[role]["source"].startswith(f"artifact {tmp_path / 'out'}" if artifacts else "reference"), stack[role]
     oracles = [o for per in stack["oracle"]["address"] for o in per]
     assert len(oracles) == 8 and all(o in out for o in oracles)
 
