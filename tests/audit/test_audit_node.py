@@ -177,6 +177,37 @@ def test_record_then_replay_without_a_node(node, reference_life, capsys, tmp_pat
     assert r["audit"]["drift"] == report["audit"]["drift"]
 
 
+def _tampered(source, path, *, audit_side: bool, per_block: bool):
+    """The fixture with update 10's stored moving average of asset 1 one wei higher, re-hashed."""
+    from parity.fixtures.format import content_hash
+
+    data = json.loads(source.read_text())
+    if audit_side:
+        ma = data["audit"]["updates"][9]["post"]["rule_state"]["getMovingAverages"]
+        ma[1] = str(int(ma[1]) + 1)
+    if per_block:
+        ewma = data["per_block"][9]["state"]["ewma"]
+        ewma[1] = str(int(ewma[1]) + 1)
+    data["content_sha256"] = content_hash(data)
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    return str(path)
+
+
+def test_a_recorded_history_that_was_changed_fails_replay(node, reference_life, capsys, tmp_path):
+    """One wei changed in both parts of the fixture: the integer model disagrees at exactly that update (exit 1);
+    in one part only: the fixture contradicts itself (exit 2, one line)."""
+    fixture = tmp_path / "audit.json"
+    assert report_of(capsys, tmp_path, node, reference_life, "--record", fixture)[0] == EXIT_PARITY
+    code = main(["replay", _tampered(fixture, tmp_path / "both.json", audit_side=True, per_block=True)])
+    out = capsys.readouterr().out
+    assert code == EXIT_DIVERGENCE
+    assert "chain and integer model differ at block 10, ewma[1]" in out
+    assert f"first failing update: 10 of 50, chain block {reference_life.update_blocks[9]} " in out
+    code = main(["replay", _tampered(fixture, tmp_path / "one.json", audit_side=True, per_block=False)])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and err.count("\n") == 1 and "per_block[9].state: the audit section gives" in err, err
+
+
 def test_bad_input_gets_one_line_and_exit_2(node, chain, reference_life, capsys, tmp_path):
     life = reference_life
     pool = life.stack.addresses.pool
