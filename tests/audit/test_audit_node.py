@@ -205,7 +205,7 @@ def test_a_recorded_history_that_was_changed_fails_replay(node, reference_life, 
     assert f"first failing update: 10 of 50, chain block {reference_life.update_blocks[9]} " in out
     code = main(["replay", _tampered(fixture, tmp_path / "one.json", audit_side=True, per_block=False)])
     err = capsys.readouterr().err
-    assert code == EXIT_USAGE and err.count("\n") == 1 and "per_block[9].state: the audit section gives" in err, err
+    assert code == EXIT_USAGE and err.count("\n") == 1 and "per_block[9].state.ewma[1]: the audit section gives" in err, err
 
 
 def test_bad_input_gets_one_line_and_exit_2(node, chain, reference_life, capsys, tmp_path):
