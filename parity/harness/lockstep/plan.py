@@ -22,6 +22,7 @@ MODES = ("independent", "resync")
 BURN_IN_MODES = ("replay", "seed")
 LEVELS = ("rule", "pool")
 DEFAULT_START_TIMESTAMP = 2_000_000_000
+MAX_SAMPLES_PER_INTERVAL = 64  # pool level: each sample mines one block per update
 # Storage key of the simulated pool at rule level; the pool contract is never called by a rule.
 POOL_ADDRESS = "0x00000000000000000000000000000000000fa17E"
 
@@ -189,8 +190,9 @@ def check_pool_options(req: LockstepRequest) -> None:
     if req.level != "pool":
         return
     samples = req.options.get("samples_per_interval", 3)
-    if not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise ValueError(f"samples_per_interval={samples!r} must be an integer ≥ 1")
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES_PER_INTERVAL:
+        raise ValueError(f"samples_per_interval={samples!r} must be an integer in [1, {MAX_SAMPLES_PER_INTERVAL}] "
+                         "(each sample mines one block per update)")
     jitter, interval = req.options.get("update_jitter", 0), int(req.run_fingerprint.chunk_period) * 60
     if not isinstance(jitter, (int, np.integer)) or not 0 <= jitter < interval:
         raise ValueError(f"update_jitter={jitter!r} must be an integer number of seconds in [0, {interval}) "
