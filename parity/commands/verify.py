@@ -127,4 +127,7 @@ def run(args) -> int:
                            vectorized_check=args.vectorized_check, progress=not args.quiet, **level_kwargs)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    return emit(result, args)
+    code = emit(result, args)
+    if result.pool_error is not None:  # a plug-in pool's own code failed: the report is written, exit 2
+        raise UsageError(result.pool_error)
+    return code
