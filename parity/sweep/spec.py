@@ -55,6 +55,7 @@ class Spec:
     tolerances: dict = field(default_factory=dict)
     heatmap: dict = field(default_factory=dict)
     grid_axes: list = field(default_factory=list)  # parameter names of the first grid (heatmap default)
+    input_files: list = field(default_factory=list)  # the spec, price and candidate files (outputs must differ)
 
 
 def split_params(jax_params: dict) -> tuple[dict, tuple]:
