@@ -24,6 +24,18 @@ def add_level_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jitter-seed", type=int, default=0, help="pool level: seed of --update-jitter")
 
 
+def check_samples(args) -> int:
+    """--samples-per-interval within [1, MAX_SAMPLES_PER_INTERVAL] (each sample mines a block per update),
+    checked before anything is built from it (e.g. its fine_<j> tolerance fields)."""
+    from parity.harness.lockstep.plan import MAX_SAMPLES_PER_INTERVAL
+
+    k = getattr(args, "samples_per_interval", 3)
+    if not 1 <= k <= MAX_SAMPLES_PER_INTERVAL:
+        raise UsageError(f"--samples-per-interval {k}: must be between 1 and {MAX_SAMPLES_PER_INTERVAL} (each sample "
+                         "mines one block per update)")
+    return k
+
+
 def level_runner(args, run_lockstep, **rule_kwargs):
     """(the run function, its level-specific keyword arguments) for args.level. Pool-only flags at rule
     level and rule-only flags at pool level are refused with a UsageError naming the flag."""
@@ -56,6 +68,7 @@ def record_for_level(args, record):
         level_runner(args, None)  # refuses pool-only flags
         return record, {"compiler_profile": profile}
     level_runner(args, None, compiler_profile=profile)  # refuses rule-only settings
+    check_samples(args)
     from parity.fixtures import record_pool
 
     return record_pool, {"samples_per_interval": args.samples_per_interval, "update_jitter": args.update_jitter,
