@@ -284,3 +284,20 @@ def test_samples_per_interval_limit(capsys, tmp_path, no_chain, samples, verb):
     _one_line_exit_2(capsys, [*argv, "--samples-per-interval", samples], f"--samples-per-interval {samples}",
                      "between 1 and 64")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--level", "pool", "--stale-oracles", "1.5"], "--stale-oracles 1.5: must be a share in [0, 1]"),
+    (["--level", "pool", "--stale-oracles", "nan"], "--stale-oracles nan"),
+    (["--level", "pool", "--stale-seed", "-1"], "--stale-seed -1"),
+    (["--stale-oracles", "0.2"], "--stale-oracles 0.2: applies to --level pool only"),
+])
+def test_stale_oracle_options(capsys, no_chain, args, needle):
+    _one_line_exit_2(capsys, _verify(*args), needle)
+
+
+def test_record_refuses_the_oracle_scenario(capsys, tmp_path, no_chain):
+    out = tmp_path / "fx.json"
+    _one_line_exit_2(capsys, ["record", "--rule", "momentum", "--level", "pool", "--prices", str(BTC_ETH), "--out",
+                              str(out), "--stale-oracles", "0.3"], "--stale-oracles", "verify --level pool")
+    assert not out.exists()

@@ -79,6 +79,16 @@ class Plan:
 
         return update_delays(jitter, int(self.request.options.get("jitter_seed", 0)), count)
 
+    def oracle_scenario(self):
+        """The stale-oracle scenario of the pool level's options (None when off; lockstep.oracles)."""
+        rate = float(self.request.options.get("stale_oracles", 0.0))
+        if not rate:
+            return None
+        from parity.chain.production import DEFAULT_STALENESS_S
+        from parity.harness.lockstep.oracles import StaleOracles
+
+        return StaleOracles(rate, int(self.request.options.get("stale_seed", 0)), DEFAULT_STALENESS_S)
+
     @property
     def seeded(self) -> int:
         """Burn-in blocks the JAX side warms up over before the contract is initialised (seed mode)."""
@@ -200,6 +210,11 @@ def check_pool_options(req: LockstepRequest) -> None:
     seed = req.options.get("jitter_seed", 0)
     if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
         raise ValueError(f"jitter_seed={seed!r} must be an integer in [0, 2^64)")
+    rate, stale_seed = req.options.get("stale_oracles", 0.0), req.options.get("stale_seed", 0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0 <= rate <= 1:
+        raise ValueError(f"stale_oracles={rate!r} must be a number in [0, 1] (the share of stale primary oracles)")
+    if isinstance(stale_seed, bool) or not isinstance(stale_seed, (int, np.integer)) or not 0 <= stale_seed < 2**64:
+        raise ValueError(f"stale_seed={stale_seed!r} must be an integer in [0, 2^64)")
     if req.burn_in and req.burn_in_mode == "seed":
         raise ValueError("burn_in_mode='seed' is not available at pool level (the pool is created with its "
                          "initial weights; use burn_in_mode='replay')")

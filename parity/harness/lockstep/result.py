@@ -82,6 +82,7 @@ class LockstepResult:
     pool: dict = field(default_factory=dict)  # pool level only: sample times, stack addresses, gas
     excused: list = field(default_factory=list)  # pool level: boundary notes {block, field, asset, ...}
     pool_error: str | None = None  # a plug-in pool's own code failed (one line); the run stopped there
+    expected_revert: dict | None = None  # pool level: JAX expected the update to revert, the chain took it
 
     def record_pool_error(self, error: Exception, where: str) -> None:
         """A plug-in pool's code failed during ``where`` (e.g. "block 7"); the blocks before stay verified."""
@@ -106,7 +107,7 @@ class LockstepResult:
             return "model_mismatch"
         if self.revert is not None:
             return "revert"
-        if self.first_divergence is not None:
+        if self.expected_revert is not None or self.first_divergence is not None:
             return "divergence"
         if self.vectorized and self.vectorized.get("first_divergence") is not None:
             return "divergence"
