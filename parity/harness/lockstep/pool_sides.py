@@ -515,14 +515,14 @@ class PoolModelSide:
         self.model = ProductionModel.from_stack(cs.stack)
         # set-up done; the lockstep never reads the model after a revert, except where the oracle scenario
         # makes reverts part of the run (the model must then undo a reverted update as the chain does)
-        self.model.rollback = cs.scenario is not None
+        self.model.rollback = getattr(cs, "scenario", None) is not None
         # read the rule as it is now: a rolled-back update replaces the model's rule object
         self.call = lambda fn, args: model_caller(self.model.rule)(fn, args)
         return read_state(self.call, cs.stack.pool.address, cs.n, cs.smap)
 
     def step(self, k: int, price_wei, ts: int, next_ts: int) -> Observation:
         cs = self.chain_side
-        oracles = cs.oracle_updates(k, ts)
+        oracles = cs.oracle_updates(k, ts) if getattr(cs, "scenario", None) is not None else None
         if oracles is None:
             up = self.model.perform_update(ts, prices=list(price_wei), oracle_timestamp=ts)
         else:
