@@ -99,7 +99,8 @@ def _abi_type(where: str, param, depth: int = 0) -> str:
         parsed = parse(kind)
         parsed.validate()
     except (ParseError, ValueError, TypeError) as e:
-        raise ArtifactError(f"{where}: {kind[:60]!r} is not an ABI type ({str(e).splitlines()[0][:80]})") from None
+        reason = str(e).splitlines()[0].rsplit("': ", 1)[-1][:80]
+        raise ArtifactError(f"{where}: {kind[:60]!r} is not an ABI type ({reason})") from None
     return kind
 
 
@@ -147,17 +148,17 @@ def _read_artifact(path):
 
 def load_artifact(path) -> Artifact:
     """An Artifact from a Foundry or Hardhat artifact JSON file (see the module docstring)."""
-    path = Path(path)
     data = _read_artifact(path)  # a regular UTF-8 file of sane size and nesting (InputError otherwise)
+    digest = "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    name_of_file, path = Path(path).stem, f"--artifact {path}"  # `path` names the input in every message
     if not isinstance(data, dict):
         raise ArtifactError(f"{path}: expected a JSON object (a Foundry or Hardhat artifact), found {type(data).__name__}")
     abi = check_abi(path, data.get("abi"))
-    digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
     if data.get("_format") == HARDHAT_FORMAT or "contractName" in data:
         _link_references(path, "linkReferences", data.get("linkReferences"))
         code = _hex(path, "bytecode", data.get("bytecode"))
         deployed = _hex(path, "deployedBytecode", data.get("deployedBytecode") or "", creation=False)
-        name = data.get("contractName") or path.stem
+        name = data.get("contractName") or name_of_file
         compiler = "unknown (hardhat artifact)"
     elif isinstance(data.get("bytecode"), dict):
         _link_references(path, "bytecode.linkReferences", data["bytecode"].get("linkReferences"))
@@ -167,7 +168,7 @@ def load_artifact(path) -> Artifact:
             raise ArtifactError(f"{path}: deployedBytecode must be an object with \"object\" (Foundry), "
                                 f"found {json.dumps(deployed_entry)[:80]}")
         deployed = _hex(path, "deployedBytecode.object", deployed_entry.get("object") or "", creation=False)
-        name = path.stem
+        name = name_of_file
         compiler = _compiler_of(data.get("metadata"))
     else:
         raise ArtifactError(f"{path}: neither a Foundry artifact (bytecode.object) nor a Hardhat artifact "
