@@ -123,3 +123,17 @@ def test_edited_pool_fixture_without_rehash_fails_the_hash(capsys, tmp_path, no_
 def test_every_committed_fixture_passes_the_schema(path):
     fx = F.load_fixture(path)
     assert fx.blocks == len(fx.data["per_block"])
+
+
+@pytest.mark.parametrize("level", ["rule", "pool"])
+def test_a_boolean_where_a_number_is_recorded(capsys, tmp_path, no_replay, level):
+    """JSON true == 1 in Python: a re-hashed `kappa: [true]` must not pass as κ = 1."""
+    source = GOLDEN / "momentum_btc_eth_2_scalar.json" if level == "rule" else POOL_FIXTURE
+    data = json.loads(source.read_text())
+    key = next(k for k, v in data["parameters"]["float"].items() if k != "use_raw_price")
+    data["parameters"]["float"][key] = [True if x == 1.0 else x for x in data["parameters"]["float"][key]]
+    data["parameters"]["float"][key][0] = True
+    data["content_sha256"] = F.content_hash(data)
+    path = tmp_path / "fx.json"
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    one_line_exit_2(capsys, ["replay", path], f"parameters.float.{key}", "expected a list of numbers", inputs=[path])
