@@ -20,8 +20,9 @@ import numpy as np
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "prices"
 SCENARIOS = ("trending", "mean_reverting", "crash", "pegged")
-START_TIMESTAMP = 1704067200
-MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: later timestamps are refused  # 2024-01-01T00:00:00Z, start of every generated series
+START_TIMESTAMP = 1704067200  # 2024-01-01T00:00:00Z, start of every generated series
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: later timestamps are refused
+MAX_GENERATED_STEPS = 1_000_000  # rows of one generated series
 
 # synthetic assets: name and starting price, spanning eight orders of magnitude
 TOKENS = ("BTC", "ETH", "SOL", "LINK", "ADA", "DOGE", "SHIB", "UNI")
@@ -291,6 +292,13 @@ def generate_prices(scenario: str, n_assets: int, n_steps: int, interval_minutes
             raise ValueError(f"{name}={value!r}: must be an integer >= {lo}")
     if n_assets > len(TOKENS):
         raise ValueError(f"n_assets={n_assets!r}: at most {len(TOKENS)} synthetic assets")
+    if n_steps > MAX_GENERATED_STEPS:
+        raise ValueError(f"n_steps={n_steps}: at most {MAX_GENERATED_STEPS:,} generated rows")
+    if START_TIMESTAMP + 60 * interval_minutes * (n_steps - 1) > MAX_TIMESTAMP:
+        raise ValueError(f"interval_minutes={interval_minutes} × n_steps={n_steps}: the series would end after "
+                         "the year 9999")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise ValueError(f"seed={seed!r}: must be an integer in [0, 2^64)")
     rng = np.random.default_rng(seed)
     dt = interval_minutes / MINUTES_PER_YEAR
     if scenario == "pegged":

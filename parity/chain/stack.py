@@ -149,7 +149,7 @@ def stack_from_artifacts(root, rule: str, names: dict | None = None, *, profile:
                     raise ArtifactError(f"{option}: neither {' nor '.join(tries)} has an artifact under {root}; "
                                         f"name the rule contract with {option} NAME") from None
                 raise
-            chosen[role] = StackContract(load_artifact(path), f"artifact {path}")
+            chosen[role] = StackContract(load_artifact(path, "--artifacts"), f"artifact {path}")
             break
     return ref.replace(**chosen)
 
@@ -171,10 +171,24 @@ def stack_from_sources(src_dir, remaps, rule: str, names: dict | None = None, *,
         tries = _rule_names(rule, given) if role == "rule" else [given or V1_NAMES[role]]
         wanted[role] = _defining_file(src_dir, tries, f"--{role}-contract")
     files = sorted({path for _, path in wanted.values()})
-    compiled = compile_files(files, remaps, base=src_dir, profile=profile)
+    compiled = compile_files(files, remaps, base=src_dir, label=f"--contracts {src_dir}", profile=profile)
     chosen = {role: StackContract(check_linked(compiled[name], path), f"source {path} (profile {profile})")
               for role, (name, path) in wanted.items()}
     return ref.replace(**chosen)
+
+
+def _source_files(src_dir: Path) -> list[Path]:
+    """The .sol files under `src_dir` (outside node_modules) whose real path stays under it: a link that
+    leads out of the source directory is never opened (parity.chain.sources)."""
+    real = src_dir.resolve()
+    return [p for p in sorted(src_dir.rglob("*.sol"))
+            if "node_modules" not in p.relative_to(src_dir).parts and real in p.resolve().parents]
+
+
+def _read_source(path: Path) -> str:
+    from parity.io import MAX_DOCUMENT_BYTES, read_input_text
+
+    return read_input_text(path, "--contracts", max_bytes=MAX_DOCUMENT_BYTES)
 
 
 def _defining_file(src_dir: Path, names: list[str], option: str) -> tuple[str, Path]:
@@ -182,7 +196,7 @@ def _defining_file(src_dir: Path, names: list[str], option: str) -> tuple[str, P
     for name in names:
         contract = name.rpartition(":")[2]
         decl = re.compile(rf"^\s*(?:abstract\s+)?contract\s+{re.escape(contract)}\b", re.M)
-        hits = [p for p in sorted(src_dir.rglob("*.sol")) if "node_modules" not in p.parts and decl.search(p.read_text(errors="replace"))]
+        hits = [p for p in _source_files(src_dir) if decl.search(_read_source(p))]
         if ":" in name:
             hits = [p for p in hits if p.name == Path(name.rpartition(":")[0]).name]
         if len(hits) > 1:

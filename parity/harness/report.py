@@ -89,6 +89,10 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         out["model_check"]["mismatch"] = _mismatch_json(result.model_mismatch)
     if result.vectorized is not None:
         out["vectorized"] = _vectorized_json(result.vectorized)
+    if result.pool_error is not None:  # only then: reports of other runs keep their exact form
+        out["pool_error"] = result.pool_error
+    if result.expected_revert is not None:
+        out["expected_revert"] = result.expected_revert
     if result.level == "pool":
         from parity.harness.pool_report import pool_json
 
@@ -202,6 +206,7 @@ def summary(result: LockstepResult) -> str:
         "divergence": "DIVERGENCE",
         "revert": "REVERT",
         "model_mismatch": "MODEL MISMATCH (chain != exact integer model)",
+        "pool_error": "POOL ERROR",
     }[result.status]
     lines.append(
         f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
@@ -209,6 +214,8 @@ def summary(result: LockstepResult) -> str:
         + (f" after {result.burn_in} burn-in ({result.burn_in_mode})" if result.burn_in else "")
         + (", level pool (runner + pool + rule)" if result.level == "pool" else "")
     )
+    if result.pool_error is not None:
+        lines.append(f"  the pool's code failed at {result.pool_error}")
     if result.model_mismatch is not None:
         mm = result.model_mismatch
         lines.append(
@@ -225,6 +232,10 @@ def summary(result: LockstepResult) -> str:
             + (f" ({'; '.join(notes)})" if notes else "")
             + (f"; prices {[int(x) / 1e18 for x in r.inputs['data']]}" if "data" in r.inputs else "")
         )
+    if result.expected_revert is not None:
+        x = result.expected_revert
+        lines.append(f"  at block {x['block']} JAX read the oracles as the runner must and expected performUpdate to "
+                     f"revert with {x['reason']!r}; the chain took the update (chain block {x['chain_block']})")
     if result.first_divergence is not None:
         lines.append("  first divergence: " + _fmt_div(result.first_divergence))
     if result.worst:

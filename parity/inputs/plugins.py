@@ -75,4 +75,22 @@ def resolve_plugins(args) -> Plugins:
         from parity.chain.artifacts import compile_contract
 
         out.artifact = compile_contract(args.contract, args.remap, profile=getattr(args, "compiler_profile", "legacy"))
+    contract = out.rule_contract or CONTRACTS.get(args.rule)
+    if out.artifact is not None and contract is not None:
+        label = f"--artifact {args.artifact}" if args.artifact is not None else f"--contract {args.contract}"
+        check_artifact_interface(out.artifact, contract, label)
     return out
+
+
+def check_artifact_interface(artifact, contract: str, label: str) -> None:
+    """The user's contract has every function the harness calls on `contract` (parity's own build of it is
+    the reference; without a compiler the check is left to the deployment)."""
+    from parity.chain.artifacts import check_rule_interface
+    from parity.harness.lockstep.sides import rule_artifacts
+    from parity.harness.mapping import state_map_for
+
+    try:
+        reference = rule_artifacts()[contract].abi
+    except Exception:  # no compiler here: the run itself reports that as a set-up error
+        return
+    check_rule_interface(artifact, reference, [f.getter for f in state_map_for(contract).fields], label)

@@ -220,6 +220,15 @@ def set_weights(carry, current_w, target_w, now, interval_s, guard_rail):
 # --------------------------------------------------------------------------------- timing of a run
 
 
+def fresh_oracles(timestamps, now, threshold):
+    """The runner's oracle choice per asset: (index of the first fresh oracle of [primary, backup, ...], whether
+    any is fresh). An oracle is fresh when its timestamp > now − threshold (strictly: one exactly `threshold`
+    seconds old is stale). `timestamps`: (n, k) integer seconds. With none fresh the update reverts."""
+    t = jnp.asarray(timestamps, dtype=jnp.int64)
+    fresh = t > jnp.asarray(now, dtype=jnp.int64) - jnp.asarray(threshold, dtype=jnp.int64)
+    return jnp.argmax(fresh, axis=-1), jnp.any(fresh, axis=-1)
+
+
 def _splitmix64(seed: int, count: int) -> np.ndarray:
     """The first ``count`` outputs of SplitMix64 started at state ``seed`` (uint64, wrap-around arithmetic)."""
     with np.errstate(over="ignore"):

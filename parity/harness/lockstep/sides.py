@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.adapters.quarantine import check_finite, quiet_callbacks, user_code_error
 from parity.harness import compare as cmp
 from parity.harness.lockstep.inputs import RunInputs, rejected
 from parity.harness.lockstep.jaxstep import as_np, initial_carries, vectorized_trajectory
@@ -130,10 +131,15 @@ class RuleJaxSide:
             decoded, weights = self._resync
             self.est = {**self.est, **{key: jnp.asarray(v) for key, v in decoded.items()}}
             self.wt = {**self.wt, self.smap.weight_key: jnp.asarray(from_wei_array(weights))}
-        self.est, self.wt, w = self.step_fn(self.est, self.wt, price)
-        est, w = jax.device_get((self.est, w))
+        try:
+            with quiet_callbacks(self.pool):
+                self.est, self.wt, w = self.step_fn(self.est, self.wt, price)
+                est, w = jax.device_get((self.est, w))
+        except Exception as exc:  # a user's pool failed inside its compiled step: one line (else unchanged)
+            raise user_code_error(self.pool, exc) from None
         out = {key: np.asarray(est[key], dtype=np.float64).reshape(self.n) for key in self.smap.keys}
         out["weights"] = np.asarray(w, dtype=np.float64).reshape(self.n)
+        check_finite(self.pool, out)  # a user's pool: NaN or infinity named (the session adds the block)
         return out
 
     def tolerance_basis(self, result: LockstepResult, prices: np.ndarray) -> tuple[dict, dict, dict]:
