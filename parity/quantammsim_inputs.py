@@ -10,7 +10,7 @@ matter for training or for pool kinds parity does not have. ``split_run_fingerpr
   ``use_pre_exp_scaling`` (False: ψ fixed at 0.5, the ψ parameters are ignored), ``do_arb`` (False: reserves
   stay at the initial reserves);
 * **checked keys**: a value that changes the result in quantammsim but that parity cannot reproduce is
-  rejected with the reason (``use_alt_lamb=True``, non-zero ``fees``, ``arb_frequency != 1``, …); the
+  rejected with the reason (``use_alt_lamb=True``, non-zero ``fees``, ``do_trades=True``, …); the
   quantammsim default value is accepted and has no effect;
 * **no-op keys** (training settings, initial values for training, other pool kinds, straight-through
   estimators that only change gradients): accepted; the ones given are listed once in a
@@ -50,7 +50,6 @@ CHECKED_KEYS = {
     "arb_fees": (_zero, "parity's runner computes arbitrage without external arbitrageur costs"),
     "protocol_fee_split": (_zero, "parity's runner has no swap fees to split"),
     "noise_trader_ratio": (_zero, "parity's runner models no noise-trader fee income"),
-    "arb_frequency": (lambda v: v in (1, None), "parity's runner arbitrages every price row"),
     "do_trades": (lambda v: v in (False, None), "parity's runner takes no trade list"),
     "numeraire": (lambda v: v is None, "values are in the units of the prices given (no numeraire switch)"),
     "subsidary_pools": (lambda v: v in (None, [], ()), "parity runs one pool at a time"),

@@ -82,7 +82,7 @@ def test_quantammsim_default_fingerprint_is_accepted_and_its_noop_keys_listed_on
 @pytest.mark.parametrize("key,value,reason", [
     ("use_alt_lamb", True, "no on-chain counterpart"),
     ("fees", 0.003, "zero-fee"),
-    ("arb_frequency", 5, "every price row"),
+    ("gas_cost", 2.5, "zero-gas"),
     ("numeraire", "ETH", "numeraire"),
     ("n_ensemble_members", 4, "one member"),
 ])
