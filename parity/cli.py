@@ -348,7 +348,10 @@ def run_verify(args) -> int:
         )
     except ValueError as e:
         raise UsageError(str(e)) from None
-    return _emit(result, args)
+    code = _emit(result, args)
+    if result.pool_error is not None:  # a plug-in pool's own code failed: the report is written, exit 2
+        raise UsageError(result.pool_error)
+    return code
 
 
 # ---------------------------------------------------------------------------------------------------------

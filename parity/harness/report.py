@@ -89,6 +89,8 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         out["model_check"]["mismatch"] = _mismatch_json(result.model_mismatch)
     if result.vectorized is not None:
         out["vectorized"] = _vectorized_json(result.vectorized)
+    if result.pool_error is not None:  # only then: reports of other runs keep their exact form
+        out["pool_error"] = result.pool_error
     if result.level == "pool":
         from parity.harness.pool_report import pool_json
 
@@ -202,6 +204,7 @@ def summary(result: LockstepResult) -> str:
         "divergence": "DIVERGENCE",
         "revert": "REVERT",
         "model_mismatch": "MODEL MISMATCH (chain != exact integer model)",
+        "pool_error": "POOL ERROR",
     }[result.status]
     lines.append(
         f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
@@ -209,6 +212,8 @@ def summary(result: LockstepResult) -> str:
         + (f" after {result.burn_in} burn-in ({result.burn_in_mode})" if result.burn_in else "")
         + (", level pool (runner + pool + rule)" if result.level == "pool" else "")
     )
+    if result.pool_error is not None:
+        lines.append(f"  the pool's code failed at {result.pool_error}")
     if result.model_mismatch is not None:
         mm = result.model_mismatch
         lines.append(

@@ -83,6 +83,11 @@ class LockstepResult:
     level: str = "rule"  # "rule": the rule contract alone; "pool": runner + pool + rule (pool_sides)
     pool: dict = field(default_factory=dict)  # pool level only: sample times, stack addresses, gas
     excused: list = field(default_factory=list)  # pool level: boundary notes {block, field, asset, ...}
+    pool_error: str | None = None  # a plug-in pool's own code failed (one line); the run stopped there
+
+    def record_pool_error(self, error: Exception, where: str) -> None:
+        """A plug-in pool's code failed during ``where`` (e.g. "block 7"); the blocks before stay verified."""
+        self.pool_error = f"{where}: {error}"
 
     @property
     def counted(self) -> np.ndarray:
@@ -95,7 +100,10 @@ class LockstepResult:
 
     @property
     def status(self) -> str:
-        """'model_mismatch' (chain ≠ integer model) | 'revert' | 'divergence' | 'parity'."""
+        """'pool_error' (the plug-in pool's code failed) | 'model_mismatch' (chain ≠ integer model) | 'revert' |
+        'divergence' | 'parity'."""
+        if self.pool_error is not None:
+            return "pool_error"
         if self.model_mismatch is not None:
             return "model_mismatch"
         if self.revert is not None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from parity.adapters.errors import PoolCodeError
 from parity.harness import compare as cmp
 from parity.harness.lockstep.inputs import RunInputs, contract_to_rule
 from parity.harness.lockstep.plan import Plan
@@ -143,10 +144,14 @@ def step_blocks(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Si
     overlap = hasattr(sides.jax, "dispatch")  # pool level: the JAX step runs while the chain mines its block
     for k, ts, next_ts in times:
         when = (inputs.price_wei[k], ts, next_ts)
-        if overlap:
-            sides.jax.dispatch(inputs.price_dec[k], ts, next_ts)
-        else:
-            jax_values = sides.jax.step(inputs.price_dec[k], ts, next_ts)
+        try:
+            if overlap:
+                sides.jax.dispatch(inputs.price_dec[k], ts, next_ts)
+            else:
+                jax_values = sides.jax.step(inputs.price_dec[k], ts, next_ts)
+        except PoolCodeError as e:  # the plug-in pool's code failed: keep what was verified before
+            result.record_pool_error(e, f"block {k}")
+            break
         try:
             obs = sides.chain.step(k, *when)
         except StepReverted as e:
@@ -238,8 +243,11 @@ def finish(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Sides, 
         excused = excused_masks(result)
         result.first_divergence = cmp.first_divergence(result.errors, result.block_ids, counted, excused)
         result.worst = cmp.worst_per_field(result.errors, result.block_ids, counted, excused)
-    if cross_check and result.block_ids:
-        result.vectorized = sides.jax.cross_check(result, inputs, plan.seeded)
+    if cross_check and result.block_ids and result.pool_error is None:
+        try:
+            result.vectorized = sides.jax.cross_check(result, inputs, plan.seeded)
+        except PoolCodeError as e:
+            result.record_pool_error(e, "the vectorized cross-check")
     result.timing["total_s"] = time.perf_counter() - t_start
 
 
