@@ -254,7 +254,7 @@ class QuantammsimPool:
                 raise ValueError(f"pool {self.rule}: has no scan path (supports_scan_path() is False)"
                                  + ("" if vectorized else " and no vectorized path"))
             if gap:
-                raise ValueError(f"pool {self.rule}: {carry_note}: verify it with path='vectorized'")
+                raise ValueError(f"pool {self.rule}: {carry_note}: verify it with path='vectorized' (--pool-path vectorized)")
             return "scan", None
         if self.path == "vectorized" or not scan or gap:
             if not vectorized:

@@ -149,7 +149,9 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     ``run_fingerprint``: a RunFingerprint or a dict of its keys, or a quantammsim run fingerprint as it is
     (every quantammsim key accepted, see parity.quantammsim_inputs): ``tokens`` selects price columns by
     name (sorted, as quantammsim) from the prices given or, with ``prices=None``, from the bundled data;
-    ``startDateString``/``endDateString`` select the bout.
+    ``startDateString``/``endDateString`` select the bout. ``start_index``: an integer of any type.
+    Reserves and values follow the pool's fine weights between rows, arbitraged every ``arb_frequency``
+    minutes (module docstring).
 
     Returns a dict: ``weights`` (fine, L × n), ``coarse_weights`` (M × n, one per update), ``reserves``
     (L × n), ``value`` (L), ``final_value``, ``final_reserves``, ``prices`` (the L bout rows),

@@ -272,3 +272,7 @@ class MinVariancePool(TFMMBasePool):
 POOLS = {"MomentumRule": MomentumPool, "AntiMomentumRule": AntiMomentumPool, "PowerChannelRule": PowerChannelPool,
          "ChannelFollowingRule": MeanReversionChannelPool, "DifferenceMomentumRule": DifferenceMomentumPool,
          "MinimumVarianceRule": MinVariancePool}
+
+
+class QuantammsimStyleMomentum(MomentumPool):
+    """MomentumPool under the name the README's `--pool` example uses."""
