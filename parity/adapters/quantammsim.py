@@ -277,6 +277,10 @@ class QuantammsimPool:
             self._table = np.asarray(table, dtype=np.float64).reshape(len(update_prices) - 1, -1)
         self._instance = object()
 
+    def _output_row(self, k):
+        """Row k of this run's rule outputs, read when the step runs (a compiled step serves every run)."""
+        return np.asarray(self._table[int(k)], dtype=np.float64)
+
     @property
     def compared_state_keys(self):
         """The contract states this run compares: all (None) on the scan path, none from rule outputs."""
@@ -310,7 +314,8 @@ class QuantammsimPool:
     def calculate_coarse_weight_step(self, est_carry, wt_carry, price, params, run_fingerprint):
         if self.mode == "vectorized":
             k = est_carry["block"]
-            output, est = jnp.asarray(self._table)[k], {**est_carry, "block": k + 1}
+            row = jax.ShapeDtypeStruct(jnp.shape(wt_carry["prev_actual_weight"]), jnp.float64)
+            output, est = jax.pure_callback(self._output_row, row, k), {**est_carry, "block": k + 1}
         else:
             qparams, qfp = self._pool_args(params, run_fingerprint)
             price = jnp.asarray(price, dtype=jnp.float64)

@@ -239,3 +239,17 @@ def test_a_failure_in_the_scan_step_is_reported_at_its_block(tmp_path, capsys):
     assert "block 1: StepTypeError.calculate_rule_output_step failed at tests/parity/broken_quantammsim.py:" in err
     assert "in calculate_rule_output_step: TypeError:" in err
     assert data["status"] == "pool_error" and data["blocks_compared"] == 0
+
+
+def test_one_adapter_runs_twice_on_different_prices(chains):
+    """The vectorized-only path reads this run's rule outputs, not a compiled copy of an earlier run's."""
+    pool = QuantammsimPool(ChainVarianceMinVariance(), "MinimumVarianceRule")
+    fp = _fp("MinimumVarianceRule")
+    params = DEFAULT_PARAMS["min_variance"]
+    first = run_lockstep(pool, params, fp, load_scenario("trending_daily_8", 3), chains["revm"], blocks=12, progress=False)
+    second = run_lockstep(pool, params, fp, load_scenario("mean_reverting_daily_8", 3), chains["revm"], blocks=12,
+                          progress=False)
+    third = run_lockstep(pool, params, fp, load_scenario("trending_daily_8", 3)[::-1].copy(), chains["revm"],
+                         blocks=12, progress=False)
+    assert first.status == second.status == third.status == "parity"
+    assert not np.array_equal(np.array(first.jax["weights"]), np.array(second.jax["weights"]))
