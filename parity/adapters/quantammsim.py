@@ -186,7 +186,7 @@ class QuantammsimPool:
         self._outputs_are_weights = bool(getattr(pool, "_rule_outputs_are_weights",
                                                  self._reference.rule_outputs_are_weights))
         self._table = None
-        self._instance = object()  # one compiled step per adapter: prepare() binds this run's rule outputs
+        self._instance = object()  # compiled steps are cached per adapter: they call back into this object
 
     def _call(self, method, *args):
         """``self.pool.method(*args)``; any exception inside becomes a one-line PoolCodeError."""
@@ -274,8 +274,12 @@ class QuantammsimPool:
             qparams, qfp = self._pool_args(params, run_fingerprint)
             minutes = self._minute_prices(update_prices, run_fingerprint.chunk_period)
             table = self._call("calculate_rule_outputs", qparams, qfp, minutes)
-            self._table = np.asarray(table, dtype=np.float64).reshape(len(update_prices) - 1, -1)
-        self._instance = object()
+            table = np.asarray(table, dtype=np.float64)
+            expected = (len(update_prices) - 1, np.shape(update_prices)[1])
+            if table.shape != expected:
+                raise ValueError(f"pool {self.rule}: calculate_rule_outputs returned shape {table.shape}: expected "
+                                 f"{expected} (one row per update after the first price row)")
+            self._table = table
 
     def _output_row(self, k):
         """Row k of this run's rule outputs, read when the step runs (a compiled step serves every run)."""
