@@ -38,6 +38,11 @@ FIXTURES = (
     ("crash_hourly_8.csv", "crash", 8, 1440, 60, 28),
     ("pegged_hourly_8.csv", "pegged", 8, 1440, 60, 38),
 )
+# (file name, base fixture, stablecoin column, its constant price): the base series plus a stablecoin,
+# e.g. for quantammsim's default tokens (BTC, ETH, USDC)
+STABLE_COLUMN_FIXTURES = (
+    ("btc_eth_usdc_daily_3.csv", "btc_eth_daily_2.csv", "USDC", 1.0),
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,14 +200,19 @@ def load_prices(source, *, assets=None, timestamps=None, tokens=None, interval_m
     return series if assets is None else series.select(assets)
 
 
+def bundled_files() -> list[str]:
+    """Names of the bundled price files, in the order they are searched (FIXTURES, then the stablecoin ones)."""
+    return [f[0] for f in FIXTURES] + [f[0] for f in STABLE_COLUMN_FIXTURES]
+
+
 def bundled_prices_for(tokens) -> PriceSeries:
-    """The first bundled fixture (in FIXTURES order) that has a column for every token in ``tokens``."""
+    """The first bundled fixture (in :func:`bundled_files` order) that has a column for every token in ``tokens``."""
     wanted = list(tokens)
-    for name, *_ in FIXTURES:
+    for name in bundled_files():
         series = _read_csv(FIXTURE_DIR / name)
         if set(wanted) <= set(series.tokens):
             return series
-    available = sorted({t for name, *_ in FIXTURES for t in _read_csv(FIXTURE_DIR / name).tokens})
+    available = sorted({t for name in bundled_files() for t in _read_csv(FIXTURE_DIR / name).tokens})
     raise ValueError(f"tokens={wanted!r}: no bundled price file has all of them (bundled tokens: {available}); "
                      "give prices=<CSV path or array>")
 
@@ -311,12 +321,21 @@ def generate_prices(scenario: str, n_assets: int, n_steps: int, interval_minutes
     return _from_arrays(timestamps, prices, tokens)
 
 
+def with_stable_column(series: PriceSeries, token: str, price: float) -> PriceSeries:
+    """``series`` with one more column, ``token`` at the constant ``price``."""
+    column = np.full((series.n_steps, 1), float(price))
+    return _from_arrays(series.timestamps, np.hstack([series.prices, column]), series.tokens + (token,))
+
+
 def regenerate_fixtures(out_dir=FIXTURE_DIR) -> list[Path]:
-    """Write every bundled fixture CSV into ``out_dir``; returns the paths."""
+    """Write every bundled fixture CSV into ``out_dir`` (FIXTURES, then STABLE_COLUMN_FIXTURES); returns the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [save_prices_csv(generate_prices(scenario, n, steps, interval, seed), out_dir / name)
-            for name, scenario, n, steps, interval, seed in FIXTURES]
+    paths = [save_prices_csv(generate_prices(scenario, n, steps, interval, seed), out_dir / name)
+             for name, scenario, n, steps, interval, seed in FIXTURES]
+    for name, base, token, price in STABLE_COLUMN_FIXTURES:
+        paths.append(save_prices_csv(with_stable_column(_read_csv(out_dir / base), token, price), out_dir / name))
+    return paths
 
 
 def main(argv=None) -> int:

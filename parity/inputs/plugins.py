@@ -17,6 +17,10 @@ def add_plugin_arguments(p: argparse.ArgumentParser) -> None:
     """The plug-in options of `parity verify`."""
     p.add_argument("--pool", default=None, metavar="package.module:Class",
                    help="verify this importable pool (a harness Pool, or a quantammsim-style pool) instead of --rule's")
+    p.add_argument("--pool-path", choices=("auto", "scan", "vectorized"), default="auto",
+                   help="how a quantammsim-style --pool is verified: its scan step (states and weights), its "
+                        "vectorized rule outputs through the chain's guard rails (weights), or auto (scan when its "
+                        "carry holds the contract's states, else vectorized)")
     p.add_argument("--rule-contract", default=None, metavar="NAME",
                    help="the on-chain rule the pool or contract implements (e.g. MomentumRule): state getters, "
                         "parameter encoding and the integer model's rule; at --level pool with --artifacts or "
@@ -64,7 +68,10 @@ def resolve_plugins(args) -> Plugins:
     if args.pool is not None:
         from parity.adapters import load_pool
 
-        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or CONTRACTS.get(args.rule))
+        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or CONTRACTS.get(args.rule),
+                                                args.pool_path)
+    elif args.pool_path != "auto":
+        raise ValueError(f"--pool-path {args.pool_path}: applies to a quantammsim-style --pool only")
     if args.remap and args.contract is None:
         raise ValueError("--remap applies to --contract only")
     if args.artifact is not None:

@@ -34,7 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from parity.params import decode_array, encode_array
-from parity.pools.common import as_vector, check_length, is_concrete
+from parity.pools.common import as_start_index, as_vector, check_length, is_concrete
 from parity.pools.extension import SeedParams, install_seed_bridges, own_pool, supports
 from parity.weights import interpolation, onchain
 from parity.weights.guardrails import guard_weights
@@ -428,6 +428,7 @@ class TFMMBasePool:
             path = self.select_path(run_fingerprint)
         else:
             self._require_path(path)
+        start_index = as_start_index(start_index)
         cp = self.resolve_params(params, run_fingerprint)
         w0 = self.initial_weights(params, run_fingerprint)
         chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)

@@ -39,6 +39,22 @@ def is_concrete(*values):
     return not any(isinstance(leaf, jax.core.Tracer) for v in values for leaf in jax.tree_util.tree_leaves(v))
 
 
+def as_start_index(start_index):
+    """A bout's start row as an index of one integer type: a Python int when concrete (int, numpy or JAX
+    integer scalars of any width), else the traced integer cast to JAX's default integer type (so
+    ``dynamic_slice`` sees indices of one type). Raises ValueError for anything that is not an integer."""
+    if isinstance(start_index, (bool, np.bool_)):
+        raise ValueError(f"start_index={start_index!r}: must be an integer")
+    if isinstance(start_index, (int, np.integer)):
+        return int(start_index)
+    dtype = getattr(start_index, "dtype", None)
+    if dtype is None or not jnp.issubdtype(dtype, jnp.integer) or jnp.ndim(start_index) != 0:
+        raise ValueError(f"start_index={start_index!r}: must be an integer scalar (Python, numpy or JAX integer)")
+    if is_concrete(start_index):
+        return int(start_index)
+    return jnp.asarray(start_index).astype(jnp.asarray(0).dtype)
+
+
 def pick(params, keys):
     """(key, value) of the first key present in params (None values count as absent), else (None, None)."""
     for key in keys:

@@ -266,4 +266,19 @@ def block_rows(before, after, block_start, update_time, row_seconds: int, rows: 
     on up to its last_interp); the others read the pool ``after`` it. Returns (rows, n).
     """
     times = jnp.asarray(block_start, dtype=jnp.int64) + row_seconds * jnp.arange(rows, dtype=jnp.int64)
-    return jnp.where((times < update_time)[:, None], weights_at(before, times), weights_at(after, times))
+    return _read_pool(before, after, update_time, times)
+
+
+def block_path(before, after, block_start, update_time, row_seconds: int, rows: int, substeps: int):
+    """The pool's weights at ``substeps`` evenly spaced times inside each of ``rows`` price rows of one update
+    block (time ``block_start + r·row_seconds + u·row_seconds/substeps``): (rows, substeps, n). Column u = 0
+    is :func:`block_rows`; the same before/after rule applies to every time."""
+    r = jnp.arange(rows, dtype=jnp.int64)[:, None]
+    u = jnp.arange(substeps, dtype=jnp.int64)[None, :]
+    times = jnp.asarray(block_start, dtype=jnp.int64) + row_seconds * r + (row_seconds // substeps) * u
+    return _read_pool(before, after, update_time, times)
+
+
+def _read_pool(before, after, update_time, times):
+    late = (times < update_time)[..., None]
+    return jnp.where(late, weights_at(before, times), weights_at(after, times))
