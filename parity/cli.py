@@ -455,6 +455,9 @@ from parity.drift import add_drift_arguments, run_drift  # noqa: E402  (drift im
 
 SUBCOMMANDS["drift"] = ("drift report: the idealised simulator vs the production loop (pool weights, 9 decimals)",
                         add_drift_arguments, run_drift)
+from parity.explain import command as explain_command  # noqa: E402  (light: imports lazily)
+
+SUBCOMMANDS["explain"] = (explain_command.HELP, explain_command.add_arguments, explain_command.run)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,36 @@
+"""`parity explain REPORT.json|FIXTURE [--block k] [--asset i]`: arguments and run (docs/explain.md).
+
+Exit codes: 0 every operation within its rounding bound, 1 an operation beyond it, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HELP = "re-run one block with every intermediate value recorded and name the first operation beyond its rounding bound"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of `parity explain`."""
+    p.add_argument("source", type=Path, metavar="REPORT.json|FIXTURE",
+                   help="a `parity verify --report` JSON report (rule level) or a golden fixture")
+    p.add_argument("--block", type=int, default=None,
+                   help="update block to explain (default: the first divergence, else the revert or the worst weight)")
+    p.add_argument("--asset", type=int, default=None, help="asset whose rows to show (default: the divergence's)")
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the `explain` subcommand to an argparse subparsers object."""
+    p = subparsers.add_parser("explain", help=HELP, description=HELP)
+    add_arguments(p)
+    return p
+
+
+def run(args) -> int:
+    """Explain the block and print the result; 0 nothing beyond its bound, 1 an operation beyond it."""
+    from parity.explain import explain_path, render
+
+    ex = explain_path(args.source, block=args.block, asset=args.asset)
+    print(render(ex))
+    return 1 if ex.first is not None else 0
