@@ -2,22 +2,23 @@
 
 The simulator (parity.estimators, parity.pools, parity.weights) and the integer model (parity.fixedpoint)
 pass the values of their named operations through :func:`probe`, which returns its argument unchanged.
-Outside :func:`recording` a probe costs one context-variable read; under ``jax.jit`` it runs at trace
-time only and adds nothing to the compiled function. Inside ``with recording() as rec:`` every probe
+Outside :func:`recording` a probe costs one function call and one list test; under ``jax.jit`` it runs
+at trace time only and adds nothing to the compiled function. Inside ``with recording() as rec:`` every probe
 appends its value(s) to ``rec.values[name]`` in call order (a per-asset value called once per asset
-ends up as one list of n values). Values must be concrete: run the JAX step eagerly
-(``jax.disable_jit()``) while recording.
+ends up as one list of n values); a recording sees only its own thread's probes. Values must be concrete:
+run the JAX step eagerly (``jax.disable_jit()``) while recording.
 """
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Iterator
 
 import numpy as np
 
-_ACTIVE: ContextVar["Recording | None"] = ContextVar("parity_probe_recording", default=None)
+_ACTIVE: list["Recording"] = []  # recordings in progress, any thread; empty: a probe only returns its value
+_LOCK = threading.Lock()
 
 
 class Recording:
@@ -25,6 +26,7 @@ class Recording:
 
     def __init__(self):
         self.values: dict[str, list] = {}
+        self.thread = threading.get_ident()
 
     def add(self, name: str, value) -> None:
         out = self.values.setdefault(name, [])
@@ -43,18 +45,27 @@ class Recording:
 
 def probe(name: str, value):
     """Record ``value`` under ``name`` when a recording is active; always return ``value`` unchanged."""
-    rec = _ACTIVE.get()
-    if rec is not None:
-        rec.add(name, value)
+    if _ACTIVE:
+        _record(name, value)
     return value
+
+
+def _record(name: str, value) -> None:
+    me = threading.get_ident()
+    for rec in reversed(_ACTIVE):  # the innermost recording of this thread
+        if rec.thread == me:
+            rec.add(name, value)
+            return
 
 
 @contextmanager
 def recording() -> Iterator[Recording]:
-    """Record every probe called in this context (thread- and task-local)."""
+    """Record every probe this thread calls in this context (other threads' probes are not recorded)."""
     rec = Recording()
-    token = _ACTIVE.set(rec)
+    with _LOCK:
+        _ACTIVE.append(rec)
     try:
         yield rec
     finally:
-        _ACTIVE.reset(token)
+        with _LOCK:
+            _ACTIVE.remove(rec)

@@ -95,6 +95,27 @@ def load_artifact(path) -> Artifact:
                     compiler_version=compiler, settings={}, source_hash=digest)
 
 
+def load_artifacts(directory) -> dict[str, Artifact]:
+    """Every artifact under a Foundry ``out/`` or Hardhat ``artifacts/`` directory, keyed by contract name.
+
+    ``build-info/`` and Hardhat's ``*.dbg.json`` are skipped; any other JSON file must be an artifact. Two
+    contracts with the same name are refused (name them by file with load_artifact instead)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ArtifactError(f"{directory}: not a directory (expected Foundry's out/ or Hardhat's artifacts/)")
+    out: dict[str, Artifact] = {}
+    for path in sorted(directory.rglob("*.json")):
+        if "build-info" in path.relative_to(directory).parts or path.name.endswith(".dbg.json"):
+            continue
+        artifact = load_artifact(path)
+        if artifact.contract_name in out:
+            raise ArtifactError(f"{path}: a second contract named {artifact.contract_name} under {directory}")
+        out[artifact.contract_name] = artifact
+    if not out:
+        raise ArtifactError(f"{directory}: no artifact (*.json) found")
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- compile
 
 

@@ -75,8 +75,8 @@ def _model_line(ex: Explanation) -> str:
     diffs = [f"{k}[{i}] model {m} vs chain {c}" for k, v in case.chain_after.items() if k in model.after
              for i, (m, c) in enumerate(zip(model.after[k], v)) if m != c]
     return (f"the integer model's re-run does NOT reproduce the recorded chain after block {case.block} "
-            f"({'; '.join(diffs[:2])}): the contract that ran is not the reference build, so the chain column "
-            "shows the reference model, not that contract")
+            f"({'; '.join(diffs[:2])}): the model or the contract that ran is not the reference; the chain "
+            "column shows the model")
 
 
 def verdict(ex: Explanation) -> list[str]:

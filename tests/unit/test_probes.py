@@ -74,3 +74,14 @@ def test_eager_guard_records_each_stage():
     assert list(rec.values) == ["clamped", "limited", "weights"]
     assert rec.values["weights"] == [float(x) for x in np.asarray(out)]
     np.testing.assert_allclose(rec.values["limited"], [0.5, 0.3 - 0.1 / 3, 0.3 - 0.2 / 3], rtol=0, atol=1e-15)  # Δ·0.1/0.3
+
+
+def test_a_recording_sees_only_its_own_thread():
+    import threading
+
+    with recording() as rec:
+        t = threading.Thread(target=lambda: probe("other", 1))
+        t.start()
+        t.join()
+        probe("mine", 2)
+    assert rec.values == {"mine": [2]}
