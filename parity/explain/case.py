@@ -46,6 +46,7 @@ class BlockCase:
     chain_after: dict | None  # the recorded chain values after the block (None: it reverted)
     jax_after: dict | None  # the run's own JAX values after the block
     jax_prev: dict | None  # the run's own JAX values before the block (None at the initial block)
+    timestamp: int | None = None  # the block's time (pool level: when the pool's weights are read)
     tolerances: dict = field(default_factory=dict)
     scales: dict = field(default_factory=dict)
     why: str = ""  # why this block: the report's first divergence, revert, mismatch or worst weight
@@ -146,16 +147,17 @@ def _state_before(data: dict, block: int, rows: dict, source: str) -> tuple[dict
     return chain, _ints(series["price"][row]), {k: [float(x) for x in v] for k, v in _values_at(series, "jax", row).items()}
 
 
-def _price_at(data: dict, block: int, rows: dict, source: str) -> tuple[list[int], dict | None, dict | None]:
+def _price_at(data: dict, block: int, rows: dict, source: str) -> tuple[list[int], dict | None, dict | None, int | None]:
     row = rows.get(block)
     if row is not None:
         series = data["series"]
         chain = {k: _ints(v) for k, v in _values_at(series, "chain", row).items()}
         jax = {k: [float(x) for x in v] for k, v in _values_at(series, "jax", row).items()}
-        return _ints(series["price"][row]), chain, jax
+        stamps = series.get("timestamp") or []
+        return _ints(series["price"][row]), chain, jax, (int(stamps[row]) if row < len(stamps) else None)
     r = data.get("revert")
     if r and int(r["block"]) == block and "data" in r.get("inputs", {}):
-        return _ints(r["inputs"]["data"])[: int(data["n_assets"])], None, None
+        return _ints(r["inputs"]["data"])[: int(data["n_assets"])], None, None, None
     _fail(source, f"block {block}: the report has no prices for it")
 
 
@@ -180,7 +182,7 @@ def block_case(data: dict, *, source: str, block: int | None = None, asset: int 
     if asset is not None and not 0 <= asset < n:
         _fail(source, f"--asset {asset}: out of range; the run has assets 0..{n - 1}")
     state_prev, price_prev, jax_prev = _state_before(data, block, rows, source)
-    price, chain_after, jax_after = _price_at(data, block, rows, source)
+    price, chain_after, jax_after, timestamp = _price_at(data, block, rows, source)
     p = data["parameters"]
     eps, guard = int(p["epsilonMax"]), int(p["absoluteWeightGuardRail"])
     return BlockCase(
@@ -191,8 +193,8 @@ def block_case(data: dict, *, source: str, block: int | None = None, asset: int 
         epsilon_max=eps, guard_rail=guard,
         compiler_profile=(data.get("contract_artifact") or {}).get("compiler_profile") or "legacy",
         price_prev=price_prev, price=price, state_prev=state_prev, chain_after=chain_after, jax_after=jax_after,
-        jax_prev=jax_prev, tolerances=dict(data.get("tolerances") or {}), scales=dict(data.get("scales") or {}),
-        why=why, source=source,
+        jax_prev=jax_prev, timestamp=timestamp, tolerances=dict(data.get("tolerances") or {}),
+        scales=dict(data.get("scales") or {}), why=why, source=source,
     )
 
 

@@ -169,12 +169,14 @@ def _params(case: BlockCase, side: str) -> dict:
     return out
 
 
-def _inputs(case: BlockCase, side: str) -> dict:
+def _inputs(case: BlockCase, side: str, pool_inputs: dict) -> dict:
     def conv(ints):
         return [Decimal(int(x)) / 10**18 for x in ints] if side == "chain" else [Decimal(float(x)) for x in _decoded(ints)]
 
     out = {"price": conv(case.price), "price_prev": conv(case.price_prev), "weights_prev": conv(case.state_prev["weights"])}
     out.update({f"{k}_prev": conv(v) for k, v in case.state_prev.items() if k != "weights"})
+    for key, value in pool_inputs.items():  # pool level: W and M (18 decimals), τ and Δ (seconds)
+        out[key] = conv(value) if isinstance(value, list) else [Decimal(int(value))]
     return out
 
 
@@ -194,17 +196,13 @@ def _recorded(values: dict, side: str, n: int) -> dict:
     return out
 
 
-def environments(case: BlockCase, jax_run: SideRun, model_run: SideRun) -> tuple[SideEnv, SideEnv]:
+def environments(case: BlockCase, jax_run: SideRun, model_run: SideRun, pool_inputs: dict | None = None
+                 ) -> tuple[SideEnv, SideEnv]:
     """Both sides' inputs, parameters and probed values as exact Decimals."""
     with b.precise():
-        return _environments(case, jax_run, model_run)
-
-
-def _environments(case: BlockCase, jax_run: SideRun, model_run: SideRun) -> tuple[SideEnv, SideEnv]:
-    raw = _use_raw(case)
-    return (SideEnv("jax", _inputs(case, "jax"), _params(case, "jax"), _recorded(jax_run.recorded, "jax", case.n), case.n, raw),
-            SideEnv("chain", _inputs(case, "chain"), _params(case, "chain"), _recorded(model_run.recorded, "chain", case.n),
-                    case.n, raw))
+        return tuple(SideEnv(side, _inputs(case, side, pool_inputs or {}), _params(case, side),
+                             _recorded(run.recorded, side, case.n), case.n, _use_raw(case))
+                     for side, run in (("jax", jax_run), ("chain", model_run)))
 
 
 def _build(op: Op, env: SideEnv, i: int):
@@ -238,15 +236,35 @@ def evaluate_row(op: Op, i: int | None, jax_env: SideEnv, chain_env: SideEnv) ->
     return row
 
 
+def _pool_level(case: BlockCase, jax_run: SideRun, model_run: SideRun, inputs: dict, jax_w0) -> None:
+    """Add the pool's weights at the update and the runner's multipliers to both sides' values."""
+    from parity.explain.pool import multipliers
+
+    jax_run.recorded["prev_weights"] = jax_w0
+    model_run.recorded["prev_weights"] = list(case.state_prev["weights"])
+    jax_m, model_m = multipliers(case, inputs, jax_run.recorded.get("weights"), model_run.after.get("weights"))
+    if jax_m is not None:
+        jax_run.recorded["raw_multipliers"] = jax_m
+    if model_m is not None:
+        model_run.recorded["raw_multipliers"] = model_run.after["raw_multipliers"] = model_m
+
+
 def explain_case(case: BlockCase, *, pool=None) -> Explanation:
     """Re-run the case's block on both sides and evaluate every op (see the module docstring)."""
-    if case.level != "rule":
-        raise ExplainInputError(f"{case.source}: a pool-level run; explain re-runs rule-level runs only "
-                                "(re-run the rule with `parity verify --level rule --report`)")
+    ops, pool_inputs = OPS[case.rule], {}
+    if case.level == "pool":
+        from parity.explain.pool import AFTER, BEFORE, pool_case
+
+        if case.timestamp is None:
+            raise ExplainInputError(f"{case.source}: block {case.block} of a pool-level run has no timestamp")
+        case, pool_inputs, jax_w0 = pool_case(case)
+        ops = BEFORE + ops + AFTER
     jax_run, model_run = run_jax(case, pool), run_model(case)
-    jax_env, chain_env = environments(case, jax_run, model_run)
+    if case.level == "pool":
+        _pool_level(case, jax_run, model_run, pool_inputs, jax_w0)
+    jax_env, chain_env = environments(case, jax_run, model_run, pool_inputs)
     out = Explanation(case, [], jax_run, model_run)
-    for op in OPS[case.rule]:
+    for op in ops:
         scalar = op.scalar(chain_env)
         for side, env in (("jax", jax_env), ("chain", chain_env)):
             if op.name not in env.recorded:

@@ -52,9 +52,14 @@ def _carried(ex: Explanation) -> str | None:
     case = ex.case
     if not case.jax_prev or not case.scales:
         return None
+    from parity.harness.mapping import STATE_MAPS
+
     parts = []
-    for key, chain in case.state_prev.items():
-        jax, scale = case.jax_prev.get(key), case.scales.get(key)
+    weights = ("pool_weights", "multipliers") if case.level == "pool" else ("weights",)
+    for key in (*STATE_MAPS[case.contract].keys, *weights):
+        chain, jax, scale = case.state_prev.get(key), case.jax_prev.get(key), case.scales.get(key)
+        if chain is None:
+            continue
         if jax is None or scale is None:
             continue
         worst = max(abs(j - c / 1e18) / s if s else 0.0 for j, c, s in zip(jax, chain, scale))

@@ -163,3 +163,45 @@ def test_model_rounding_plant_is_named_at_its_division(monkeypatch, btc_eth_repo
             if not ex.model_matches_chain:
                 assert "does NOT reproduce the recorded chain" in render(ex)
     assert len(named) >= 2
+
+
+# --------------------------------------------------------------------------------------------- pool level
+
+
+POOL_FIXTURE = GOLDEN / "pool" / "pool_momentum_btc_eth_2_jitter.json"
+
+
+@pytest.fixture(scope="module")
+def pool_report():
+    report, _ = report_of(POOL_FIXTURE)
+    return report
+
+
+def test_pool_level_adds_the_pool_weights_and_the_multiplier(pool_report):
+    for block in (1, 2, pool_report["series"]["block"][-1]):
+        ex = explain_report(pool_report, block=block)
+        assert ex.first is None, render(ex)
+        assert ex.missing == [] and ex.model_matches_chain is True
+        names = [r.op.name for r in ex.rows]
+        assert names[0] == "prev_weights" and names[-1] == "raw_multipliers"
+        row = pool_report["series"]["block"].index(block)
+        # the model's multipliers are the recorded chain's
+        assert ex.model.after["raw_multipliers"] == [int(x) for x in pool_report["series"]["chain"]["raw_multipliers"][row]]
+    # block 1 reads the pool as created: the initial weights truncated to 9 decimals, no multiplier yet
+    ex = explain_report(pool_report, block=1)
+    first = [int(r.chain * 10**18) for r in ex.rows if r.op.name == "prev_weights"]
+    assert first == [int(w) // 10**9 * 10**9 for w in pool_report["initial"]["weights"]]
+
+
+def test_pool_level_multiplier_plant_is_named(monkeypatch, pool_report):
+    from parity.weights import onchain
+
+    original = onchain.multipliers
+
+    def planted_multipliers(current_w, target_w, interval_s):
+        m, d = original(current_w, target_w, interval_s)
+        return m * (1.0 + 1e-6), d
+
+    monkeypatch.setattr(onchain, "multipliers", planted_multipliers)
+    ex = explain_report(pool_report, block=2)
+    assert _flagged(ex) == ("raw_multipliers", "jax"), render(ex)
