@@ -91,10 +91,12 @@ def sub(a: Q, b: Q) -> Q:
 
 
 def neg(a: Q) -> Q:
+    """−a: exact on both sides."""
     return Q(-a.v, a.f, -a.hi, -a.lo, a.m)
 
 
 def absolute(a: Q) -> Q:
+    """|a| (the branch this side's value takes)."""
     return a if a.v >= 0 else neg(a)
 
 

@@ -29,7 +29,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     """Explain the block and print the result; 0 nothing beyond its bound, 1 an operation beyond it."""
-    from parity.explain import explain_path, render
+    from parity.explain import explain_path
+    from parity.explain.text import render
 
     ex = explain_path(args.source, block=args.block, asset=args.asset)
     print(render(ex))

@@ -1,4 +1,4 @@
-"""The terminal rendering of an Explanation: context, the side-by-side table, the verdict."""
+"""The terminal text of an Explanation: context, the side-by-side table, the verdict."""
 
 from __future__ import annotations
 
