@@ -92,26 +92,51 @@ def reference_stack(rule: str, artifacts: dict | None = None, *, profile: str = 
 _SKIP_DIRS = {"build-info", "cache", "node_modules"}
 
 
+def _artifact_root(root) -> Path:
+    root = Path(root)
+    if not root.is_dir():
+        raise ArtifactError(f"--artifacts {root}: not a directory (expected a Foundry out/ or Hardhat artifacts/ directory)")
+    return root
+
+
+def _artifact_files(root: Path) -> list[Path]:
+    """The JSON files under `root` that can be artifacts: not under build-info/, cache/ or node_modules/,
+    and not Hardhat's Name.dbg.json."""
+    return [path for path in sorted(root.rglob("*.json"))
+            if not _SKIP_DIRS & set(path.relative_to(root).parts[:-1]) and not path.name.endswith(".dbg.json")]
+
+
 def _candidates(root: Path, name: str) -> list[Path]:
     """Artifact files of contract `name` under `root` (Foundry: Name.json or Name.<solc>.json; Hardhat:
     Name.json beside Name.dbg.json); `name` may be "File.sol:Name"."""
     file_part, _, contract = name.rpartition(":")
     pattern = re.compile(rf"{re.escape(contract)}(\.\d+\.\d+\.\d+)?\.json")
-    out = []
-    for path in sorted(root.rglob("*.json")):
-        if _SKIP_DIRS & set(path.relative_to(root).parts[:-1]) or not pattern.fullmatch(path.name):
-            continue
-        if file_part and path.parent.name != Path(file_part).name:
-            continue
-        out.append(path)
+    return [path for path in _artifact_files(root) if pattern.fullmatch(path.name)
+            and (not file_part or path.parent.name == Path(file_part).name)]
+
+
+def load_artifact_dir(root) -> dict[str, Artifact]:
+    """Every artifact under a Foundry ``out/`` or Hardhat ``artifacts/`` directory, by contract name (the
+    files find_artifact chooses from; every one must be an artifact). Two contracts of one name are refused:
+    pick one with find_artifact(root, "File.sol:Name", ...)."""
+    root = _artifact_root(root)
+    out: dict[str, Artifact] = {}
+    seen: dict[str, Path] = {}
+    for path in _artifact_files(root):
+        artifact = load_artifact(path, "--artifacts")
+        name = artifact.contract_name
+        if name in seen:
+            raise ArtifactError(f"--artifacts {root}: two contracts named {name} ({seen[name].relative_to(root)}, "
+                                f"{path.relative_to(root)}); load one with find_artifact(root, 'File.sol:{name}', ...)")
+        out[name], seen[name] = artifact, path
+    if not out:
+        raise ArtifactError(f"--artifacts {root}: no artifact (*.json) found")
     return out
 
 
 def find_artifact(root, name: str, option: str) -> Path:
     """The one artifact file of contract `name` under directory `root` (ArtifactError otherwise)."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ArtifactError(f"--artifacts {root}: not a directory (expected a Foundry out/ or Hardhat artifacts/ directory)")
+    root = _artifact_root(root)
     found = _candidates(root, name)
     if not found:
         raise ArtifactError(f"{option} {name}: no artifact {name.rpartition(':')[2]}.json under {root}")

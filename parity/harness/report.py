@@ -60,6 +60,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         "blocks_compared": result.blocks_compared,
         "blocks_run": len(result.block_ids),
         "chunk_period_minutes": result.chunk_period,
+        "fingerprint": _fingerprint_json(m.fingerprint),
         "parameters": {
             "float": {k: _jsonable(v) for k, v in m.chain_params.items()},
             "parameters": [_ints(r) for r in m.parameters],
@@ -101,6 +102,12 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
     if include_series and result.block_ids:
         out["series"] = _series_json(result)
     return out
+
+
+def _fingerprint_json(fp) -> dict | None:
+    """The run fingerprint the JAX side ran with (ε and the guard rail decoded from the contract's integers)."""
+    to_dict = getattr(fp, "to_dict", None)
+    return _jsonable(to_dict()) if to_dict is not None else None
 
 
 def _revert_json(result: LockstepResult) -> dict:

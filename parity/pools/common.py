@@ -11,6 +11,7 @@ import numpy as np
 
 from parity.estimators import ewma, gradient
 from parity.params import lamb_from_memory_days, logistic, memory_days, squareplus
+from parity.probes import probe
 
 CHANNEL_INVERSE_SCALING = 0.5415  # quantammsim's fixed channel normaliser; the chain takes it as a parameter
 NEUTRAL_PRE_EXP_SCALING = 0.5  # |r/(2·0.5)|^q = |r|^q: the only value the on-chain PowerChannel can express
@@ -191,12 +192,12 @@ def finish(signal, kappa, sign=1.0):
         mean = jnp.sum(signal, axis=-1, keepdims=True) / n
     else:
         mean = jnp.sum(signal * kappa, axis=-1, keepdims=True) / jnp.sum(kappa)
-    return sign * kappa * (signal - mean)
+    return sign * kappa * (signal - probe("centre", mean))
 
 
 def relative(values, denominator):
     """(1/d)·x: the on-chain order (reciprocal first, then multiply)."""
-    return (1.0 / denominator) * values
+    return probe("relative", probe("reciprocal", 1.0 / denominator) * values)
 
 
 def gradient_denominator(price, mean, use_raw_price):
@@ -227,10 +228,10 @@ def ewma_update(carry, price, lamb, key="ewma"):
     """
     if has_deviation_form(carry, key):
         state, dev = ewma.deviation_step(deviation_state(carry, key), price, lamb)
-        return {key: ewma.mean(state), key + "_deviation": dev.new}, dev
+        return {key: probe(key, ewma.mean(state)), key + "_deviation": dev.new}, dev
     price = jnp.asarray(price, dtype=jnp.float64)
     _, mean = ewma.step(ewma.init(carry[key]), price, lamb)
-    return {key: mean}, ewma.Deviations(prev=price - carry[key], new=price - mean)
+    return {key: probe(key, mean)}, ewma.Deviations(prev=price - carry[key], new=price - mean)
 
 
 def ewma_series(carry0, prices, lamb, key="ewma"):

@@ -94,7 +94,7 @@ def new_result(plan: Plan, inputs: RunInputs, sides: Sides, initial: dict) -> Lo
         model_check=sides.model is not None,
     )
     result.level = getattr(sides.jax, "level", "rule")
-    result.initial = {**initial, "block": plan.seeded}
+    result.initial = {**initial, "block": plan.seeded, "price": [int(x) for x in inputs.price_wei[plan.seeded]]}
     result.artifact_info = sides.chain.artifact_info()
     result.jax = {f: [] for f in sides.jax.fields}
     result.chain = {f: [] for f in sides.jax.fields}
