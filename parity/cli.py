@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from parity.commands import audit, drift, record, replay, sweep, verify
+from parity.commands import audit, drift, explain, record, replay, sweep, verify
 from parity.errors import EXIT_BROKEN_PIPE, EXIT_USAGE, SetupError, UsageError
 from parity.float64 import guarded
 
@@ -22,6 +22,7 @@ COMMANDS = {  # subcommand name -> its module, in the order `parity --help` list
     "sweep": sweep,
     "drift": drift,
     "audit": audit,
+    "explain": explain,
 }
 
 

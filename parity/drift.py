@@ -68,12 +68,24 @@ def _reached_shortfall(coarse, carries, update_times, interval_s):
     return np.asarray(coarse) - np.asarray(reached)
 
 
+def _require_finite(name: str, weights: np.ndarray, chunk_steps: int, assets) -> None:
+    """ValueError naming the first row and asset where a run's weights are NaN or infinite."""
+    bad = ~np.isfinite(weights)
+    if bad.any():
+        row, col = (int(v) for v in np.argwhere(bad)[0])
+        asset = assets[col] if assets is not None else f"asset{col}"
+        raise ValueError(f"the {name}'s weights are {weights[row, col]} from row {row} (update {row // chunk_steps}), "
+                         f"asset {asset}: the rule cannot run on these prices (e.g. min_variance on prices that never "
+                         "move has a variance of 0; `parity verify` shows what the contract does there)")
+
+
 @guarded
 def drift_report(run_fingerprint, params, prices, assets=None, start_index=0, additional_oracle_input=None) -> DriftReport:
     """Run the idealised simulator and the production loop on ``prices`` and measure their drift.
 
     ``run_fingerprint``: a RunFingerprint or dict; its interpolation method is replaced (linear, resp.
     onchain, both over the whole update interval) and its update delay applies to the production run only.
+    Raises ValueError when either run's weights are not finite (named by row and asset).
     """
     from parity.runners import _as_fingerprint, do_run_on_historic_data
 
@@ -84,6 +96,8 @@ def drift_report(run_fingerprint, params, prices, assets=None, start_index=0, ad
     ideal = do_run_on_historic_data(ideal_fp, params, prices, start_index, additional_oracle_input)
     prod = do_run_on_historic_data(prod_fp, params, prices, start_index, additional_oracle_input)
     n = fp.n_assets
+    for name, run in (("idealised simulator", ideal), ("production loop", prod)):
+        _require_finite(name, np.asarray(run["weights"]), fp.chunk_steps, assets)
     coarse = np.asarray(prod["coarse_weights"])
     carries = prod["pool_carries"]
     lost = 0

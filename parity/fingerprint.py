@@ -72,6 +72,9 @@ class RunFingerprint:
     ``absolute_weight_guard_rail`` the minimum weight g (maximum is 1 − (n−1)·g).
     ``weight_interpolation_method="onchain"`` runs the production loop (parity.weights.onchain); only then
     may ``update_delay_seconds`` (the most an update is late, seconds; see onchain.update_delays) be > 0.
+    ``arb_frequency`` (minutes, quantammsim's key) is how often the runner's arbitrageur trades against the
+    pool's fine weights (parity.runners.value): a divisor of ``price_interval`` (prices held within a row)
+    or a multiple of it (every few rows).
     """
 
     rule: str
@@ -88,6 +91,7 @@ class RunFingerprint:
     absolute_weight_guard_rail: float | None = None
     update_delay_seconds: int = 0
     update_delay_seed: int = 0
+    arb_frequency: int = 1
 
     def __post_init__(self):
         for field, value in _validated(self).items():
@@ -115,10 +119,13 @@ class RunFingerprint:
 
     def to_dict(self) -> dict:
         """Plain-JSON dict of every field (canonical names, defaults resolved). The update-delay fields are
-        left out while both are 0, so records written before they existed keep their canonical form."""
+        left out while both are 0 and ``arb_frequency`` while it is 1, so records written before they existed
+        keep their canonical form."""
         data = dataclasses.asdict(self)
         if self.update_delay_seconds == 0 and self.update_delay_seed == 0:
             del data["update_delay_seconds"], data["update_delay_seed"]
+        if self.arb_frequency == 1:
+            del data["arb_frequency"]
         return data
 
     def __getitem__(self, key):
@@ -178,6 +185,10 @@ def _validated(fp: RunFingerprint) -> dict:
         raise _bad("absolute_weight_guard_rail", g, f"must satisfy 0 < absolute_weight_guard_rail < 1/n_assets = {1 / n!r}")
     out["absolute_weight_guard_rail"] = g
     out.update(_validated_onchain(fp, out))
+    arb = out["arb_frequency"] = _int("arb_frequency", fp.arb_frequency)
+    if interval % arb and arb % interval:
+        raise _bad("arb_frequency", arb, f"must divide price_interval={interval} (arbitrage within a row) or be a "
+                   "multiple of it (every few rows)")
     return out
 
 
@@ -211,7 +222,8 @@ def make_run_fingerprint(**kwargs) -> RunFingerprint:
     Required: ``rule`` (one of RULES), ``n_assets`` (2..8). Defaults: chunk_period 1440,
     weight_interpolation_period = chunk_period, price_interval 1, max_memory_days 365,
     initial_pool_value 1e6, weight_calculation_method "auto", weight_interpolation_method "linear"
-    ("linear", "approx_optimal" or "onchain"), update_delay_seconds 0, update_delay_seed 0,
+    ("linear", "approx_optimal" or "onchain"), update_delay_seconds 0, update_delay_seed 0, arb_frequency 1
+    (the runner's arbitrage every minute),
     epsilon_max = 3e-4 · weight_interpolation_period (quantammsim's per-minute maximum_change; capped at 1),
     absolute_weight_guard_rail = 0.1 / n_assets (quantammsim's minimum_weight).
     Aliases: ``maximum_change`` (per minute, epsilon_max = maximum_change · weight_interpolation_period) and

@@ -39,6 +39,8 @@ ENTRY_POINTS = (
     "parity.drift.drift_report",
     "parity.sweep.session.run_chunk",
     "parity.pools.create_pool",
+    "parity.explain.explain_report",
+    "parity.explain.explain_path",
 )
 
 

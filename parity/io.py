@@ -5,7 +5,12 @@ with one-line errors (syntax, nesting, NaN); both raise InputError naming the in
 `write_atomic` writes to a temporary file in the target's directory and renames it over the target, so a
 failure (full disk, interrupt) leaves the previous file intact and no partial file behind.
 `check_output_path` refuses, before any work is done, an output whose directory cannot be created or is not
-writable, that is a directory, that has an unsupported extension, or that is one of the run's inputs.
+writable, that is a directory, that has an unsupported extension, or that is one of the run's inputs;
+`check_output_dir` does the same for an output folder and the files a command writes into it.
+
+Limits (docs/bad-input.md): price tables and fixtures at most `MAX_INPUT_BYTES`; other JSON or TOML
+documents (parameter files, sweep specs and candidate files, contract artifacts) at most
+`MAX_DOCUMENT_BYTES`; JSON and TOML nest at most `MAX_JSON_DEPTH` levels.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import os
 import stat
 import tempfile
+import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
@@ -21,6 +27,7 @@ from typing import Any, Iterable
 from parity.errors import InputError
 
 MAX_INPUT_BYTES = 1 << 30  # 1 GiB: larger "price files" and "fixtures" are refused, not read into memory
+MAX_DOCUMENT_BYTES = 64 << 20  # 64 MiB: parameter files, sweep specs, candidate files, artifacts
 MAX_JSON_DEPTH = 64
 
 # ------------------------------------------------------------------------------------------- inputs
@@ -98,9 +105,46 @@ def parse_json_text(text: str, label: str, **kwargs) -> Any:
         raise InputError(f"{label}: unreadable JSON value ({str(e).splitlines()[0]})") from None
 
 
-def load_json_file(path, label: str) -> Any:
+def load_json_file(path, label: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
     """Read and parse a JSON input file (see `read_input_text`, `parse_json_text`)."""
-    return parse_json_text(read_input_text(path, label), f"{label} {path}")
+    return parse_json_text(read_input_text(path, label, max_bytes=max_bytes), f"{label} {path}")
+
+
+def data_depth(value) -> int:
+    """The nesting depth of parsed JSON/TOML data (a scalar is 0, ``[1]`` is 1), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            stack.extend((x, d + 1) for x in v)
+        else:
+            continue
+        deepest = max(deepest, d + 1)
+    return deepest
+
+
+def parse_toml_text(text: str, label: str) -> dict:
+    """tomllib.loads with one-line errors: syntax, nesting deeper than MAX_JSON_DEPTH."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{label}: not valid TOML ({e})") from None
+    except RecursionError:
+        raise InputError(f"{label}: TOML nested too deeply; at most {MAX_JSON_DEPTH} levels are allowed") from None
+    depth = data_depth(data)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(f"{label}: TOML nested {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed")
+    return data
+
+
+def load_document(path, label: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
+    """A JSON (``.json``) or TOML (any other suffix) input file, read and parsed with one-line errors."""
+    text = read_input_text(path, label, max_bytes=max_bytes)
+    if Path(path).suffix.lower() == ".json":
+        return parse_json_text(text, f"{label} {path}")
+    return parse_toml_text(text, f"{label} {path}")
 
 
 # ------------------------------------------------------------------------------------------ outputs
@@ -118,6 +162,9 @@ def atomic_path(path, suffix: str | None = None):
     os.close(fd)
     try:
         yield Path(tmp)
+        umask = os.umask(0)  # the permissions a file created in the ordinary way gets (mkstemp's are 0600)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException as e:
         try:
@@ -173,6 +220,23 @@ def check_output_path(path, flag: str, *, inputs: Iterable = (), suffixes: tuple
     for label, other in inputs:
         if other is not None and _same_file(path, Path(other)):
             raise InputError(f"{flag} {path}: is the same file as {label}; it would overwrite an input")
+    return path
+
+
+def check_output_dir(path, flag: str, files: Iterable[str], *, inputs: Iterable = ()) -> Path:
+    """`path` as a Path if it is (or can be created as) a writable folder for `files`, none of which may be
+    one of `inputs` ((label, path) pairs); else InputError naming `flag`."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{flag} {path}: is a file; give a folder (it will hold {', '.join(files)})")
+    parent = _nearest_existing(path)
+    if not parent.is_dir():
+        raise InputError(f"{flag} {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{flag} {path}: directory {parent} is not writable")
+    pairs = list(inputs)
+    for name in files:
+        check_output_path(path / name, f"{flag} {path}:", inputs=pairs)
     return path
 
 

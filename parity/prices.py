@@ -20,8 +20,9 @@ import numpy as np
 
 FIXTURE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "prices"
 SCENARIOS = ("trending", "mean_reverting", "crash", "pegged")
-START_TIMESTAMP = 1704067200
-MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: later timestamps are refused  # 2024-01-01T00:00:00Z, start of every generated series
+START_TIMESTAMP = 1704067200  # 2024-01-01T00:00:00Z, start of every generated series
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z: later timestamps are refused
+MAX_GENERATED_STEPS = 1_000_000  # rows of one generated series
 
 # synthetic assets: name and starting price, spanning eight orders of magnitude
 TOKENS = ("BTC", "ETH", "SOL", "LINK", "ADA", "DOGE", "SHIB", "UNI")
@@ -36,6 +37,11 @@ FIXTURES = (
     ("mean_reverting_daily_8.csv", "mean_reverting", 8, 400, 1440, 18),
     ("crash_hourly_8.csv", "crash", 8, 1440, 60, 28),
     ("pegged_hourly_8.csv", "pegged", 8, 1440, 60, 38),
+)
+# (file name, base fixture, stablecoin column, its constant price): the base series plus a stablecoin,
+# e.g. for quantammsim's default tokens (BTC, ETH, USDC)
+STABLE_COLUMN_FIXTURES = (
+    ("btc_eth_usdc_daily_3.csv", "btc_eth_daily_2.csv", "USDC", 1.0),
 )
 
 
@@ -194,14 +200,19 @@ def load_prices(source, *, assets=None, timestamps=None, tokens=None, interval_m
     return series if assets is None else series.select(assets)
 
 
+def bundled_files() -> list[str]:
+    """Names of the bundled price files, in the order they are searched (FIXTURES, then the stablecoin ones)."""
+    return [f[0] for f in FIXTURES] + [f[0] for f in STABLE_COLUMN_FIXTURES]
+
+
 def bundled_prices_for(tokens) -> PriceSeries:
-    """The first bundled fixture (in FIXTURES order) that has a column for every token in ``tokens``."""
+    """The first bundled fixture (in :func:`bundled_files` order) that has a column for every token in ``tokens``."""
     wanted = list(tokens)
-    for name, *_ in FIXTURES:
+    for name in bundled_files():
         series = _read_csv(FIXTURE_DIR / name)
         if set(wanted) <= set(series.tokens):
             return series
-    available = sorted({t for name, *_ in FIXTURES for t in _read_csv(FIXTURE_DIR / name).tokens})
+    available = sorted({t for name in bundled_files() for t in _read_csv(FIXTURE_DIR / name).tokens})
     raise ValueError(f"tokens={wanted!r}: no bundled price file has all of them (bundled tokens: {available}); "
                      "give prices=<CSV path or array>")
 
@@ -291,6 +302,13 @@ def generate_prices(scenario: str, n_assets: int, n_steps: int, interval_minutes
             raise ValueError(f"{name}={value!r}: must be an integer >= {lo}")
     if n_assets > len(TOKENS):
         raise ValueError(f"n_assets={n_assets!r}: at most {len(TOKENS)} synthetic assets")
+    if n_steps > MAX_GENERATED_STEPS:
+        raise ValueError(f"n_steps={n_steps}: at most {MAX_GENERATED_STEPS:,} generated rows")
+    if START_TIMESTAMP + 60 * interval_minutes * (n_steps - 1) > MAX_TIMESTAMP:
+        raise ValueError(f"interval_minutes={interval_minutes} × n_steps={n_steps}: the series would end after "
+                         "the year 9999")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise ValueError(f"seed={seed!r}: must be an integer in [0, 2^64)")
     rng = np.random.default_rng(seed)
     dt = interval_minutes / MINUTES_PER_YEAR
     if scenario == "pegged":
@@ -303,12 +321,21 @@ def generate_prices(scenario: str, n_assets: int, n_steps: int, interval_minutes
     return _from_arrays(timestamps, prices, tokens)
 
 
+def with_stable_column(series: PriceSeries, token: str, price: float) -> PriceSeries:
+    """``series`` with one more column, ``token`` at the constant ``price``."""
+    column = np.full((series.n_steps, 1), float(price))
+    return _from_arrays(series.timestamps, np.hstack([series.prices, column]), series.tokens + (token,))
+
+
 def regenerate_fixtures(out_dir=FIXTURE_DIR) -> list[Path]:
-    """Write every bundled fixture CSV into ``out_dir``; returns the paths."""
+    """Write every bundled fixture CSV into ``out_dir`` (FIXTURES, then STABLE_COLUMN_FIXTURES); returns the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return [save_prices_csv(generate_prices(scenario, n, steps, interval, seed), out_dir / name)
-            for name, scenario, n, steps, interval, seed in FIXTURES]
+    paths = [save_prices_csv(generate_prices(scenario, n, steps, interval, seed), out_dir / name)
+             for name, scenario, n, steps, interval, seed in FIXTURES]
+    for name, base, token, price in STABLE_COLUMN_FIXTURES:
+        paths.append(save_prices_csv(with_stable_column(_read_csv(out_dir / base), token, price), out_dir / name))
+    return paths
 
 
 def main(argv=None) -> int:

@@ -10,7 +10,7 @@ matter for training or for pool kinds parity does not have. ``split_run_fingerpr
   ``use_pre_exp_scaling`` (False: ψ fixed at 0.5, the ψ parameters are ignored), ``do_arb`` (False: reserves
   stay at the initial reserves);
 * **checked keys**: a value that changes the result in quantammsim but that parity cannot reproduce is
-  rejected with the reason (``use_alt_lamb=True``, non-zero ``fees``, ``arb_frequency != 1``, …); the
+  rejected with the reason (``use_alt_lamb=True``, non-zero ``fees``, ``do_trades=True``, …); the
   quantammsim default value is accepted and has no effect;
 * **no-op keys** (training settings, initial values for training, other pool kinds, straight-through
   estimators that only change gradients): accepted; the ones given are listed once in a

@@ -29,7 +29,6 @@ CHECKED_KEYS = {
     "arb_fees": (_zero, "parity's runner computes arbitrage without external arbitrageur costs"),
     "protocol_fee_split": (_zero, "parity's runner has no swap fees to split"),
     "noise_trader_ratio": (_zero, "parity's runner models no noise-trader fee income"),
-    "arb_frequency": (lambda v: v in (1, None), "parity's runner arbitrages every price row"),
     "do_trades": (lambda v: v in (False, None), "parity's runner takes no trade list"),
     "numeraire": (lambda v: v is None, "values are in the units of the prices given (no numeraire switch)"),
     "subsidary_pools": (lambda v: v in (None, [], ()), "parity runs one pool at a time"),

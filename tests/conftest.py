@@ -7,6 +7,8 @@ import pytest
 
 import parity  # enables float64 before any test creates an array
 
+pytest_plugins = ["pytester"]  # tests/plugin: the parity pytest plugin run in a sandbox
+
 if not getattr(parity, "__file__", None) or not jax.config.jax_enable_x64:
     # `parity` resolved to tests/parity/ (a namespace package) and parity/__init__.py never ran
     pytest.exit(f"import parity resolved to {list(getattr(parity, '__path__', []))}, not the package: "

@@ -211,7 +211,7 @@ class AuditJaxSide(PoolJaxSide):
         state = state_values(self.smap, self.pre_states[0].rule_state, self.n)
         return {**state, "weights": u.current_weights}
 
-    def dispatch(self, price, ts: int, next_ts: int) -> None:
+    def dispatch(self, price, ts: int, next_ts: int, block: int | None = None) -> None:
         self._k += 1
         u, pre = self.h.updates[self._k - 1], self.pre_states[self._k - 1]
         state = state_values(self.smap, pre.rule_state, self.n)

@@ -122,7 +122,12 @@ INSTALL_HINT = install_hint()
 
 
 class CompilationError(Exception):
-    """The compiler rejected the sources; the message holds its formatted error messages."""
+    """The compiler rejected the sources; the message holds its formatted error messages and `errors` the
+    compiler's error objects (type, message, sourceLocation {file, start, end}), when it returned them."""
+
+    def __init__(self, message: str, errors: list | None = None):
+        super().__init__(message)
+        self.errors = list(errors or [])
 
 
 class CompilerNotFound(RuntimeError):
@@ -282,9 +287,10 @@ def _load_import(name: str, contracts_dir: Path, node_modules: Path) -> str | No
     return None
 
 
-def close_imports(sources: Mapping[str, str], load: Callable[[str], str | None], missing: Callable[[str, str], None]) -> dict[str, str]:
-    """`sources` closed under imports: a unit not yet present comes from `load(name)`; where that gives None,
-    `missing(name, importer)` is called (and raises). Units in the order they were found."""
+def close_imports(sources: Mapping[str, str], load: Callable[[str, str], str | None],
+                  missing: Callable[[str, str], None]) -> dict[str, str]:
+    """`sources` closed under imports: a unit not yet present comes from `load(name, importer)`; where that
+    gives None, `missing(name, importer)` is called (and raises). Units in the order they were found."""
     resolved = dict(sources)
     pending = list(sources)
     while pending:
@@ -293,7 +299,7 @@ def close_imports(sources: Mapping[str, str], load: Callable[[str], str | None],
             name = _resolve_name(importer, path)
             if name in resolved:
                 continue
-            content = load(name)
+            content = load(name, importer)
             if content is None:
                 missing(name, importer)
             resolved[name] = content
@@ -312,7 +318,7 @@ def resolve_sources(
             f"{contracts_dir} or {node_modules}" + ("" if node_modules.is_dir() else f"; {INSTALL_HINT}")
         )
 
-    resolved = close_imports(sources, lambda name: _load_import(name, contracts_dir, node_modules), missing)
+    resolved = close_imports(sources, lambda name, importer: _load_import(name, contracts_dir, node_modules), missing)
     return dict(sorted(resolved.items()))
 
 
@@ -375,7 +381,7 @@ def default_cache_dir() -> Path:
 def _artifacts_from_output(output: dict, version: str, digest: str, settings: dict = SETTINGS) -> dict:
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
-        raise CompilationError("\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors))
+        raise CompilationError("\n".join(e.get("formattedMessage", e.get("message", "")) for e in errors), errors)
     contracts: dict[str, dict] = {}
     for unit, by_name in sorted(output.get("contracts", {}).items()):
         for name, c in sorted(by_name.items()):

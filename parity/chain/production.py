@@ -369,17 +369,20 @@ def set_oracle_mode(chain: Chain, stack: PoolStack, asset: int, index: int, mode
 
 
 def perform_update(chain: Chain, stack: PoolStack, timestamp: int, *, prices: Sequence[int] | None = None,
-                   oracle_timestamp: int | None = None, sender: str | None = None) -> UpdateResult:
+                   oracle_timestamp: int | None = None, oracles: dict | None = None,
+                   sender: str | None = None) -> UpdateResult:
     """``runner.performUpdate(pool)`` in a new block at `timestamp`.
 
     With `prices`, the primaries are first set to (prices[i], oracle_timestamp or timestamp) in the same
-    transaction (ProductionDriver.setPricesAndUpdate; UpdatePerformed's caller is then the driver).
+    transaction (ProductionDriver.setPricesAndUpdate; UpdatePerformed's caller is then the driver); with
+    `oracles` ({(asset, index): (value, timestamp)}, backups included) exactly those oracles are set.
     A revert raises ContractRevert (nothing mined).
     """
-    if prices is None:
+    if prices is None and oracles is None:
         tx = chain.transact(stack.runner, "performUpdate", [stack.pool.address], timestamp=timestamp, sender=sender)
         return UpdateResult(tx, decode_events(stack, tx))
-    ups = _primary_updates(stack.n, prices, timestamp if oracle_timestamp is None else oracle_timestamp)
+    ups = oracles if oracles is not None else _primary_updates(
+        stack.n, prices, timestamp if oracle_timestamp is None else oracle_timestamp)
     keys = sorted(ups)
     tx = chain.transact(
         stack.driver, "setPricesAndUpdate",

@@ -92,26 +92,51 @@ def reference_stack(rule: str, artifacts: dict | None = None, *, profile: str = 
 _SKIP_DIRS = {"build-info", "cache", "node_modules"}
 
 
+def _artifact_root(root) -> Path:
+    root = Path(root)
+    if not root.is_dir():
+        raise ArtifactError(f"--artifacts {root}: not a directory (expected a Foundry out/ or Hardhat artifacts/ directory)")
+    return root
+
+
+def _artifact_files(root: Path) -> list[Path]:
+    """The JSON files under `root` that can be artifacts: not under build-info/, cache/ or node_modules/,
+    and not Hardhat's Name.dbg.json."""
+    return [path for path in sorted(root.rglob("*.json"))
+            if not _SKIP_DIRS & set(path.relative_to(root).parts[:-1]) and not path.name.endswith(".dbg.json")]
+
+
 def _candidates(root: Path, name: str) -> list[Path]:
     """Artifact files of contract `name` under `root` (Foundry: Name.json or Name.<solc>.json; Hardhat:
     Name.json beside Name.dbg.json); `name` may be "File.sol:Name"."""
     file_part, _, contract = name.rpartition(":")
     pattern = re.compile(rf"{re.escape(contract)}(\.\d+\.\d+\.\d+)?\.json")
-    out = []
-    for path in sorted(root.rglob("*.json")):
-        if _SKIP_DIRS & set(path.relative_to(root).parts[:-1]) or not pattern.fullmatch(path.name):
-            continue
-        if file_part and path.parent.name != Path(file_part).name:
-            continue
-        out.append(path)
+    return [path for path in _artifact_files(root) if pattern.fullmatch(path.name)
+            and (not file_part or path.parent.name == Path(file_part).name)]
+
+
+def load_artifact_dir(root) -> dict[str, Artifact]:
+    """Every artifact under a Foundry ``out/`` or Hardhat ``artifacts/`` directory, by contract name (the
+    files find_artifact chooses from; every one must be an artifact). Two contracts of one name are refused:
+    pick one with find_artifact(root, "File.sol:Name", ...)."""
+    root = _artifact_root(root)
+    out: dict[str, Artifact] = {}
+    seen: dict[str, Path] = {}
+    for path in _artifact_files(root):
+        artifact = load_artifact(path, "--artifacts")
+        name = artifact.contract_name
+        if name in seen:
+            raise ArtifactError(f"--artifacts {root}: two contracts named {name} ({seen[name].relative_to(root)}, "
+                                f"{path.relative_to(root)}); load one with find_artifact(root, 'File.sol:{name}', ...)")
+        out[name], seen[name] = artifact, path
+    if not out:
+        raise ArtifactError(f"--artifacts {root}: no artifact (*.json) found")
     return out
 
 
 def find_artifact(root, name: str, option: str) -> Path:
     """The one artifact file of contract `name` under directory `root` (ArtifactError otherwise)."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ArtifactError(f"--artifacts {root}: not a directory (expected a Foundry out/ or Hardhat artifacts/ directory)")
+    root = _artifact_root(root)
     found = _candidates(root, name)
     if not found:
         raise ArtifactError(f"{option} {name}: no artifact {name.rpartition(':')[2]}.json under {root}")
@@ -149,7 +174,7 @@ def stack_from_artifacts(root, rule: str, names: dict | None = None, *, profile:
                     raise ArtifactError(f"{option}: neither {' nor '.join(tries)} has an artifact under {root}; "
                                         f"name the rule contract with {option} NAME") from None
                 raise
-            chosen[role] = StackContract(load_artifact(path), f"artifact {path}")
+            chosen[role] = StackContract(load_artifact(path, "--artifacts"), f"artifact {path}")
             break
     return ref.replace(**chosen)
 
@@ -171,10 +196,24 @@ def stack_from_sources(src_dir, remaps, rule: str, names: dict | None = None, *,
         tries = _rule_names(rule, given) if role == "rule" else [given or V1_NAMES[role]]
         wanted[role] = _defining_file(src_dir, tries, f"--{role}-contract")
     files = sorted({path for _, path in wanted.values()})
-    compiled = compile_files(files, remaps, base=src_dir, profile=profile)
+    compiled = compile_files(files, remaps, base=src_dir, label=f"--contracts {src_dir}", profile=profile)
     chosen = {role: StackContract(check_linked(compiled[name], path), f"source {path} (profile {profile})")
               for role, (name, path) in wanted.items()}
     return ref.replace(**chosen)
+
+
+def _source_files(src_dir: Path) -> list[Path]:
+    """The .sol files under `src_dir` (outside node_modules) whose real path stays under it: a link that
+    leads out of the source directory is never opened (parity.chain.sources)."""
+    real = src_dir.resolve()
+    return [p for p in sorted(src_dir.rglob("*.sol"))
+            if "node_modules" not in p.relative_to(src_dir).parts and real in p.resolve().parents]
+
+
+def _read_source(path: Path) -> str:
+    from parity.io import MAX_DOCUMENT_BYTES, read_input_text
+
+    return read_input_text(path, "--contracts", max_bytes=MAX_DOCUMENT_BYTES)
 
 
 def _defining_file(src_dir: Path, names: list[str], option: str) -> tuple[str, Path]:
@@ -182,7 +221,7 @@ def _defining_file(src_dir: Path, names: list[str], option: str) -> tuple[str, P
     for name in names:
         contract = name.rpartition(":")[2]
         decl = re.compile(rf"^\s*(?:abstract\s+)?contract\s+{re.escape(contract)}\b", re.M)
-        hits = [p for p in sorted(src_dir.rglob("*.sol")) if "node_modules" not in p.parts and decl.search(p.read_text(errors="replace"))]
+        hits = [p for p in _source_files(src_dir) if decl.search(_read_source(p))]
         if ":" in name:
             hits = [p for p in hits if p.name == Path(name.rpartition(":")[0]).name]
         if len(hits) > 1:

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from parity.errors import EXIT_PARITY, UsageError
 from parity.inputs.arguments import add_run_arguments
+from parity.inputs.checks import check_assets_spec, check_run_inputs
 from parity.inputs.fingerprint import production_fingerprint
 from parity.inputs.params import load_params
 from parity.inputs.prices import load_run_prices
+from parity.io import atomic_path, check_outputs, write_atomic
 
 HELP = "drift report: the idealised simulator vs the production loop (pool weights, 9 decimals)"
 
@@ -34,16 +36,26 @@ def add_parser(subparsers):
 
 
 def _run_inputs(args):
-    """(fingerprint, params, prices, asset names) from the parsed options; UsageError for bad input."""
+    """(fingerprint, params, prices, asset names) from the parsed options, every input checked as `parity
+    verify` checks it (outputs, parameter values and keys, prices the production loop's contracts can
+    hold); UsageError for bad input."""
+    from parity.pools import create_pool
+
     if getattr(args, "compiler_profile", None) is not None:
         raise UsageError("--compiler-profile: parity drift runs no contract (it compares two JAX runs)")
+    check_outputs({"--report": args.report, "--plot": args.plot}, {"--prices": args.prices, "--params": args.params})
+    check_assets_spec(args.assets)
     params = load_params(args)
     names, values, interval = load_run_prices(args)
     fp = production_fingerprint(args, len(names), interval)
+    available = (len(values) - 1) // fp.chunk_steps
     if args.blocks is not None:
-        if args.blocks < 1:
-            raise UsageError(f"--blocks {args.blocks}: must be ≥ 1")
+        if not 1 <= args.blocks <= available:
+            raise UsageError(f"--blocks {args.blocks}: must be in 1..{available} (the prices hold {available} updates "
+                             f"every {fp.chunk_period} min)")
         values = values[: args.blocks * fp.chunk_steps + 1]
+    check_run_inputs(create_pool(args.rule), params, fp, values, names, blocks=args.blocks, burn_in=0,
+                     label=f"--prices {args.prices}", given=args.given_params)
     return fp, params, values, names
 
 
@@ -55,13 +67,14 @@ def run(args) -> int:
     try:
         report = drift_report(fp, params, values, assets=names)
     except ValueError as e:
-        raise UsageError(str(e)) from None
+        raise UsageError(f"--prices {args.prices}: {e}") from None
     title = (f"parity drift: {args.rule} on {Path(args.prices).name}, {len(names)} assets, {report.updates} updates "
              f"every {fp.chunk_period} min, {report.rows} rows, jitter {fp.update_delay_seconds} s")
     if args.report is not None:
-        Path(args.report).write_text(json.dumps(report.to_dict(), indent=1, sort_keys=True) + "\n")
+        write_atomic(args.report, json.dumps(report.to_dict(), indent=1, sort_keys=True) + "\n")
     if args.plot is not None:
-        plot_drift(report, args.plot, title)
+        with atomic_path(args.plot) as tmp:
+            plot_drift(report, tmp, title)
     print(format_table(report, title))
     for label, path in (("report", args.report), ("plot", args.plot)):
         if path is not None:

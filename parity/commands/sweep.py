@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from parity.errors import EXIT_DIVERGENCE, EXIT_PARITY, SetupError, UsageError
+from parity.errors import EXIT_DIVERGENCE, EXIT_PARITY, SetupError
 from parity.inputs.sweep_spec import load_spec
 
 HELP = "verify many parameter sets × price series in batches (locally or on Dask)"
@@ -46,9 +46,13 @@ def _run_rows(spec, args) -> list:
         if bar is not None:
             bar.update(done - bar.n)
 
+    def started(total: int) -> None:
+        if not args.quiet:
+            print(f"parity sweep: {total:,} verification{'s' if total != 1 else ''}", file=sys.stderr, flush=True)
+
     try:
         return run_sweep(spec, workers=args.workers, scheduler=args.scheduler, progress=progress,
-                         connect_timeout=args.connect_timeout)
+                         connect_timeout=args.connect_timeout, started=started)
     except (OSError, TimeoutError, ChainError) as e:  # the scheduler cannot be reached, the chain cannot start
         raise SetupError(str(e)) from None
     finally:
@@ -58,13 +62,14 @@ def _run_rows(spec, args) -> list:
 
 def run(args) -> int:
     """`parity sweep`: returns the exit code."""
-    from parity.sweep.output import summary, write_outputs
+    from parity.inputs.sweep_checks import check_run_options
+    from parity.io import check_output_dir
+    from parity.sweep.output import OUTPUT_FILES, summary, write_outputs
 
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers {args.workers}: must be ≥ 1")
-    if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        raise UsageError(f"--scheduler {args.scheduler!r}: must look like tcp://HOST:PORT")
+    check_run_options(args)
+    check_output_dir(args.out, "--out", OUTPUT_FILES)
     spec = load_spec(args.spec)
+    check_output_dir(args.out, "--out", OUTPUT_FILES, inputs=[("an input of the spec", p) for p in spec.input_files])
     t0 = time.perf_counter()
     rows = _run_rows(spec, args)
     seconds = time.perf_counter() - t0

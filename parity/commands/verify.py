@@ -11,7 +11,7 @@ from parity.errors import SetupError, UsageError
 from parity.inputs.arguments import add_report_arguments, add_run_arguments
 from parity.inputs.checks import check_assets_spec, check_run_inputs, check_sender, check_tolerance_fields
 from parity.inputs.fingerprint import make_fingerprint
-from parity.inputs.levels import add_level_arguments, level_runner
+from parity.inputs.levels import add_level_arguments, check_level_flags, level_runner
 from parity.inputs.params import load_params
 from parity.inputs.plugins import add_plugin_arguments, resolve_plugins
 from parity.inputs.prices import load_run_prices
@@ -48,6 +48,7 @@ def _run_inputs(args, plugins):
 
     check_outputs({"--report": args.report, "--plot": args.plot}, {"--prices": args.prices, "--params": args.params})
     check_assets_spec(args.assets)
+    check_level_flags(args)
     params = load_params(args)
     tolerances = parse_tolerances(args)
     names, values, interval = load_run_prices(args)
@@ -131,4 +132,7 @@ def run(args) -> int:
                            vectorized_check=args.vectorized_check, progress=not args.quiet, **level_kwargs)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    return emit(result, args)
+    code = emit(result, args)
+    if result.pool_error is not None:  # a plug-in pool's own code failed: the report is written, exit 2
+        raise UsageError(result.pool_error)
+    return code

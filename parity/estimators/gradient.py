@@ -12,6 +12,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from parity.estimators.recurrence import linear_recurrence
+from parity.probes import probe
 
 
 class GradientState(NamedTuple):
@@ -40,8 +41,8 @@ def step(state: GradientState, price, mean, lamb):
 def step_deviation(state: GradientState, deviation, lamb):
     """Consume one deviation row p(t) − p̄(t) (n,); return (new state, gradient c·a(t))."""
     lamb = jnp.asarray(lamb, dtype=jnp.float64)
-    a = lamb * state.running_a + jnp.asarray(deviation, dtype=jnp.float64) / (1.0 - lamb)
-    return GradientState(running_a=a), mul_factor(lamb) * a
+    a = probe("running_a", lamb * state.running_a + jnp.asarray(deviation, dtype=jnp.float64) / (1.0 - lamb))
+    return GradientState(running_a=a), probe("gradient", probe("mul_factor", mul_factor(lamb)) * a)
 
 
 def series(a0, prices, means, lamb):

@@ -11,6 +11,7 @@ from typing import NamedTuple
 import jax.numpy as jnp
 
 from parity.estimators.recurrence import linear_recurrence
+from parity.probes import probe
 
 
 class VarianceState(NamedTuple):
@@ -34,7 +35,7 @@ def step_deviation(state: VarianceState, deviation_prev, deviation_new, lamb):
     """Consume one row of deviations p(t) − p̄(t−1) and p(t) − p̄(t); return (new state, σ²(t))."""
     lamb = jnp.asarray(lamb, dtype=jnp.float64)
     A = lamb * state.running_var + jnp.asarray(deviation_prev, dtype=jnp.float64) * jnp.asarray(deviation_new, dtype=jnp.float64)
-    return VarianceState(running_var=A), (1.0 - lamb) * A
+    return VarianceState(running_var=probe("variance", A)), probe("sigma2", (1.0 - lamb) * A)
 
 
 def series(A0, prices, prev_means, means, lamb):

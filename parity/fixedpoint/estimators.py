@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..probes import probe
 from .int256 import add, at, sub
 from .sd59x18 import ONE, THREE, div, mul, pow
 from .storage import pack_pair, set_word
@@ -66,10 +67,12 @@ def gradient_stored(
     scalar = len(lambdas) == 1
     c = mul_factor(lambdas[0]) if scalar else 0
     a, g = [0] * n, [0] * n
+    cs = [c] if scalar else []
     for i in range(n):
         lam = lam_at(lambdas, i)
         if not scalar:
             c = mul_factor(lam)
+            cs.append(c)
         a[i] = next_gradient_state(lam, prev_a[i], at(data, i), ma[i])
         tail = i % 2 == 0 and i + 1 == n
         if tail and scalar:
@@ -79,6 +82,9 @@ def gradient_stored(
             set_word(out, i // 2, pack_pair(a[i - 1], a[i]))
         elif tail and not scalar:
             set_word(out, i // 2, pack_pair(0, a[i]))
+    probe("mul_factor", cs)
+    probe("running_a", a)
+    probe("gradient", g)
     return out, a, g
 
 
@@ -119,4 +125,6 @@ def variance_stored(
             var[i] = mul(sub(ONE, lam), a[i])
             if i + 1 == n:
                 set_word(out, i // 2, a[i] if scalar else pack_pair(0, a[i]))
+    probe("variance", a)
+    probe("sigma2", var)
     return out, a, var

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..probes import probe
 from .errors import PANIC_OVERFLOW, Revert
 from .int256 import at, wrap
 from .sd59x18 import ONE, div, from_int, mul
@@ -53,6 +54,7 @@ def normalize_weight_updates(prev_weights: Sequence[int], weights: Sequence[int]
         for i in range(n):
             w0 = prev_weights[i]
             v[i] = wrap(w0 + mul(wrap(v[i] - w0), s))
+    probe("limited", v)
     total = 0
     max_w = max_i = sec_w = sec_i = 0
     for i, x in enumerate(v):
@@ -72,4 +74,5 @@ def normalize_weight_updates(prev_weights: Sequence[int], weights: Sequence[int]
 
 def guard_weights(weights: Sequence[int], prev_weights: Sequence[int], epsilon_max: int, guard_rail: int) -> list[int]:
     """``_guardQuantAMMWeights``: clamp to ``[g, ONE − (n−1)·g]`` then normalise against ``prev_weights``."""
-    return normalize_weight_updates(prev_weights, clamp_weights(weights, guard_rail), epsilon_max)
+    clamped = probe("clamped", clamp_weights(weights, guard_rail))
+    return probe("weights", normalize_weight_updates(prev_weights, clamped, epsilon_max))

@@ -206,15 +206,19 @@ class UpdateCalls:
             return []  # no oracles registered: the pool's threshold is read, then nothing
         return self._get_data(_cs(pool), now)
 
-    def perform_update(self, now: int, *, prices=None, oracle_timestamp: int | None = None,
+    def perform_update(self, now: int, *, prices=None, oracle_timestamp: int | None = None, oracles=None,
                        sender: str | None = None, pool: str | None = None) -> ModelTx:
-        """performUpdate(pool) at block time `now`; with `prices` the driver sets the primaries first and
-        is the caller (as parity.chain.production.perform_update). Returns the events."""
-        caller = self.driver_address if prices is not None else _cs(sender or self.a.deployer)
+        """performUpdate(pool) at block time `now`; with `prices` the driver sets the primaries first, with
+        `oracles` ({(asset, index): (value, timestamp)}) it sets those oracles first, and is the caller (as
+        parity.chain.production.perform_update). Returns the events."""
+        driven = prices is not None or oracles is not None
+        caller = self.driver_address if driven else _cs(sender or self.a.deployer)
         pool = _cs(pool or self.pool_address)
 
         def body():
-            if prices is not None:
+            if oracles is not None:
+                self.set_oracles(oracles)
+            elif prices is not None:
                 self.set_prices(prices, now if oracle_timestamp is None else oracle_timestamp)
             return ModelTx(self._perform_update(pool, caller, now))
 

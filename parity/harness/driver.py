@@ -114,8 +114,9 @@ def run_lockstep(
 def pool_level_sides(plan: Plan, inputs: RunInputs, chain, *, artifacts: dict | None = None) -> Sides:
     """Pool level: the JAX production loop, runner + pool + rule + oracles, the ProductionModel."""
     samples = int(plan.request.options.get("samples_per_interval", 3))
-    jax_side = PoolJaxSide(plan.request.pool, inputs, plan.state_map, samples, make_jax_step)
-    chain_side = PoolChainSide(chain, plan, inputs, samples, artifacts=artifacts)
+    scenario = plan.oracle_scenario()
+    jax_side = PoolJaxSide(plan.request.pool, inputs, plan.state_map, samples, make_jax_step, scenario)
+    chain_side = PoolChainSide(chain, plan, inputs, samples, artifacts=artifacts, scenario=scenario)
     model_side = PoolModelSide(chain_side) if inputs.model is not None else None
     return Sides(jax_side, chain_side, model_side)
 
@@ -131,6 +132,8 @@ def run_pool_lockstep(
     samples_per_interval: int = 3,
     update_jitter: int = 0,
     jitter_seed: int = 0,
+    stale_oracles: float = 0.0,
+    stale_seed: int = 0,
     artifacts=None,
     **options,
 ) -> LockstepResult:
@@ -139,14 +142,18 @@ def run_pool_lockstep(
     `samples_per_interval` times inside each interval (plus the rail time) with the JAX production loop;
     the chain against the ProductionModel at zero tolerance.
 
-    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). artifacts: what
-    to deploy instead of the reference stack built with `compiler_profile`: a parity.chain.stack.StackArtifacts
-    (a user's runner, pool and rule, or any mix with the reference) or a compile_rules dict.
+    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). stale_oracles:
+    the share of primary oracles that are stale at an update, with a fresh or stale backup (seeded by
+    stale_seed; parity.harness.lockstep.oracles). artifacts: what to deploy instead of the reference stack
+    built with `compiler_profile`: a parity.chain.stack.StackArtifacts (a user's runner, pool and rule, or any
+    mix with the reference) or a compile_rules dict.
     options: run_lockstep's blocks, mode, burn_in, burn_in_mode, tolerances, model_check, vectorized_check,
     progress, start_timestamp. Raises ValueError for bad inputs and SetupError for set-up failures.
     """
     t_start = time.perf_counter()
     level_options = {"samples_per_interval": samples_per_interval, "update_jitter": update_jitter, "jitter_seed": jitter_seed}
+    if stale_oracles:
+        level_options.update(stale_oracles=stale_oracles, stale_seed=stale_seed)
     request = LockstepRequest(pool, params, run_fingerprint, prices, level="pool", options=level_options, **options)
     plan = validate(request)
     inputs = map_inputs(plan, chain)

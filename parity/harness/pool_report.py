@@ -13,7 +13,11 @@ def pool_json(result) -> dict:
     """The `pool_level` section: what was sampled when, the boundary notes, gas of each performUpdate."""
     notes = [{k: (json_float(v) if isinstance(v, float) else v) for k, v in note.items()} for note in result.excused]
     gas = result.pool.get("gas", [])
+    scenario = {"stale_oracles": {"rate": result.pool["stale_oracles"], "seed": result.pool.get("stale_seed", 0),
+                                  "expected_reverts": result.pool.get("expected_reverts", [])}} \
+        if result.pool.get("stale_oracles") else {}
     return {
+        **scenario,
         "fields": FINE_MEANING,
         "samples_per_interval": result.pool.get("samples_per_interval"),
         "update_jitter": result.pool.get("update_jitter"),
@@ -38,6 +42,11 @@ def pool_summary_lines(result) -> list[str]:
                      "all in the JSON report (pool_level.boundary_notes). First:")
         n = explained[0]
         lines.append(f"    block {n['block']} {n['field']}[{n['asset']}]: {n['explanation']}")
+    if result.pool.get("stale_oracles"):
+        reverts = result.pool.get("expected_reverts", [])
+        at = f" (blocks {', '.join(str(r['block']) for r in reverts[:10])}{', …' if len(reverts) > 10 else ''})" if reverts else ""
+        lines.append(f"  stale oracles (rate {result.pool['stale_oracles']:g}, seed {result.pool.get('stale_seed', 0)}): "
+                     f"{len(reverts)} updates reverted on every side with 'No fresh oracle values available'{at}")
     gas = result.pool.get("gas", [])
     if gas:
         lines.append(f"  performUpdate gas: mean {sum(gas) / len(gas):,.0f} over {len(gas)} updates")

@@ -60,6 +60,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         "blocks_compared": result.blocks_compared,
         "blocks_run": len(result.block_ids),
         "chunk_period_minutes": result.chunk_period,
+        "fingerprint": _fingerprint_json(m.fingerprint),
         "parameters": {
             "float": {k: _jsonable(v) for k, v in m.chain_params.items()},
             "parameters": [_ints(r) for r in m.parameters],
@@ -89,6 +90,10 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         out["model_check"]["mismatch"] = _mismatch_json(result.model_mismatch)
     if result.vectorized is not None:
         out["vectorized"] = _vectorized_json(result.vectorized)
+    if result.pool_error is not None:  # only then: reports of other runs keep their exact form
+        out["pool_error"] = result.pool_error
+    if result.expected_revert is not None:
+        out["expected_revert"] = result.expected_revert
     if result.level == "pool":
         from parity.harness.pool_report import pool_json
 
@@ -98,6 +103,12 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         out["series"] = _series_json(result)
     out.update(result.sections)
     return out
+
+
+def _fingerprint_json(fp) -> dict | None:
+    """The run fingerprint the JAX side ran with (ε and the guard rail decoded from the contract's integers)."""
+    to_dict = getattr(fp, "to_dict", None)
+    return _jsonable(to_dict()) if to_dict is not None else None
 
 
 def _revert_json(result: LockstepResult) -> dict:
@@ -203,6 +214,7 @@ def summary(result: LockstepResult) -> str:
         "divergence": "DIVERGENCE",
         "revert": "REVERT",
         "model_mismatch": "MODEL MISMATCH (chain != exact integer model)",
+        "pool_error": "POOL ERROR",
     }[result.status]
     lines.append(
         f"{head}: {result.rule} ({result.contract}) n={result.n_assets} on {result.backend}, mode {result.mode}, "
@@ -210,6 +222,8 @@ def summary(result: LockstepResult) -> str:
         + (f" after {result.burn_in} burn-in ({result.burn_in_mode})" if result.burn_in else "")
         + (", level pool (runner + pool + rule)" if result.level == "pool" else "")
     )
+    if result.pool_error is not None:
+        lines.append(f"  the pool's code failed at {result.pool_error}")
     if result.model_mismatch is not None:
         mm = result.model_mismatch
         lines.append(
@@ -226,6 +240,10 @@ def summary(result: LockstepResult) -> str:
             + (f" ({'; '.join(notes)})" if notes else "")
             + (f"; prices {[int(x) / 1e18 for x in r.inputs['data']]}" if "data" in r.inputs else "")
         )
+    if result.expected_revert is not None:
+        x = result.expected_revert
+        lines.append(f"  at block {x['block']} JAX read the oracles as the runner must and expected performUpdate to "
+                     f"revert with {x['reason']!r}; the chain took the update (chain block {x['chain_block']})")
     if result.first_divergence is not None:
         lines.append("  first divergence: " + _fmt_div(result.first_divergence))
     if result.worst:

@@ -17,6 +17,10 @@ def add_plugin_arguments(p: argparse.ArgumentParser) -> None:
     """The plug-in options of `parity verify`."""
     p.add_argument("--pool", default=None, metavar="package.module:Class",
                    help="verify this importable pool (a harness Pool, or a quantammsim-style pool) instead of --rule's")
+    p.add_argument("--pool-path", choices=("auto", "scan", "vectorized"), default="auto",
+                   help="how a quantammsim-style --pool is verified: its scan step (states and weights), its "
+                        "vectorized rule outputs through the chain's guard rails (weights), or auto (scan when its "
+                        "carry holds the contract's states, else vectorized)")
     p.add_argument("--rule-contract", default=None, metavar="NAME",
                    help="the on-chain rule the pool or contract implements (e.g. MomentumRule): state getters, "
                         "parameter encoding and the integer model's rule; at --level pool with --artifacts or "
@@ -64,7 +68,10 @@ def resolve_plugins(args) -> Plugins:
     if args.pool is not None:
         from parity.adapters import load_pool
 
-        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or CONTRACTS.get(args.rule))
+        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or CONTRACTS.get(args.rule),
+                                                args.pool_path)
+    elif args.pool_path != "auto":
+        raise ValueError(f"--pool-path {args.pool_path}: applies to a quantammsim-style --pool only")
     if args.remap and args.contract is None:
         raise ValueError("--remap applies to --contract only")
     if args.artifact is not None:
@@ -75,4 +82,22 @@ def resolve_plugins(args) -> Plugins:
         from parity.chain.artifacts import compile_contract
 
         out.artifact = compile_contract(args.contract, args.remap, profile=getattr(args, "compiler_profile", "legacy"))
+    contract = out.rule_contract or CONTRACTS.get(args.rule)
+    if out.artifact is not None and contract is not None:
+        label = f"--artifact {args.artifact}" if args.artifact is not None else f"--contract {args.contract}"
+        check_artifact_interface(out.artifact, contract, label)
     return out
+
+
+def check_artifact_interface(artifact, contract: str, label: str) -> None:
+    """The user's contract has every function the harness calls on `contract` (parity's own build of it is
+    the reference; without a compiler the check is left to the deployment)."""
+    from parity.chain.artifacts import check_rule_interface
+    from parity.harness.lockstep.sides import rule_artifacts
+    from parity.harness.mapping import state_map_for
+
+    try:
+        reference = rule_artifacts()[contract].abi
+    except Exception:  # no compiler here: the run itself reports that as a set-up error
+        return
+    check_rule_interface(artifact, reference, [f.getter for f in state_map_for(contract).fields], label)

@@ -38,14 +38,16 @@ from __future__ import annotations
 
 import itertools
 import json
-import tomllib
 from pathlib import Path
 
 import numpy as np
 
 from parity.catalogue import ON_CHAIN_RULES, with_defaults
-from parity.errors import UsageError
+from parity.inputs.sweep_checks import MAX_VERIFICATIONS, SpecError, SweepChecks, check_heatmap, check_size
+from parity.io import MAX_DOCUMENT_BYTES, load_document, load_json_file, read_input_text
 from parity.sweep.spec import PriceCase, Spec, Verification, make_fingerprint, split_params, stack_for
+
+__all__ = ["MAX_VERIFICATIONS", "SpecError", "load_spec", "load_spec_file", "parse_spec"]
 
 SPEC_KEYS = {"backend", "level", "n", "blocks", "chunk_size", "model_sample", "vectorized_check", "epsilon_max", "guard_rail",
              "tolerances", "heatmap", "series", "rules", "stack"}
@@ -55,20 +57,13 @@ SERIES_KEYS = {"name", "path", "generate", "assets", "windows", "chunk_period"}
 RULE_KEYS = {"rule", "base", "grid", "params", "file", "perturb_jax"}
 
 
-class SpecError(UsageError):
-    """A bad spec entry: one line naming it."""
+SERIES_GENERATE_KEYS = {"scenario", "n_assets", "n_steps", "interval_minutes", "seed"}
 
 
 def load_spec_file(path) -> dict:
-    """The raw spec mapping from a .toml or .json file."""
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"spec {path}: file not found")
-    text = path.read_text()
-    try:
-        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
-        raise SpecError(f"spec {path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'} ({e})") from None
+    """The raw spec mapping from a .toml or .json file (a regular text file of at most MAX_DOCUMENT_BYTES,
+    nested at most MAX_JSON_DEPTH levels: parity.io)."""
+    raw = load_document(path, "spec", max_bytes=MAX_DOCUMENT_BYTES)
     if not isinstance(raw, dict):
         raise SpecError(f"spec {path}: must hold a table/object at the top level")
     return raw
@@ -87,7 +82,7 @@ def _positive_int(where: str, value, minimum: int = 1) -> int:
 
 
 def _load_series(i: int, entry, base_dir: Path):
-    """(name, prices (rows, cols), interval minutes, entry) of series[i]."""
+    """(name, prices (rows, cols), interval minutes, entry, the price file or None) of series[i]."""
     from parity.prices import generate_prices, load_prices
 
     where = f"series[{i}]"
@@ -98,24 +93,26 @@ def _load_series(i: int, entry, base_dir: Path):
         raise SpecError(f"{where}: give exactly one of path or generate")
     try:
         if "path" in entry:
-            path = Path(entry["path"])
-            path = path if path.is_absolute() or path.exists() else base_dir / path
-            if not path.is_file():
-                raise SpecError(f"{where}.path={entry['path']!r}: file not found")
+            path = _input_path(f"{where}.path", entry["path"], base_dir)
+            read_input_text(path, f"{where}.path")  # a regular UTF-8 text file of sane size
             series = load_prices(path, assets=entry.get("assets"))
             name = entry.get("name", path.stem)
         else:
             gen = entry["generate"]
             if not isinstance(gen, dict):
                 raise SpecError(f"{where}.generate: must be a table (scenario, n_assets, n_steps, interval_minutes, seed)")
+            _unknown(f"{where}.generate", gen, SERIES_GENERATE_KEYS)
             series = generate_prices(gen.get("scenario"), gen.get("n_assets"), gen.get("n_steps"),
                                      gen.get("interval_minutes", 60), gen.get("seed", 0))
             name = entry.get("name", f"{gen.get('scenario')}_{gen.get('seed', 0)}")
+        if not isinstance(name, str) or not name.strip():
+            raise SpecError(f"{where}.name={str(name)[:60]!r}: must be a non-empty string")
     except SpecError:
         raise
     except (ValueError, TypeError, KeyError) as e:
         raise SpecError(f"{where}: {e}") from None
-    return str(name), np.asarray(series.prices, dtype=np.float64), int(series.interval_minutes), entry
+    path = _input_path(f"{where}.path", entry["path"], base_dir) if "path" in entry else None
+    return str(name), np.asarray(series.prices, dtype=np.float64), int(series.interval_minutes), entry, path
 
 
 def _windows(where: str, entry: dict, rows: int) -> list[tuple[int, int]]:
@@ -133,7 +130,8 @@ def _windows(where: str, entry: dict, rows: int) -> list[tuple[int, int]]:
     return out
 
 
-def _price_cases(raw: dict, base_dir: Path) -> tuple[list[PriceCase], dict[str, np.ndarray]]:
+def _price_cases(raw: dict, base_dir: Path) -> tuple[list[PriceCase], dict[str, np.ndarray], list[Path]]:
+    """(price cases, series name -> price table, the price files read)."""
     entries = raw.get("series")
     if not isinstance(entries, list) or not entries:
         raise SpecError("series: give at least one [[series]] entry (path or generate)")
@@ -142,12 +140,13 @@ def _price_cases(raw: dict, base_dir: Path) -> tuple[list[PriceCase], dict[str, 
         ns = ns if isinstance(ns, list) else [ns]
         for j, k in enumerate(ns):
             _positive_int(f"n[{j}]", k, 2)
-    cases, prices = [], {}
+    cases, prices, files = [], {}, []
     for i, entry in enumerate(entries):
-        name, table, interval, entry = _load_series(i, entry, base_dir)
+        name, table, interval, entry, path = _load_series(i, entry, base_dir)
         if name in prices:
             raise SpecError(f"series[{i}].name={name!r}: used twice; give each series its own name")
         prices[name] = table
+        files += [path] if path is not None else []
         chunk = _positive_int(f"series[{i}].chunk_period", entry.get("chunk_period", interval))
         if chunk % interval:
             raise SpecError(f"series[{i}].chunk_period={chunk}: must be a multiple of the row interval {interval} min")
@@ -156,11 +155,12 @@ def _price_cases(raw: dict, base_dir: Path) -> tuple[list[PriceCase], dict[str, 
                 raise SpecError(f"n={k}: series {name!r} has only {table.shape[1]} columns")
             for w in _windows(f"series[{i}]", entry, table.shape[0]):
                 cases.append(PriceCase(name, w, int(k), interval, chunk))
-    return cases, prices
+    return cases, prices, files
 
 
-def _parameter_sets(where: str, entry: dict, base_dir: Path) -> tuple[list[dict], list[str]]:
-    """The entry's sets (list, grid or file, in that order) and the grid's axis names."""
+def _parameter_sets(where: str, entry: dict, file_sets: list) -> tuple[list[dict], list[str]]:
+    """The entry's sets (list, grid or file, in that order) and the grid's axis names (sizes checked before:
+    sweep_checks.check_size)."""
     sets, axes = [], []
     if "params" in entry:
         if not isinstance(entry["params"], list) or not all(isinstance(p, dict) for p in entry["params"]):
@@ -168,31 +168,28 @@ def _parameter_sets(where: str, entry: dict, base_dir: Path) -> tuple[list[dict]
         sets += [dict(p) for p in entry["params"]]
     if "grid" in entry:
         grid = entry["grid"]
-        if not isinstance(grid, dict) or not grid:
-            raise SpecError(f"{where}.grid: must be a table of parameter name -> list of values")
-        for k, v in grid.items():
-            if not isinstance(v, list) or not v:
-                raise SpecError(f"{where}.grid.{k}={v!r}: must be a non-empty list of values")
         axes = list(grid)
         sets += [dict(zip(axes, combo)) for combo in itertools.product(*grid.values())]
-    if "file" in entry:
-        sets += _sets_from_file(f"{where}.file", entry["file"], base_dir)
+    sets += file_sets
     if not sets:
         raise SpecError(f"{where}: give params (a list), grid (a table of lists) or file")
     return sets, axes
 
 
+def _input_path(where: str, name, base_dir: Path) -> Path:
+    """An input file named in the spec: as given (absolute or found from the working directory), else
+    relative to the spec's folder."""
+    if not isinstance(name, str) or not name:
+        raise SpecError(f"{where}={str(name)[:60]!r}: must be a file name")
+    path = Path(name)
+    return path if path.is_absolute() or path.exists() else base_dir / path
+
+
 def _sets_from_file(where: str, name, base_dir: Path) -> list[dict]:
     """quantammsim-format candidates: a list of parameter dicts, or a dict whose values are equally long lists
     (entry i of every key is set i, the leading axis of a batched parameter dict)."""
-    path = Path(name)
-    path = path if path.is_absolute() or path.exists() else base_dir / path
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"{where}={name!r}: file not found") from None
-    except json.JSONDecodeError as e:
-        raise SpecError(f"{where}={name!r}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    path = _input_path(where, name, base_dir)
+    data = load_json_file(path, where)  # a regular text file of sane size and nesting (InputError otherwise)
     if isinstance(data, list) and all(isinstance(d, dict) for d in data) and data:
         return [dict(d) for d in data]
     if isinstance(data, dict) and data and all(isinstance(v, list) for v in data.values()):
@@ -218,7 +215,8 @@ def _perturbation(where: str, entry: dict, count: int) -> dict | None:
 
 
 def check_parameters(where: str, rule: str, params: dict, case: PriceCase, settings: dict):
-    """Map the set onto the chain's integers and ask the integer model's validParameters; returns MappedParams."""
+    """Map the set onto the chain's integers and ask the integer model's validParameters; returns
+    (MappedParams, the verification's run fingerprint)."""
     from parity.fixedpoint.rules import make_model
     from parity.harness.mapping import map_parameters
     from parity.pools import create_pool
@@ -234,7 +232,7 @@ def check_parameters(where: str, rule: str, params: dict, case: PriceCase, setti
     if not model.valid_parameters(mapped.parameters):
         raise SpecError(f"{where} {json.dumps(params, sort_keys=True)}: {pool.chain_rule}.validParameters "
                         f"rejects parameters={mapped.parameters}")
-    return mapped
+    return mapped, fp
 
 
 def _settings(raw: dict) -> dict:
@@ -295,13 +293,15 @@ def _stack_options(raw: dict, level: str, base_dir: Path) -> dict:
     """The `stack` table: validated keys, directories resolved (working directory, then the spec's folder)."""
     stack = raw.get("stack", {})
     if not isinstance(stack, dict):
-        raise SpecError(f"stack={stack!r}: must be a table of {', '.join(sorted(STACK_KEYS))}")
+        raise SpecError(f"stack={stack!r:.80}: must be a table of {', '.join(sorted(STACK_KEYS))}")
     if stack and level != "pool":
         raise SpecError("stack: applies to level = 'pool' only (the rule level batches parity's own rule contracts)")
     _unknown("stack", stack, STACK_KEYS)
     out = dict(stack)
     for key in ("artifacts", "contracts"):
         if key in out:
+            if not isinstance(out[key], str):
+                raise SpecError(f"stack.{key}={out[key]!r:.80}: must be a directory path (a string)")
             path = Path(out[key])
             path = path if path.is_absolute() or path.exists() else base_dir / path
             if not path.is_dir():
@@ -309,66 +309,102 @@ def _stack_options(raw: dict, level: str, base_dir: Path) -> dict:
             out[key] = str(path)
     remap = out.get("remap", [])
     if not isinstance(remap, list) or not all(isinstance(r, str) for r in remap):
-        raise SpecError(f"stack.remap={remap!r}: must be a list of PREFIX=PATH strings")
+        raise SpecError(f"stack.remap={remap!r:.80}: must be a list of PREFIX=PATH strings")
+    for key in ("runner_contract", "pool_contract", "rule_contract", "vault_contract"):
+        if key in out and not isinstance(out[key], str):
+            raise SpecError(f"stack.{key}={out[key]!r:.80}: must be a contract name (a string)")
     from parity.chain.compile import PROFILES
 
     if out.get("compiler_profile", "legacy") not in PROFILES:
-        raise SpecError(f"stack.compiler_profile={out['compiler_profile']!r}: must be one of {', '.join(PROFILES)}")
+        raise SpecError(f"stack.compiler_profile={out['compiler_profile']!r:.80}: must be one of {', '.join(PROFILES)}")
     return out
 
 
-def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
-    """Validate a raw spec and expand it into verifications (ids in rules × sets × price cases order)."""
-    base_dir = Path(base_dir)
-    _unknown("spec", raw, SPEC_KEYS)
-    options = _run_options(raw)
-    options["stack"] = _stack_options(raw, options["level"], base_dir)
-    cases, prices = _price_cases(raw, base_dir)
-    for case in cases:
-        rows = case.window[1] - case.window[0]
-        stride = case.chunk_period // case.interval
-        updates = (rows - 1) // stride
-        if options["blocks"] is not None and options["blocks"] > updates:
-            raise SpecError(f"blocks={options['blocks']}: {case.label} has only {updates} update blocks")
+def _check_stack(stack: dict, entries: list[dict]) -> None:
+    """Each rule's contracts resolve from the `stack` table before anything runs."""
+    if not stack:
+        return
+    for e, entry in enumerate(entries):
+        try:
+            stack_for(stack, entry["rule"])
+        except ValueError as err:
+            raise SpecError(f"stack (rules[{e}].rule={entry['rule']}): {err}") from None
+
+
+def _rule_entries(raw: dict) -> list[dict]:
     entries = raw.get("rules")
     if not isinstance(entries, list) or not entries:
         raise SpecError("rules: give at least one [[rules]] entry")
-    verifications, grid_axes = [], []
     for e, entry in enumerate(entries):
         where = f"rules[{e}]"
         if not isinstance(entry, dict):
             raise SpecError(f"{where}: must be a table with rule and params/grid/file")
         _unknown(where, entry, RULE_KEYS)
-        rule = entry.get("rule")
-        if rule not in ON_CHAIN_RULES:
-            raise SpecError(f"{where}.rule={rule!r}: choose one of {', '.join(ON_CHAIN_RULES)}")
-        base = entry.get("base", {})
-        if not isinstance(base, dict):
+        if entry.get("rule") not in ON_CHAIN_RULES:
+            raise SpecError(f"{where}.rule={entry.get('rule')!r}: choose one of {', '.join(ON_CHAIN_RULES)}")
+        if not isinstance(entry.get("base", {}), dict):
             raise SpecError(f"{where}.base: must be a table of parameters")
-        if options["stack"]:
-            try:
-                stack_for(options["stack"], rule)  # the contracts must resolve before anything runs
-            except ValueError as e:
-                raise SpecError(f"stack ({where}.rule={rule}): {e}") from None
-        sets, axes = _parameter_sets(where, entry, base_dir)
+    return entries
+
+
+def _check_blocks(options: dict, cases: list) -> None:
+    for case in cases:
+        updates = (case.window[1] - case.window[0] - 1) // (case.chunk_period // case.interval)
+        if options["blocks"] is not None and options["blocks"] > updates:
+            raise SpecError(f"blocks={options['blocks']}: {case.label} has only {updates} update blocks")
+
+
+def _expand(e: int, entry: dict, file_sets: list, cases: list, options: dict, checks: SweepChecks, out: list) -> list:
+    """Append rules[e]'s verifications (every set × every price case, each checked) to `out`; returns the
+    grid's axis names."""
+    where, rule = f"rules[{e}]", entry["rule"]
+    sets, axes = _parameter_sets(where, entry, file_sets)
+    perturb = _perturbation(where, entry, len(sets))
+    if perturb is not None and options["level"] == "pool":
+        raise SpecError(f"{where}.perturb_jax: the planted divergence is a rule-level self-test; use level='rule'")
+    for s, params in enumerate(sets):
+        params = {**entry.get("base", {}), **params}
+        checks.parameter_values(f"{where} set {s}", params)
+        for case in cases:
+            mapped, fp = checks.mapped(f"{where} set {s}", rule, params, case, check_parameters)
+            checks.parameter_keys(f"{where} set {s}", rule, params, case, fp)
+            checks.chain_prices(f"{where} set {s}", rule, mapped, case, fp)
+            arrays, static = split_params(mapped.jax_params)
+            group = static + tuple((k, a.shape) for k, a in arrays.items())
+            p = perturb if perturb is not None and perturb["set"] == s else None
+            if p is not None and p["param"] not in arrays:
+                raise SpecError(f"{where}.perturb_jax.param={p['param']!r}: the JAX side's numeric parameters "
+                                f"are {', '.join(arrays)}")
+            out.append(Verification(len(out), rule, e, s, params, case, p, group))
+    return axes
+
+
+def parse_spec(raw: dict, base_dir: Path | str = ".") -> Spec:
+    """Validate a raw spec and expand it into verifications (ids in rules × sets × price cases order). The
+    number of verifications is checked against MAX_VERIFICATIONS before anything is expanded."""
+    base_dir = Path(base_dir)
+    _unknown("spec", raw, SPEC_KEYS)
+    options = _run_options(raw)
+    options["stack"] = _stack_options(raw, options["level"], base_dir)
+    cases, prices, inputs = _price_cases(raw, base_dir)
+    _check_blocks(options, cases)
+    entries = _rule_entries(raw)
+    files = {e: _sets_from_file(f"rules[{e}].file", entry["file"], base_dir) for e, entry in enumerate(entries)
+             if "file" in entry}
+    inputs += [_input_path(f"rules[{e}].file", entries[e]["file"], base_dir) for e in files]
+    check_size(entries, {e: len(v) for e, v in files.items()}, len(cases))
+    _check_stack(options["stack"], entries)
+    checks = SweepChecks(prices, options["fingerprint"])
+    verifications, grid_axes = [], []
+    for e, entry in enumerate(entries):
+        axes = _expand(e, entry, files.get(e, []), cases, options, checks, verifications)
         grid_axes = grid_axes or axes
-        perturb = _perturbation(where, entry, len(sets))
-        if perturb is not None and options["level"] == "pool":
-            raise SpecError(f"{where}.perturb_jax: the planted divergence is a rule-level self-test; use level='rule'")
-        for s, params in enumerate(sets):
-            params = {**base, **params}
-            for case in cases:
-                mapped = check_parameters(f"{where} set {s}", rule, params, case, options["fingerprint"])
-                arrays, static = split_params(mapped.jax_params)
-                group = static + tuple((k, a.shape) for k, a in arrays.items())
-                p = perturb if perturb is not None and perturb["set"] == s else None
-                if p is not None and p["param"] not in arrays:
-                    raise SpecError(f"{where}.perturb_jax.param={p['param']!r}: the JAX side's numeric parameters "
-                                    f"are {', '.join(arrays)}")
-                verifications.append(Verification(len(verifications), rule, e, s, params, case, p, group))
-    return Spec(verifications, prices, grid_axes=grid_axes, **options)
+    check_heatmap(options["heatmap"], verifications, options["level"])
+    return Spec(verifications, prices, grid_axes=grid_axes, input_files=inputs, **options)
 
 
 def load_spec(path) -> Spec:
     """load_spec_file + parse_spec (relative paths resolve against the working directory, then the spec's folder)."""
-    return parse_spec(load_spec_file(path), Path(path).resolve().parent)
+    spec = parse_spec(load_spec_file(path), Path(path).resolve().parent)
+    spec.input_files.insert(0, Path(path))
+    return spec

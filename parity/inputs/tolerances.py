@@ -5,6 +5,7 @@ from __future__ import annotations
 from parity.errors import UsageError
 from parity.harness.compare import FIELDS, parse_tolerance
 from parity.harness.lockstep.plan import POOL_TOLERANCE_KEYS
+from parity.inputs.levels import check_samples
 
 
 def tolerance_fields(args) -> tuple[str, ...]:
@@ -12,7 +13,7 @@ def tolerance_fields(args) -> tuple[str, ...]:
     level = getattr(args, "level", None)  # None: `parity replay`, whose fixture decides the level
     if level == "rule":
         return FIELDS
-    samples = max(int(getattr(args, "samples_per_interval", 3)), 0)
+    samples = check_samples(args) if hasattr(args, "samples_per_interval") else 3
     return (*FIELDS, *POOL_TOLERANCE_KEYS, *(f"fine_{j}" for j in range(samples)))
 
 

@@ -34,8 +34,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from parity.params import decode_array, encode_array
-from parity.pools.common import as_vector, check_length, is_concrete
+from parity.pools.common import as_start_index, as_vector, check_length, is_concrete
 from parity.pools.extension import SeedParams, install_seed_bridges, own_pool, supports
+from parity.probes import probe
 from parity.weights import interpolation, onchain
 from parity.weights.guardrails import guard_weights
 
@@ -281,7 +282,8 @@ class TFMMBasePool:
             raw = mixing * prev_weights + (1.0 - mixing) * rule_output
         else:
             raw = prev_weights + rule_output
-        return guard_weights(raw, prev_weights, run_fingerprint.epsilon_max, run_fingerprint.absolute_weight_guard_rail)
+        fp = run_fingerprint
+        return guard_weights(probe("raw_weights", raw), prev_weights, fp.epsilon_max, fp.absolute_weight_guard_rail)
 
     def _coarse_step(self, est_carry, prev_weights, price, cp, oracle_row, run_fingerprint):
         est_carry, out = self._rule_step(est_carry, price, cp, oracle_row)
@@ -428,6 +430,7 @@ class TFMMBasePool:
             path = self.select_path(run_fingerprint)
         else:
             self._require_path(path)
+        start_index = as_start_index(start_index)
         cp = self.resolve_params(params, run_fingerprint)
         w0 = self.initial_weights(params, run_fingerprint)
         chunks, oracle = self._chunks(prices, additional_oracle_input, run_fingerprint)

@@ -11,6 +11,7 @@ import numpy as np
 
 from parity.estimators import ewma, gradient
 from parity.params import lamb_from_memory_days, logistic, memory_days, squareplus
+from parity.probes import probe
 
 CHANNEL_INVERSE_SCALING = 0.5415  # quantammsim's fixed channel normaliser; the chain takes it as a parameter
 NEUTRAL_PRE_EXP_SCALING = 0.5  # |r/(2·0.5)|^q = |r|^q: the only value the on-chain PowerChannel can express
@@ -37,6 +38,22 @@ def as_vector(value, field):
 def is_concrete(*values):
     """True when every value is a concrete array (not a jit tracer), so value checks can run."""
     return not any(isinstance(leaf, jax.core.Tracer) for v in values for leaf in jax.tree_util.tree_leaves(v))
+
+
+def as_start_index(start_index):
+    """A bout's start row as an index of one integer type: a Python int when concrete (int, numpy or JAX
+    integer scalars of any width), else the traced integer cast to JAX's default integer type (so
+    ``dynamic_slice`` sees indices of one type). Raises ValueError for anything that is not an integer."""
+    if isinstance(start_index, (bool, np.bool_)):
+        raise ValueError(f"start_index={start_index!r}: must be an integer")
+    if isinstance(start_index, (int, np.integer)):
+        return int(start_index)
+    dtype = getattr(start_index, "dtype", None)
+    if dtype is None or not jnp.issubdtype(dtype, jnp.integer) or jnp.ndim(start_index) != 0:
+        raise ValueError(f"start_index={start_index!r}: must be an integer scalar (Python, numpy or JAX integer)")
+    if is_concrete(start_index):
+        return int(start_index)
+    return jnp.asarray(start_index).astype(jnp.asarray(0).dtype)
 
 
 def pick(params, keys):
@@ -175,12 +192,12 @@ def finish(signal, kappa, sign=1.0):
         mean = jnp.sum(signal, axis=-1, keepdims=True) / n
     else:
         mean = jnp.sum(signal * kappa, axis=-1, keepdims=True) / jnp.sum(kappa)
-    return sign * kappa * (signal - mean)
+    return sign * kappa * (signal - probe("centre", mean))
 
 
 def relative(values, denominator):
     """(1/d)·x: the on-chain order (reciprocal first, then multiply)."""
-    return (1.0 / denominator) * values
+    return probe("relative", probe("reciprocal", 1.0 / denominator) * values)
 
 
 def gradient_denominator(price, mean, use_raw_price):
@@ -211,10 +228,10 @@ def ewma_update(carry, price, lamb, key="ewma"):
     """
     if has_deviation_form(carry, key):
         state, dev = ewma.deviation_step(deviation_state(carry, key), price, lamb)
-        return {key: ewma.mean(state), key + "_deviation": dev.new}, dev
+        return {key: probe(key, ewma.mean(state)), key + "_deviation": dev.new}, dev
     price = jnp.asarray(price, dtype=jnp.float64)
     _, mean = ewma.step(ewma.init(carry[key]), price, lamb)
-    return {key: mean}, ewma.Deviations(prev=price - carry[key], new=price - mean)
+    return {key: probe(key, mean)}, ewma.Deviations(prev=price - carry[key], new=price - mean)
 
 
 def ewma_series(carry0, prices, lamb, key="ewma"):

@@ -20,6 +20,7 @@ import math
 import jax.numpy as jnp
 
 from parity.params import WAD, encode_array, squareplus
+from parity.probes import probe
 from parity.pools.common import (
     CHANNEL_INVERSE_SCALING,
     as_vector,
@@ -42,12 +43,12 @@ def channel_signal(r, cp):
     """ChannelFollowing signal s = channel + trend, in the chain's operation order."""
     width, amp, expo = cp["width"], cp["amplitude"], cp["exponents"]
     h, scale = cp["inverse_scaling"], cp["pre_exp_scaling"]
-    env = jnp.exp(-((r * r) / ((width * width) * 2.0)))
-    sc = (math.pi * r) / (width * 3.0)
-    channel = -(((amp * env) * (sc - ((sc * sc) * sc) / 6.0)) / h)
+    env = probe("envelope", jnp.exp(-((r * r) / ((width * width) * 2.0))))
+    sc = probe("scaled", (math.pi * r) / (width * 3.0))
+    channel = probe("channel", -(((amp * env) * (sc - ((sc * sc) * sc) / 6.0)) / h))
     trend = (jnp.abs(r) / (scale * 2.0)) ** expo
-    trend = jnp.where(r < 0, -trend, trend) * (1.0 - env)
-    return channel + trend
+    trend = probe("trend", jnp.where(r < 0, -trend, trend) * (1.0 - env))
+    return probe("signal", channel + trend)
 
 
 class MeanReversionChannelPool(GradientRulePool):

@@ -14,14 +14,15 @@ import jax.numpy as jnp
 
 from parity.estimators import variance
 from parity.params import encode_array
+from parity.probes import probe
 from parity.pools.base import TFMMBasePool
 from parity.pools.common import check_values, ewma_init, ewma_series, ewma_update, resolve_lamb, with_price
 
 
 def inverse_variance_target(sigma2):
     """π/Σπ with π = 1/σ² (over the last axis)."""
-    precision = 1.0 / sigma2
-    return precision / jnp.sum(precision, axis=-1, keepdims=True)
+    precision = probe("precision", 1.0 / sigma2)
+    return precision / probe("precision_sum", jnp.sum(precision, axis=-1, keepdims=True))
 
 
 class MinVariancePool(TFMMBasePool):

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from parity.params import WAD, encode_array
+from parity.probes import probe
 from parity.pools.common import (
     NEUTRAL_PRE_EXP_SCALING,
     broadcast_group,
@@ -32,7 +33,7 @@ from parity.pools.momentum import GradientRulePool
 
 def power_signal(r, q):
     """sign(r)·|r|^q with sign(0) = +1 (the chain's σ = +ONE for r ≥ 0)."""
-    return jnp.where(r >= 0, 1.0, -1.0) * jnp.abs(r) ** q
+    return probe("signal", jnp.where(r >= 0, 1.0, -1.0) * jnp.abs(r) ** q)
 
 
 EXPONENTS_ABOVE_ONE = ("exponents", lambda a: a > 1, "exponents (q) > 1 (the on-chain PowerChannel requires it)")

@@ -7,12 +7,11 @@ import csv
 import io
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from parity.harness.compare import FIELDS
+from parity.io import write_atomic
 
 def row_fields(rows: list[dict]) -> tuple[str, ...]:
     """The compared fields of the rows: the rule fields, then any level-specific ones (pool level: stored
@@ -28,23 +27,6 @@ def csv_columns(fields: tuple[str, ...]) -> list[str]:
             + [f"worst_{f}" for f in fields] + [f"ratio_{f}" for f in fields]
             + ["first_block", "first_field", "first_asset", "first_jax", "first_chain", "first_scaled", "first_tolerance",
                "revert_block", "revert_reason", "model_blocks", "model_mismatch", "vectorized", "perturb_jax"])
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temp file in the target folder, then rename it over `path`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _compact(x) -> str:
@@ -141,6 +123,9 @@ def heatmap_png(rows: list[dict], x: str, y: str, field: str) -> bytes | None:
     fig.savefig(buf, format="png", dpi=80, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+OUTPUT_FILES = ("results.json", "results.csv", "heatmap.png")
 
 
 def write_outputs(out_dir: Path, rows: list[dict], meta: dict, heatmap: dict) -> dict:

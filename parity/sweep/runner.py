@@ -47,11 +47,15 @@ def run_local(chunks: list[Chunk], workers: int, on_done: Callable[[list], None]
             on_done(fut.result())
 
 
-def run_dask(chunks: list[Chunk], scheduler, on_done: Callable[[list], None], connect_timeout: float = 30) -> None:
-    """Run every chunk as one task on a Dask distributed cluster (`scheduler`: an address or a Client)."""
+def run_dask(chunks: list[Chunk], scheduler, on_done: Callable[[list], None], connect_timeout: float = 30,
+             started: Callable[[], None] | None = None) -> None:
+    """Run every chunk as one task on a Dask distributed cluster (`scheduler`: an address or a Client);
+    `started()` is called once connected."""
     from distributed import Client, as_completed
 
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=f"{connect_timeout}s")
+    client = scheduler if isinstance(scheduler, Client) else _connect(Client, scheduler, connect_timeout)
+    if started is not None:
+        started()
     try:
         futures = client.map(run_chunk, chunks, pure=False)
         for fut in as_completed(futures):
@@ -61,13 +65,24 @@ def run_dask(chunks: list[Chunk], scheduler, on_done: Callable[[list], None], co
             client.close()
 
 
+def _connect(client_class, address: str, timeout: float):
+    """A Dask client of `address`; ConnectionError (one line) when it cannot be reached within `timeout` s."""
+    try:
+        return client_class(address, timeout=f"{timeout}s")
+    except Exception as exc:  # OSError, TimeoutError, or distributed's own errors for an address it cannot use
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ConnectionError(f"cannot connect to the Dask scheduler {address} within {timeout:g} s "
+                              f"({type(exc).__name__}: {first})") from None
+
+
 def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
 def run_sweep(spec: Spec, *, workers: int | None = None, scheduler=None, progress: Callable[[int, int], None] | None = None,
-              connect_timeout: float = 30) -> list[dict]:
-    """All rows of the sweep, sorted by verification id."""
+              connect_timeout: float = 30, started: Callable[[int], None] | None = None) -> list[dict]:
+    """All rows of the sweep, sorted by verification id; `started(total)` is called when the run starts
+    (after connecting to the scheduler)."""
     chunks = make_chunks(spec)
     total = len(spec.verifications)
     rows: list[dict] = []
@@ -77,8 +92,11 @@ def run_sweep(spec: Spec, *, workers: int | None = None, scheduler=None, progres
         if progress is not None:
             progress(len(rows), total)
 
+    begin = (lambda: started(total)) if started is not None else None
     if scheduler is not None:
-        run_dask(chunks, scheduler, done, connect_timeout)
+        run_dask(chunks, scheduler, done, connect_timeout, begin)
     else:
+        if begin is not None:
+            begin()
         run_local(chunks, default_workers() if workers is None else workers, done)
     return sorted(rows, key=lambda r: r["id"])

@@ -56,6 +56,7 @@ class Spec:
     heatmap: dict = field(default_factory=dict)
     grid_axes: list = field(default_factory=list)  # parameter names of the first grid (heatmap default)
     stack: dict = field(default_factory=dict)  # level "pool": the spec's `stack` table (the contracts to deploy)
+    input_files: list = field(default_factory=list)  # the spec, price and candidate files (outputs must differ)
 
 
 def split_params(jax_params: dict) -> tuple[dict, tuple]:

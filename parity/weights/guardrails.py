@@ -8,6 +8,8 @@ are scalars (or broadcast against the leading axes).
 
 import jax.numpy as jnp
 
+from parity.probes import probe
+
 
 def _per_row(x):
     """Scalar-per-row parameter, broadcastable against (..., n)."""
@@ -83,4 +85,5 @@ def guard_weights(raw, prev, epsilon_max, guard_rail):
 
     ``raw`` are the rule's unguarded weights w̃, ``prev`` the previous weights; returns the coarse weights.
     """
-    return fix_residual(limit_change(clamp_weights(raw, guard_rail), prev, epsilon_max))
+    clamped = probe("clamped", clamp_weights(raw, guard_rail))
+    return probe("weights", fix_residual(probe("limited", limit_change(clamped, prev, epsilon_max))))

@@ -220,6 +220,15 @@ def set_weights(carry, current_w, target_w, now, interval_s, guard_rail):
 # --------------------------------------------------------------------------------- timing of a run
 
 
+def fresh_oracles(timestamps, now, threshold):
+    """The runner's oracle choice per asset: (index of the first fresh oracle of [primary, backup, ...], whether
+    any is fresh). An oracle is fresh when its timestamp > now − threshold (strictly: one exactly `threshold`
+    seconds old is stale). `timestamps`: (n, k) integer seconds. With none fresh the update reverts."""
+    t = jnp.asarray(timestamps, dtype=jnp.int64)
+    fresh = t > jnp.asarray(now, dtype=jnp.int64) - jnp.asarray(threshold, dtype=jnp.int64)
+    return jnp.argmax(fresh, axis=-1), jnp.any(fresh, axis=-1)
+
+
 def _splitmix64(seed: int, count: int) -> np.ndarray:
     """The first ``count`` outputs of SplitMix64 started at state ``seed`` (uint64, wrap-around arithmetic)."""
     with np.errstate(over="ignore"):
@@ -257,4 +266,19 @@ def block_rows(before, after, block_start, update_time, row_seconds: int, rows: 
     on up to its last_interp); the others read the pool ``after`` it. Returns (rows, n).
     """
     times = jnp.asarray(block_start, dtype=jnp.int64) + row_seconds * jnp.arange(rows, dtype=jnp.int64)
-    return jnp.where((times < update_time)[:, None], weights_at(before, times), weights_at(after, times))
+    return _read_pool(before, after, update_time, times)
+
+
+def block_path(before, after, block_start, update_time, row_seconds: int, rows: int, substeps: int):
+    """The pool's weights at ``substeps`` evenly spaced times inside each of ``rows`` price rows of one update
+    block (time ``block_start + r·row_seconds + u·row_seconds/substeps``): (rows, substeps, n). Column u = 0
+    is :func:`block_rows`; the same before/after rule applies to every time."""
+    r = jnp.arange(rows, dtype=jnp.int64)[:, None]
+    u = jnp.arange(substeps, dtype=jnp.int64)[None, :]
+    times = jnp.asarray(block_start, dtype=jnp.int64) + row_seconds * r + (row_seconds // substeps) * u
+    return _read_pool(before, after, update_time, times)
+
+
+def _read_pool(before, after, update_time, times):
+    late = (times < update_time)[..., None]
+    return jnp.where(late, weights_at(before, times), weights_at(after, times))

@@ -41,11 +41,18 @@ VARIANTS: dict[str, tuple[str, str, str]] = {
 }
 SETTER_ONLY = ("unguarded_last_run",)  # no performUpdate shows it: a lockstep of updates never exercises it
 
+# Bugs that only a scenario with stale oracles exercises (tests/parity/test_pool_level_stale_oracles.py):
+# * ``stale_boundary``: an oracle exactly `threshold` seconds old counts as fresh (>= instead of >).
+ORACLE_VARIANTS: dict[str, tuple[str, str, str]] = {
+    "stale_boundary": (RUNNER, "if (timestamp > block.timestamp - threshold) {",
+                       "if (timestamp >= block.timestamp - threshold) {"),
+}
+
 
 def broken_sources(variant: str, rules: tuple[str, ...] = ("momentum",)) -> dict[str, str]:
     """The production contracts and the given rules' sources, `variant`'s substitution applied (it must
     match exactly once). Fewer rules compile faster (about 9 s for one rule, 21 s for all six)."""
-    path, old, new = VARIANTS[variant]
+    path, old, new = {**VARIANTS, **ORACLE_VARIANTS}[variant]
     wanted = {f"rules/{RULE_CONTRACTS[r]}.sol" for r in rules}
     sources = {k: v for k, v in project_sources().items() if k.startswith("production/") or k in wanted}
     if sources[path].count(old) != 1:

@@ -254,3 +254,21 @@ def test_packer_revert_precedence(revm_chain, revm_rules, mas, n, reason):
     """Where two packer checks fail at once, the contracts follow the deployed packer's order
     (docs/storage.md), and the model must agree."""
     assert Both(revm_chain, revm_rules, "momentum").initialise(mas, [0] * n, n) == ("revert", reason)
+
+
+def test_guard_epsilon_equality_is_not_scaled(tester_chain, tester_harness):
+    """max|Δ| = ε exactly (in wei and in float64): no scaling on chain, in the integer model and in the
+    simulator, bit for bit (0.592 − 0.242 = 0.35 exactly in float64, while 0.415 + (0.076 − 0.415) ≠ 0.076:
+    a `>=` in the simulator's comparison would return the latter; tests/parity/test_epsilon_equality.py)."""
+    import numpy as np
+
+    from parity.harness.mapping import from_wei_array
+    from parity.weights.guardrails import guard_weights as jax_guard
+
+    prev, v, eps, g = [242 * E // 1000, 415 * E // 1000, 343 * E // 1000], [592 * E // 1000, 76 * E // 1000,
+                                                                              332 * E // 1000], 35 * E // 100, E // 100
+    assert max(abs(a - b) for a, b in zip(v, prev)) == eps
+    assert tester_chain.call(tester_harness, "guardWeights", [v, prev, eps, g]) == v
+    assert guard.guard_weights(v, prev, eps, g) == v
+    simulated = np.asarray(jax_guard(from_wei_array(v), from_wei_array(prev), 0.35, 0.01))
+    assert simulated.tobytes() == np.asarray(from_wei_array(v), dtype=np.float64).tobytes()

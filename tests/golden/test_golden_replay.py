@@ -11,6 +11,8 @@ import pytest
 from parity import fixtures as F
 from parity.chain import RULE_CONTRACTS
 from parity.harness.mapping import STATE_MAPS
+from parity.prices import FIXTURES as PRICE_FIXTURES
+from parity.prices import STABLE_COLUMN_FIXTURES
 
 from golden_helpers import SPECS, golden_file
 
@@ -39,8 +41,11 @@ def test_committed_set_covers_rules_shapes_and_scenarios():
     assert {d["rule"] for d in data} == set(RULE_CONTRACTS)
     ns = {d["n_assets"] for d in data}
     assert min(ns) == 2 and max(ns) == 8
-    price_files = {p.name for p in (F.REPO_ROOT / "fixtures" / "prices").glob("*.csv")}
-    assert {d["prices"]["path"].split("/")[-1] for d in data} == price_files
+    # every scenario series (the stablecoin file is btc_eth_daily_2.csv plus a constant USDC column)
+    scenario_files = {name for name, *_ in PRICE_FIXTURES}
+    assert scenario_files | {name for name, *_ in STABLE_COLUMN_FIXTURES} == {
+        p.name for p in (F.REPO_ROOT / "fixtures" / "prices").glob("*.csv")}
+    assert {d["prices"]["path"].split("/")[-1] for d in data} == scenario_files
     for rule in RULE_CONTRACTS:
         mine = [d for d in data if d["rule"] == rule]
         lengths = [

@@ -257,3 +257,47 @@ def test_a_simulator_style_key_replaces_the_default_not_refused(capsys, tmp_path
                  "--blocks", "5", "--quiet"])
     out = capsys.readouterr()
     assert code == 0, out.err
+
+
+# ------------------------------------------------------------------------------------------ issue 20
+
+
+def test_json_boolean_is_not_a_number(capsys, tmp_path, no_chain):
+    params = tmp_path / "params.json"
+    params.write_text('{"lamb": 0.9, "kappa": true}')
+    _one_line_exit_2(capsys, _verify("--params", str(params)), f"--params {params}", "'kappa': true is a boolean")
+
+
+@pytest.mark.parametrize("value", [[1, [2]], "0.9", None, {"a": 1}])
+def test_parameter_values_that_are_not_numbers(capsys, tmp_path, no_chain, value):
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"kappa": value}))
+    _one_line_exit_2(capsys, _verify("--params", str(params)), "'kappa'", "not a number")
+
+
+@pytest.mark.parametrize("samples", ["100000000", "0", "-3"])
+@pytest.mark.parametrize("verb", ["verify", "record"])
+def test_samples_per_interval_limit(capsys, tmp_path, no_chain, samples, verb):
+    out = tmp_path / "fx.json"
+    argv = (_verify("--level", "pool") if verb == "verify" else
+            ["record", "--rule", "momentum", "--level", "pool", "--prices", str(BTC_ETH), "--out", str(out)])
+    _one_line_exit_2(capsys, [*argv, "--samples-per-interval", samples], f"--samples-per-interval {samples}",
+                     "between 1 and 64")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--level", "pool", "--stale-oracles", "1.5"], "--stale-oracles 1.5: must be a share in [0, 1]"),
+    (["--level", "pool", "--stale-oracles", "nan"], "--stale-oracles nan"),
+    (["--level", "pool", "--stale-seed", "-1"], "--stale-seed -1"),
+    (["--stale-oracles", "0.2"], "--stale-oracles 0.2: applies to --level pool only"),
+])
+def test_stale_oracle_options(capsys, no_chain, args, needle):
+    _one_line_exit_2(capsys, _verify(*args), needle)
+
+
+def test_record_refuses_the_oracle_scenario(capsys, tmp_path, no_chain):
+    out = tmp_path / "fx.json"
+    _one_line_exit_2(capsys, ["record", "--rule", "momentum", "--level", "pool", "--prices", str(BTC_ETH), "--out",
+                              str(out), "--stale-oracles", "0.3"], "--stale-oracles", "verify --level pool")
+    assert not out.exists()

@@ -47,6 +47,25 @@ def epsilon_scale(rel=-1e-9):
     return _patched(guardrails, "limit_change", make)
 
 
+def epsilon_ge():
+    """The ε limit's comparison written ``>=`` instead of ``>``: at |Δ| = ε it applies s = ε/D = 1, i.e. returns
+    prev + (v − prev), which differs from v by an ulp where the subtraction rounded (tests/parity/
+    test_epsilon_equality.py catches it; the runs of test_planted_bugs.py do not)."""
+    from parity.weights import guardrails
+
+    def make(_original):
+        def limit_change(v, prev, epsilon_max):
+            v, prev = jnp.asarray(v, dtype=jnp.float64), jnp.asarray(prev, dtype=jnp.float64)
+            eps = guardrails._per_row(epsilon_max)
+            delta = v - prev
+            d = jnp.maximum(eps, jnp.max(jnp.abs(delta), axis=-1, keepdims=True))
+            return jnp.where(d >= eps, prev + delta * (eps / d), v)
+
+        return limit_change
+
+    return _patched(guardrails, "limit_change", make)
+
+
 def kappa(rel=1e-7):
     """κ times (1 + rel) in the delta rules' finish step (momentum and friends)."""
     from parity.pools import momentum

@@ -18,7 +18,7 @@ from parity.fingerprint import make_run_fingerprint
 from parity.harness import run_lockstep
 from parity.pools import create_pool
 from parity_cases import load_scenario
-from quantammsim_standin import QuantammsimStyleMomentum
+from quantammsim_standin import MomentumPool as QuantammsimMomentum
 
 REPO = Path(__file__).resolve().parents[2]
 QPARAMS = {"logit_lamb": np.array([2.0, 2.0, 2.0]), "log_k": np.array([-2.0, -2.0, -2.0]),
@@ -31,15 +31,15 @@ def _fp(n=3):
 
 def test_parity_pools_and_the_adapter_satisfy_the_protocol():
     assert isinstance(create_pool("momentum"), Pool) and not missing_methods(create_pool("power_channel"))
-    assert isinstance(QuantammsimPool(QuantammsimStyleMomentum()), Pool)
-    assert not isinstance(QuantammsimStyleMomentum(), Pool)
-    assert missing_methods(QuantammsimStyleMomentum()) == ["chain_params", "encode_chain_params",
-                                                           "decode_chain_params", "calculate_coarse_weight_step"]
+    assert isinstance(QuantammsimPool(QuantammsimMomentum()), Pool)
+    assert not isinstance(QuantammsimMomentum(), Pool)
+    assert missing_methods(QuantammsimMomentum()) == ["chain_params", "encode_chain_params",
+                                                      "decode_chain_params", "calculate_coarse_weight_step"]
 
 
 def test_quantammsim_style_pool_reaches_parity_with_the_chain(lockstep, chains):
     prices = load_scenario("trending_daily_8", 3)
-    theirs = run_lockstep(QuantammsimPool(QuantammsimStyleMomentum(), "MomentumRule"), QPARAMS, _fp(), prices,
+    theirs = run_lockstep(QuantammsimPool(QuantammsimMomentum(), "MomentumRule"), QPARAMS, _fp(), prices,
                           chains["revm"], blocks=40, progress=False)
     assert theirs.status == "parity", theirs.first_divergence
     ours = lockstep("momentum", QPARAMS, prices, blocks=40)
@@ -52,33 +52,23 @@ def test_quantammsim_style_pool_reaches_parity_with_the_chain(lockstep, chains):
     assert theirs.vectorized["first_divergence"] is None
 
 
-def test_a_wrong_sign_scan_step_is_caught_at_the_first_block(chains):
-    from quantammsim_standin import SignFlippedMomentum
-
-    prices = load_scenario("trending_daily_8", 3)
-    result = run_lockstep(QuantammsimPool(SignFlippedMomentum(), "MomentumRule"), QPARAMS, _fp(), prices,
-                          chains["revm"], blocks=10, progress=False)
-    assert result.status != "parity"
-    assert result.first_divergence.block == 1 and result.first_divergence.field == "weights"
-
-
 def test_adapter_rejects_what_quantammsim_cannot_express():
-    pool = QuantammsimPool(QuantammsimStyleMomentum(), "MomentumRule")
+    pool = QuantammsimPool(QuantammsimMomentum(), "MomentumRule")
     with pytest.raises(ValueError, match="use_raw_price=True: quantammsim's pools always divide"):
         pool.chain_params({**QPARAMS, "use_raw_price": True}, _fp())
-    with pytest.raises(ValueError, match="rule_contract='MinimumVarianceRule'"):
-        QuantammsimPool(QuantammsimStyleMomentum(), "MinimumVarianceRule")
-    with pytest.raises(ValueError, match="has no get_initial_rule_state"):
+    with pytest.raises(ValueError, match="rule_contract='NoSuchRule': must be one of MomentumRule"):
+        QuantammsimPool(QuantammsimMomentum(), "NoSuchRule")
+    with pytest.raises(ValueError, match="has neither get_initial_rule_state and calculate_rule_output_step"):
         QuantammsimPool(object(), "MomentumRule")
 
 
 def test_load_pool_wraps_or_uses_what_it_finds():
-    pool, contract = load_pool("quantammsim_standin:QuantammsimStyleMomentum", "MomentumRule")
+    pool, contract = load_pool("quantammsim_standin:MomentumPool", "MomentumRule")
     assert isinstance(pool, QuantammsimPool) and contract == "MomentumRule"
     pool, contract = load_pool("parity.pools.momentum:MomentumPool")
     assert pool.rule == "momentum" and contract == "MomentumRule"
     with pytest.raises(ValueError, match="needs --rule-contract"):
-        load_pool("quantammsim_standin:QuantammsimStyleMomentum")
+        load_pool("quantammsim_standin:MomentumPool")
     with pytest.raises(ValueError, match="cannot import 'no_such_module'"):
         load_pool("no_such_module:X", "MomentumRule")
     with pytest.raises(ValueError, match="must be package.module:Class"):
@@ -94,14 +84,11 @@ def _verify(capsys, *args):
 def test_cli_pool_with_rule_contract(capsys, tmp_path):
     params = tmp_path / "q.json"
     params.write_text(json.dumps({k: v.tolist() for k, v in QPARAMS.items()}))
-    code, out, err = _verify(capsys, "--pool", "quantammsim_standin:QuantammsimStyleMomentum", "--rule-contract",
+    code, out, err = _verify(capsys, "--pool", "quantammsim_standin:MomentumPool", "--rule-contract",
                              "MomentumRule", "--assets", "3", "--blocks", "20", "--backend", "revm", "--params", str(params))
     assert code == 0, out + err
-    assert out.startswith("PARITY: QuantammsimStyleMomentum (MomentumRule) n=3 on revm")
-    code, out, err = _verify(capsys, "--pool", "quantammsim_standin:SignFlippedMomentum", "--rule-contract",
-                             "MomentumRule", "--assets", "3", "--blocks", "5", "--backend", "revm", "--quiet")
-    assert code == 1 and out.startswith("DIVERGENCE: SignFlippedMomentum")
-    code, out, err = _verify(capsys, "--pool", "quantammsim_standin:QuantammsimStyleMomentum", "--blocks", "5")
+    assert out.startswith("PARITY: MomentumPool (MomentumRule) n=3 on revm")
+    code, out, err = _verify(capsys, "--pool", "quantammsim_standin:MomentumPool", "--blocks", "5")
     assert code == 2 and "give --rule RULE (or --rule-contract NAME with --pool)" in err
 
 

@@ -7,13 +7,15 @@ errors a user meets."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 
 from parity.chain import make_chain
 from parity.chain.artifacts import ArtifactError
-from parity.chain.stack import resolve_stack, stack_from_artifacts, write_reference_artifacts
+from parity.chain.stack import (find_artifact, load_artifact_dir, resolve_stack, stack_from_artifacts,
+                                write_reference_artifacts)
 from parity.cli import main
 from parity.fingerprint import make_run_fingerprint
 from parity.harness import summary
@@ -156,6 +158,37 @@ def test_user_errors_name_the_option(written, tmp_path, capsys):
                             "--unlimited-code-size: applies to --backend revm only")):
         assert main([*base, *extra]) == 2
         assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("layout", ["foundry", "hardhat"])
+def test_load_artifact_dir_reads_the_files_find_artifact_chooses_from(written, layout, tmp_path):
+    """The pytest plugin's parity_artifacts: every contract of a directory, skipping what --artifacts skips."""
+    out = shutil.copytree(written(layout), tmp_path / "out")
+    some = next(out.rglob("MomentumRule.json"))
+    (some.parent / "MomentumRule.dbg.json").write_text('{"_format": "hh-sol-dbg-1"}')
+    (out / "build-info").mkdir(exist_ok=True)
+    (out / "build-info" / "0abc.json").write_text("{}")
+    loaded = load_artifact_dir(out)
+    assert sorted(loaded) == sorted(["UpdateWeightRunner", "QuantAMMWeightedPool", "VaultStandIn",
+                                     "MomentumRule", "AntiMomentumRule", "PowerChannelRule", "ChannelFollowingRule",
+                                     "DifferenceMomentumRule", "MinimumVarianceRule"])
+    for name, artifact in loaded.items():
+        path = find_artifact(out, name, "--rule-contract")
+        assert json.loads(path.read_text())["abi"] == artifact.abi
+
+
+def test_load_artifact_dir_refuses_two_contracts_of_one_name_and_an_empty_directory(written, tmp_path):
+    out = tmp_path / "out"
+    for unit in ("A.sol", "B.sol"):
+        (out / unit).mkdir(parents=True)
+        (out / unit / "MomentumRule.json").write_text((written("foundry") / "MomentumRule.sol" / "MomentumRule.json").read_text())
+    with pytest.raises(ArtifactError, match=r"two contracts named MomentumRule \(A.sol/MomentumRule.json, B.sol/"):
+        load_artifact_dir(out)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ArtifactError, match="no artifact"):
+        load_artifact_dir(tmp_path / "empty")
+    with pytest.raises(ArtifactError, match="not a directory"):
+        load_artifact_dir(tmp_path / "missing")
 
 
 def test_written_layouts_match_the_tools(written):

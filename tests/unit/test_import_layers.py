@@ -32,6 +32,7 @@ LAYERS = {
     # 1 core: the simulator, the integer model, the chain, and what every layer shares
     "parity": 1, "parity.errors": 1, "parity.float64": 1, "parity.io": 1, "parity.params": 1, "parity.prices": 1,
     "parity.fingerprint": 1, "parity.quantammsim_keys": 1, "parity.quantammsim_inputs": 1, "parity.state_maps": 1,
+    "parity.probes": 1,
     "parity.estimators": 1, "parity.pools": 1, "parity.weights": 1, "parity.runners": 1, "parity.testing": 1,
     "parity.fixedpoint": 1, "parity.chain": 1, "parity.adapters": 1,
 }

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from parity.prices import (FIXTURE_DIR, FIXTURES, LEVELS, SCENARIOS, PriceSeries, generate_prices, load_prices,
-                           regenerate_fixtures, save_prices_csv)
+from parity.prices import (FIXTURE_DIR, FIXTURES, LEVELS, SCENARIOS, PriceSeries, bundled_files, generate_prices,
+                           load_prices, regenerate_fixtures, save_prices_csv)
 
 DAY = 86400
 
@@ -130,7 +130,7 @@ def test_generator_rejects_bad_arguments():
 def test_bundled_fixtures_load_with_expected_shapes():
     expected = {"btc_eth_daily_2.csv": (730, 2, 1440), "trending_daily_8.csv": (400, 8, 1440),
                 "mean_reverting_daily_8.csv": (400, 8, 1440), "crash_hourly_8.csv": (1440, 8, 60),
-                "pegged_hourly_8.csv": (1440, 8, 60)}
+                "pegged_hourly_8.csv": (1440, 8, 60), "btc_eth_usdc_daily_3.csv": (730, 3, 1440)}
     for name, (T, n, interval) in expected.items():
         s = load_prices(FIXTURE_DIR / name)
         assert (s.n_steps, s.n_assets, s.interval_minutes) == (T, n, interval)
@@ -139,7 +139,7 @@ def test_bundled_fixtures_load_with_expected_shapes():
 
 def test_regenerating_fixtures_is_byte_identical(tmp_path):
     paths = regenerate_fixtures(tmp_path)
-    assert [p.name for p in paths] == [f[0] for f in FIXTURES]
+    assert [p.name for p in paths] == [f[0] for f in FIXTURES] + ["btc_eth_usdc_daily_3.csv"] == bundled_files()
     for p in paths:
         assert p.read_bytes() == (FIXTURE_DIR / p.name).read_bytes(), p.name
 
@@ -149,3 +149,11 @@ def test_price_series_select_is_a_new_series():
     sub = s.select(["ETH"])
     assert isinstance(sub, PriceSeries) and sub.tokens == ("ETH",)
     np.testing.assert_array_equal(sub.prices[:, 0], s.prices[:, 1])
+
+
+def test_the_stablecoin_series_is_the_btc_eth_series_plus_usdc_at_one():
+    base, stable = load_prices(FIXTURE_DIR / "btc_eth_daily_2.csv"), load_prices(FIXTURE_DIR / "btc_eth_usdc_daily_3.csv")
+    assert stable.tokens == ("BTC", "ETH", "USDC")
+    np.testing.assert_array_equal(stable.timestamps, base.timestamps)
+    np.testing.assert_array_equal(stable.prices[:, :2], base.prices)
+    assert (stable.prices[:, 2] == 1.0).all()

@@ -82,7 +82,7 @@ def test_quantammsim_default_fingerprint_is_accepted_and_its_noop_keys_listed_on
 @pytest.mark.parametrize("key,value,reason", [
     ("use_alt_lamb", True, "no on-chain counterpart"),
     ("fees", 0.003, "zero-fee"),
-    ("arb_frequency", 5, "every price row"),
+    ("gas_cost", 2.5, "zero-gas"),
     ("numeraire", "ETH", "numeraire"),
     ("n_ensemble_members", 4, "one member"),
 ])
@@ -179,3 +179,18 @@ def test_make_run_fingerprint_takes_a_quantammsim_dict_too():
         make_run_fingerprint(rule="momentum", n_assets=2, use_alt_lamb=True)
     with pytest.raises(ValueError, match="unknown run fingerprint key"):
         make_run_fingerprint(rule="momentum", n_assets=2, tokenz=["A", "B"])
+
+
+def test_quantammsim_default_tokens_btc_eth_usdc_run_from_bundled_data():
+    """quantammsim's defaults ask for BTC, ETH and USDC (and its default rule, mean_reversion_channel)."""
+    fp = {**QUANTAMMSIM_DEFAULTS, "tokens": ["BTC", "ETH", "USDC"], "rule": "mean_reversion_channel"}
+    params = {"logit_lamb": np.full(3, 2.0), "log_k": np.full(3, 1.0), "raw_width": np.full(3, -3.0),
+              "log_amplitude": np.full(3, -4.0), "sp_exponents": np.full(3, 0.5), "initial_weights_logits": np.zeros(3)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QuantammsimKeyWarning)
+        out = do_run_on_historic_data(fp, params)
+    assert out["tokens"] == ("BTC", "ETH", "USDC") and out["weights"].shape == (152, 3)
+    prices = np.asarray(out["prices"])
+    np.testing.assert_array_equal(prices[:, :2], load_prices(FIXTURES / "btc_eth_daily_2.csv").prices[:152])
+    assert (prices[:, 2] == 1.0).all()
+    assert np.isfinite(np.asarray(out["value"])).all() and np.abs(np.diff(np.asarray(out["weights"]), axis=0)).max() > 0

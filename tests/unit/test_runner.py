@@ -48,9 +48,12 @@ def test_value_shares_equal_weights_after_every_row(run):
     assert (np.abs(np.diff(w, axis=0)).max(axis=1) > 0).sum() > 20  # the weights really move
 
 
-def test_value_follows_the_g3m_arbitrage_formula(run):
-    """V_t / V_{t−1} = Π(p/p⁻)^{w⁻} (price move at the old weights) · Π(w/w⁻)^{−w} (weight change)."""
-    v, p, w = (np.asarray(run[k]) for k in ("value", "prices", "weights"))
+def test_value_follows_the_g3m_arbitrage_formula_with_one_arbitrage_per_row(prices, run):
+    """arb_frequency = price_interval: V_t / V_{t−1} = Π(p/p⁻)^{w⁻} (price move at the old weights) ·
+    Π(w/w⁻)^{−w} (weight change), one jump per row."""
+    per_row = do_run_on_historic_data({**FP, "arb_frequency": 60}, PARAMS, prices=prices, start_index=20)
+    np.testing.assert_array_equal(np.asarray(per_row["weights"]), np.asarray(run["weights"]))
+    v, p, w = (np.asarray(per_row[k]) for k in ("value", "prices", "weights"))
     price_factor = np.exp(np.sum(w[:-1] * np.log(p[1:] / p[:-1]), axis=1))
     weight_factor = np.exp(-np.sum(w[1:] * np.log(w[1:] / w[:-1]), axis=1))
     np.testing.assert_allclose(v[1:] / v[:-1], price_factor * weight_factor, rtol=1e-12)

@@ -12,6 +12,7 @@ from ..calldata import MALFORMED, Dirty, read_word, row
 from ..errors import PANIC_OUT_OF_BOUNDS, PANIC_OVERFLOW, Revert
 from ..estimators import gradient_stored, moving_average
 from ..guard import guard_weights
+from ...probes import probe
 from ..int256 import INT256_MAX, INT256_MIN, UINT64_MAX, UINT256_MAX, add, at, sub, tdiv
 from ..sd59x18 import ONE, div, mul
 from ..storage import pack_array, unpack, write_elements
@@ -66,7 +67,7 @@ def _uint64(field: str, value) -> int:
 
 def relative(d: int, g: int) -> int:
     """Relative gradient ``(ONE ⊘ d) ⊗ g``: the reciprocal is truncated first."""
-    return mul(div(ONE, d), g)
+    return probe("relative", mul(probe("reciprocal", div(ONE, d)), g))
 
 
 def accumulate(total: int, signal: int, kappa: Sequence[int], i: int) -> int:
@@ -92,12 +93,13 @@ def finish(prev_weights: Sequence[int], signals: Sequence[int], kappa: Sequence[
         for k in kappa:
             k_sum = add(k_sum, k)
         centre = div(total, k_sum)
+    probe("centre", centre)
     out = []
     for i in range(n):
         k = kappa[0] if len(kappa) == 1 else kappa[i]
         delta = sub(signals[i], centre) if sign > 0 else sub(centre, signals[i])
         out.append(add(prev_weights[i], mul(k, delta)))
-    return out
+    return probe("raw_weights", out)
 
 
 def public_array_word(words: Sequence[int], i: int) -> int:
@@ -204,7 +206,7 @@ class RuleModel:
             lam = [read_word(v) for v in lambdas]
             words = self._words(MOVING_AVERAGES, pool, st)
             prev_ma = unpack(words, n)
-            ma = moving_average(prev_ma, data, lam, n)
+            ma = probe("ewma", moving_average(prev_ma, data, lam, n))
             if n == 1:
                 raise Revert(PANIC_OUT_OF_BOUNDS)  # V1's store loop bound n − 2 wraps and overruns
             st[MOVING_AVERAGES][pool] = pack_array(ma) if self.requires_prev_ma else write_elements(words, ma)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...probes import probe
 from ..int256 import add, at, neg, sub
 from ..sd59x18 import ONE, PI, SIX, THREE, TWO, div, exp, mul, qpow
 from ..calldata import row
@@ -38,8 +39,8 @@ def lazy_channel_signal(x: int, parameters, j: int, via_ir: bool = False) -> int
     Legacy order: W; env; sc; h; the cubic term; A; A ⊗ env; the product; ⊘ h; S; the trend base; E; _pow.
     ``via_ir`` gives the via-IR order of the channel term: A and A ⊗ env first, the cubic term, then h."""
     width = at(row(parameters, 1), j)
-    env = exp(neg(div(mul(x, x), mul(mul(width, width), TWO))))
-    sc = div(mul(PI, x), mul(width, THREE))
+    env = probe("envelope", exp(neg(div(mul(x, x), mul(mul(width, width), TWO)))))
+    sc = probe("scaled", div(mul(PI, x), mul(width, THREE)))
     if via_ir:
         y = mul(at(row(parameters, 2), j), env)
         z = sub(sc, div(mul(mul(sc, sc), sc), SIX))
@@ -52,11 +53,11 @@ def lazy_channel_signal(x: int, parameters, j: int, via_ir: bool = False) -> int
     ag = neg(x) if x < 0 else x
     base = div(ag, mul(at(row(parameters, 5), j), TWO))
     trend = qpow(base, at(row(parameters, 3), j))
-    channel = neg(channel)
+    channel = probe("channel", neg(channel))
     if x < 0:
         trend = neg(trend)
-    trend = mul(trend, sub(ONE, env))
-    return add(channel, trend)
+    trend = probe("trend", mul(trend, sub(ONE, env)))
+    return probe("signal", add(channel, trend))
 
 
 class ChannelFollowingModel(GradientRuleModel):

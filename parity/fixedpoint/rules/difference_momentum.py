@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from ...probes import probe
 from ..errors import Revert
 from ..estimators import moving_average
 from ..int256 import add, at, low_int128, sub
-from ..sd59x18 import ONE, div, mul
+from ..sd59x18 import ONE
 from ..storage import pack_array, unpack
 from ..calldata import row
 from .base import (
     GRADIENT_STATES, MOVING_AVERAGES, SHORT_MOVING_AVERAGES, RuleModel, accumulate, finish, normalise_address,
-    public_array_word,
+    public_array_word, relative,
 )
 
 
@@ -53,11 +54,11 @@ class DifferenceMomentumModel(RuleModel):
         kappa = row(parameters, 0)
         lam_short = [low_int128(v) for v in row(parameters, 1)]
         prev_short = unpack(self._words(SHORT_MOVING_AVERAGES, pool, st), n)
-        short = moving_average(prev_short, data, lam_short, n)
+        short = probe("short_ewma", moving_average(prev_short, data, lam_short, n))
         st[SHORT_MOVING_AVERAGES][pool] = pack_array(short)
         signals, total = [], 0
         for i in range(n):
             delta = sub(short[i], ma[i])
-            signals.append(mul(div(ONE, ma[i]), delta))
+            signals.append(relative(ma[i], delta))
             total = accumulate(total, signals[i], kappa, i)
         return finish(prev_weights, signals, kappa, n, 1, total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...probes import probe
 from ..calldata import row
 from ..estimators import variance_stored
 from ..int256 import add, at, sub
@@ -47,9 +48,10 @@ class MinimumVarianceModel(RuleModel):
             if not scalar:
                 m = at(mix, i)
                 one_minus = sub(ONE, m)
-            precision = div(ONE, var[i])
+            precision = probe("precision", div(ONE, var[i]))
             total = add(total, precision)
             scaled.append(mul(one_minus, precision))
+        probe("precision_sum", total)
         out = []
         for i in range(n):
             m = mix[0] if scalar else mix[i]
@@ -59,4 +61,4 @@ class MinimumVarianceModel(RuleModel):
             else:
                 part = div(scaled[i], total)
                 out.append(add(mul(m, prev_weights[i]), part))
-        return out
+        return probe("raw_weights", out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...probes import probe
 from ..calldata import row
 from ..int256 import at
 from ..sd59x18 import ONE, abs_, mul, qpow
@@ -40,4 +41,4 @@ class PowerChannelModel(GradientRuleModel):
             sigma = ONE if x >= 0 else -ONE
             signals.append(mul(sigma, qpow(abs_(x), q_i)))
             total = accumulate(total, signals[i], kappa, i)
-        return finish(prev_weights, signals, kappa, n, 1, total)
+        return finish(prev_weights, probe("signal", signals), kappa, n, 1, total)

@@ -22,6 +22,7 @@ MODES = ("independent", "resync")
 BURN_IN_MODES = ("replay", "seed")
 LEVELS = ("rule", "pool")
 DEFAULT_START_TIMESTAMP = 2_000_000_000
+MAX_SAMPLES_PER_INTERVAL = 64  # pool level: each sample mines one block per update
 # Storage key of the simulated pool at rule level; the pool contract is never called by a rule.
 POOL_ADDRESS = "0x00000000000000000000000000000000000fa17E"
 
@@ -77,6 +78,16 @@ class Plan:
         from parity.weights.onchain import update_delays
 
         return update_delays(jitter, int(self.request.options.get("jitter_seed", 0)), count)
+
+    def oracle_scenario(self):
+        """The stale-oracle scenario of the pool level's options (None when off; lockstep.oracles)."""
+        rate = float(self.request.options.get("stale_oracles", 0.0))
+        if not rate:
+            return None
+        from parity.chain.production import DEFAULT_STALENESS_S
+        from parity.harness.lockstep.oracles import StaleOracles
+
+        return StaleOracles(rate, int(self.request.options.get("stale_seed", 0)), DEFAULT_STALENESS_S)
 
     @property
     def seeded(self) -> int:
@@ -191,8 +202,9 @@ def check_pool_options(req: LockstepRequest) -> None:
     if req.level != "pool":
         return
     samples = req.options.get("samples_per_interval", 3)
-    if not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise ValueError(f"samples_per_interval={samples!r} must be an integer ≥ 1")
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES_PER_INTERVAL:
+        raise ValueError(f"samples_per_interval={samples!r} must be an integer in [1, {MAX_SAMPLES_PER_INTERVAL}] "
+                         "(each sample mines one block per update)")
     jitter, interval = req.options.get("update_jitter", 0), int(req.run_fingerprint.chunk_period) * 60
     if not isinstance(jitter, (int, np.integer)) or not 0 <= jitter < interval:
         raise ValueError(f"update_jitter={jitter!r} must be an integer number of seconds in [0, {interval}) "
@@ -200,6 +212,11 @@ def check_pool_options(req: LockstepRequest) -> None:
     seed = req.options.get("jitter_seed", 0)
     if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
         raise ValueError(f"jitter_seed={seed!r} must be an integer in [0, 2^64)")
+    rate, stale_seed = req.options.get("stale_oracles", 0.0), req.options.get("stale_seed", 0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0 <= rate <= 1:
+        raise ValueError(f"stale_oracles={rate!r} must be a number in [0, 1] (the share of stale primary oracles)")
+    if isinstance(stale_seed, bool) or not isinstance(stale_seed, (int, np.integer)) or not 0 <= stale_seed < 2**64:
+        raise ValueError(f"stale_seed={stale_seed!r} must be an integer in [0, 2^64)")
     if req.burn_in and req.burn_in_mode == "seed":
         raise ValueError("burn_in_mode='seed' is not available at pool level (the pool is created with its "
                          "initial weights; use burn_in_mode='replay')")

@@ -124,8 +124,10 @@ class PoolJaxSide:
 
     level = "pool"
 
-    def __init__(self, pool, inputs: RunInputs, state_map: StateMap, samples: int, make_step):
+    def __init__(self, pool, inputs: RunInputs, state_map: StateMap, samples: int, make_step, scenario=None):
         self.pool, self.smap, self.n, self.samples = pool, state_map, len(inputs.w0), samples
+        self.scenario, self.price_wei = scenario, inputs.price_wei  # stale-oracle scenario (lockstep.oracles)
+        self.expected_revert = None  # the revert this block's oracle reads lead to (scenario only)
         self.rule_side = RuleJaxSide(pool, inputs, state_map, make_step)  # initial estimator state
         self.fp, self.jax_params = inputs.fingerprint, inputs.mapped.jax_params
         self.interval = int(self.fp.chunk_period) * 60
@@ -148,15 +150,37 @@ class PoolJaxSide:
         self.dispatch(price, ts, next_ts)
         return self.collect()
 
-    def dispatch(self, price, ts: int, next_ts: int) -> None:
+    def dispatch(self, price, ts: int, next_ts: int, block: int | None = None) -> None:
         """Start the block's jitted step (JAX dispatches it asynchronously); `collect` returns its values.
-        The session mines the chain's block in between."""
+        The session mines the chain's block in between. With a stale-oracle scenario the step reads what the
+        runner would read from the block's oracles, or, when no oracle of an asset is fresh, expects the
+        update to revert (and steps nothing)."""
         if self._next is not None:
             self._continue_from(*self._next)
+        if self.scenario is not None:
+            price = self._oracle_price(block, ts)
+            if price is None:
+                self._pending = None
+                return
         self.est, self.pc, coarse, self.info = self.step_fn(self.est, self.pc, price, np.int64(ts))
         self._pending = (coarse, ts, next_ts)  # self.info stays on the device: boundary_notes rarely reads it
 
-    def collect(self) -> dict:
+    def _oracle_price(self, k: int, ts: int):
+        """The prices the runner reads at block k (first fresh of primary, backup), or None (it reverts)."""
+        from parity.harness.lockstep.oracles import NO_FRESH_VALUE, oracle_table
+        from parity.weights.onchain import fresh_oracles
+
+        updates = self.scenario.updates(k, ts, self.price_wei[k], self.price_wei[k - 1])
+        values, times = oracle_table(updates, self.n)
+        index, found = jax.device_get(fresh_oracles(np.asarray(times, dtype=np.int64), ts, self.scenario.threshold))
+        self.expected_revert = None if bool(np.all(found)) else NO_FRESH_VALUE
+        if self.expected_revert is not None:
+            return None
+        return jnp.asarray(from_wei_array([values[i][int(index[i])] for i in range(self.n)]))
+
+    def collect(self) -> dict | None:
+        if self._pending is None:  # the update is expected to revert: nothing to compare
+            return None
         coarse, ts, next_ts = self._pending
         # one transfer of only what is compared (the carries stay on the device)
         est, pc, coarse = jax.device_get(({key: self.est[key] for key in self.smap.keys}, self.pc, coarse))
@@ -213,6 +237,9 @@ class PoolJaxSide:
     def cross_check(self, result: LockstepResult, inputs: RunInputs, start: int) -> dict:
         from parity.harness.lockstep.pool_vectorized import pool_cross_check
 
+        if self.scenario is not None:
+            return {"skipped": "the stale-oracle scenario changes the prices the rule reads (backup feeds, "
+                               "reverted updates); the vectorized path takes the price rows"}
         return pool_cross_check(self, result, inputs)
 
 
@@ -396,10 +423,12 @@ class PoolChainSide:
     """UpdateWeightRunner + QuantAMMWeightedPool + the rule + the vault stand-in + MockOracles
     (parity.chain.production), parity's reference build or a user's contracts (parity.chain.stack)."""
 
-    def __init__(self, chain, plan: Plan, inputs: RunInputs, samples: int, artifacts=None):
+    def __init__(self, chain, plan: Plan, inputs: RunInputs, samples: int, artifacts=None, scenario=None):
         """artifacts: a parity.chain.stack.StackArtifacts (any mix of reference and user contracts), a
-        compile_rules dict, or None (the reference stack built with the request's compiler profile)."""
+        compile_rules dict, or None (the reference stack built with the request's compiler profile);
+        scenario: a stale-oracle scenario (parity.harness.lockstep.oracles) or None."""
         self.chain, self.plan, self.inputs, self.samples = chain, plan, inputs, samples
+        self.scenario = scenario  # stale-oracle scenario: one backup oracle per asset, every oracle set per block
         self.smap, self.n, self.contract = plan.state_map, plan.n, plan.contract
         self.artifacts = artifacts
         self.profile = plan.request.compiler_profile
@@ -425,11 +454,22 @@ class PoolChainSide:
                 lambda_store=m.lambda_store, epsilon_max=m.epsilon_max, guard_rail=m.guard_rail,
                 parameters=m.parameters, update_interval_s=self.interval, initial_weights_wei=initial["weights"],
                 moving_averages_wei=initial[self.smap.moving_average_key], initial_values_wei=initial[self.smap.init_key],
-                oracle_prices_wei=self.inputs.price_wei[0], timestamp=t0,
+                oracle_prices_wei=self.inputs.price_wei[0], timestamp=t0, **self._oracle_setup(),
             )
         except ChainError as e:
             raise SetupError(f"setting up the production stack for {self.contract} on {self.backend} failed: {e}") from e
         self.rule_call = chain_caller(self.chain, self.stack.rule)
+
+    def _oracle_setup(self) -> dict:
+        if self.scenario is None:
+            return {}
+        return {"staleness_threshold": self.scenario.threshold, "backups": 1}
+
+    def oracle_updates(self, k: int, ts: int) -> dict | None:
+        """The scenario's oracle values and timestamps for block k (None without a scenario)."""
+        if self.scenario is None:
+            return None
+        return self.scenario.updates(k, ts, self.inputs.price_wei[k], self.inputs.price_wei[k - 1])
 
     def artifact_info(self) -> dict:
         """The rule's identity (as at rule level) and every deployed contract: role, name, address, source."""
@@ -449,8 +489,12 @@ class PoolChainSide:
         from parity.chain.errors import ContractHalt, ContractRevert
         from parity.chain.production import perform_update, read_pool, sample_weights
 
+        oracles = self.oracle_updates(k, ts)
         try:
-            up = perform_update(self.chain, self.stack, ts, prices=list(price_wei), oracle_timestamp=ts)
+            if oracles is None:
+                up = perform_update(self.chain, self.stack, ts, prices=list(price_wei), oracle_timestamp=ts)
+            else:
+                up = perform_update(self.chain, self.stack, ts, oracles=oracles)
         except (ContractRevert, ContractHalt) as e:
             inputs = {"data": [str(v) for v in price_wei], "timestamp": ts, "pool": self.stack.pool.address}
             raise StepReverted("performUpdate", e.reason, inputs, e.backend, e.block) from e
@@ -501,13 +545,20 @@ class PoolModelSide:
 
         cs = self.chain_side
         self.model = ProductionModel.from_stack(cs.stack, compiler_profile=cs.profile)
-        self.model.rollback = False  # set-up done; the lockstep never reads the model after a revert
-        self.call = model_caller(self.model.rule)
+        # set-up done; the lockstep never reads the model after a revert, except where the oracle scenario
+        # makes reverts part of the run (the model must then undo a reverted update as the chain does)
+        self.model.rollback = getattr(cs, "scenario", None) is not None
+        # read the rule as it is now: a rolled-back update replaces the model's rule object
+        self.call = lambda fn, args: model_caller(self.model.rule)(fn, args)
         return read_state(self.call, cs.stack.pool.address, cs.n, cs.smap)
 
     def step(self, k: int, price_wei, ts: int, next_ts: int) -> Observation:
         cs = self.chain_side
-        up = self.model.perform_update(ts, prices=list(price_wei), oracle_timestamp=ts)
+        oracles = cs.oracle_updates(k, ts) if getattr(cs, "scenario", None) is not None else None
+        if oracles is None:
+            up = self.model.perform_update(ts, prices=list(price_wei), oracle_timestamp=ts)
+        else:
+            up = self.model.perform_update(ts, oracles=oracles)
         stored = self.model.read_pool()
         times = sample_times(ts, next_ts, cs.samples, stored["last_interp"])
         state = read_state(self.call, cs.stack.pool.address, cs.n, cs.smap)

@@ -83,6 +83,12 @@ class LockstepResult:
     excused: list = field(default_factory=list)  # pool level: boundary notes {block, field, asset, ...}
     sections: dict = field(default_factory=dict)  # further top-level report sections an engine adds (e.g. "audit")
     summary_lines: list = field(default_factory=list)  # and the lines it adds to the terminal summary
+    pool_error: str | None = None  # a plug-in pool's own code failed (one line); the run stopped there
+    expected_revert: dict | None = None  # pool level: JAX expected the update to revert, the chain took it
+
+    def record_pool_error(self, error: Exception, where: str) -> None:
+        """A plug-in pool's code failed during ``where`` (e.g. "block 7"); the blocks before stay verified."""
+        self.pool_error = f"{where}: {error}"
 
     @property
     def counted(self) -> np.ndarray:
@@ -95,12 +101,15 @@ class LockstepResult:
 
     @property
     def status(self) -> str:
-        """'model_mismatch' (chain ≠ integer model) | 'revert' | 'divergence' | 'parity'."""
+        """'pool_error' (the plug-in pool's code failed) | 'model_mismatch' (chain ≠ integer model) | 'revert' |
+        'divergence' | 'parity'."""
+        if self.pool_error is not None:
+            return "pool_error"
         if self.model_mismatch is not None:
             return "model_mismatch"
         if self.revert is not None:
             return "revert"
-        if self.first_divergence is not None:
+        if self.expected_revert is not None or self.first_divergence is not None:
             return "divergence"
         if self.vectorized and self.vectorized.get("first_divergence") is not None:
             return "divergence"

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from parity.adapters.errors import PoolCodeError
+from parity.adapters.quarantine import user_code_error
 from parity.harness import compare as cmp
 from parity.harness.lockstep.inputs import RunInputs, contract_to_rule
 from parity.harness.lockstep.plan import Plan
@@ -94,7 +96,7 @@ def new_result(plan: Plan, inputs: RunInputs, sides: Sides, initial: dict) -> Lo
         model_check=sides.model is not None,
     )
     result.level = getattr(sides.jax, "level", "rule")
-    result.initial = {**initial, "block": plan.seeded}
+    result.initial = {**initial, "block": plan.seeded, "price": [int(x) for x in inputs.price_wei[plan.seeded]]}
     result.artifact_info = sides.chain.artifact_info()
     result.jax = {f: [] for f in sides.jax.fields}
     result.chain = {f: [] for f in sides.jax.fields}
@@ -138,36 +140,71 @@ def check_model(result: LockstepResult, block: int, chain_values: dict, model_va
 
 
 def step_blocks(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Sides, times) -> None:
-    """Stage 5: every update block on the JAX side, the chain and the model; stops at a revert."""
-    model_ok = sides.model is not None and result.model_mismatch is None
+    """Stage 5: every update block on the JAX side, the chain and the model; stops at a revert (one that all
+    sides expected, at pool level under a stale-oracle scenario, is noted and the run goes on)."""
+    state = {"model_ok": sides.model is not None and result.model_mismatch is None}
     bar = _progress(len(times), plan.request.progress)
     t_loop = time.perf_counter()
-    overlap = hasattr(sides.jax, "dispatch")  # pool level: the JAX step runs while the chain mines its block
     for k, ts, next_ts in times:
-        when = (inputs.price_wei[k], ts, next_ts)
-        if overlap:
-            sides.jax.dispatch(inputs.price_dec[k], ts, next_ts)
-        else:
-            jax_values = sides.jax.step(inputs.price_dec[k], ts, next_ts)
-        try:
-            obs = sides.chain.step(k, *when)
-        except StepReverted as e:
-            jax_values = sides.jax.collect() if overlap else jax_values
-            record_revert(result, k, e, jax_values, sides.model if model_ok else None, when)
+        if not _run_block(result, plan, inputs, sides, state, k, ts, next_ts):
             break
-        if overlap:
-            jax_values = sides.jax.collect()
-        if model_ok:
-            model_ok = check_model_step(result, k, obs.values, sides.model, when)
-        # after_block may complete jax_values with fields computed on the chain's values (pool level)
-        result.excused.extend(sides.jax.after_block(k, jax_values, obs.values, inputs.price_wei[k], plan.request.mode))
-        record_block(result, k, plan, jax_values, obs, inputs.price_wei[k])
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     result.timing["loop_s"] = time.perf_counter() - t_loop
     result.timing["blocks"] = len(result.block_ids)
+
+
+def _run_block(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Sides, state: dict, k: int, ts: int,
+               next_ts: int) -> bool:
+    """Block k on every side; False when the run stops here."""
+    overlap = hasattr(sides.jax, "dispatch")  # pool level: the JAX step runs while the chain mines its block
+    when = (inputs.price_wei[k], ts, next_ts)
+    model = sides.model if state["model_ok"] else None
+    try:
+        if overlap:
+            sides.jax.dispatch(inputs.price_dec[k], ts, next_ts, block=k)
+        else:
+            jax_values = sides.jax.step(inputs.price_dec[k], ts, next_ts)
+    except PoolCodeError as e:  # the plug-in pool's code failed: keep what was verified before
+        result.record_pool_error(e, f"block {k}")
+        return False
+    expected = getattr(sides.jax, "expected_revert", None)
+    try:
+        obs = sides.chain.step(k, *when)
+    except StepReverted as e:
+        if expected is not None and expected == e.reason:
+            return record_expected_revert(result, k, e, model, when)
+        jax_values = sides.jax.collect() if overlap else jax_values
+        record_revert(result, k, e, jax_values, model, when)
+        return False
+    if expected is not None:  # JAX expected the update to revert; the chain took it
+        result.expected_revert = {"block": k, "reason": expected, "chain_block": obs.chain_block}
+        if model is not None:
+            check_model_step(result, k, obs.values, model, when)
+        return False
+    if overlap:
+        jax_values = sides.jax.collect()
+    if model is not None:
+        state["model_ok"] = check_model_step(result, k, obs.values, model, when)
+    # after_block may complete jax_values with fields computed on the chain's values (pool level)
+    result.excused.extend(sides.jax.after_block(k, jax_values, obs.values, inputs.price_wei[k], plan.request.mode))
+    record_block(result, k, plan, jax_values, obs, inputs.price_wei[k])
+    return True
+
+
+def record_expected_revert(result: LockstepResult, k: int, e: StepReverted, model, when) -> bool:
+    """The chain reverted at block k as the JAX side expected (the oracle path): the model must revert with
+    the same reason; the block is noted and not compared. False when the model disagrees."""
+    if model is not None:
+        reason = revert_reason_of(lambda: model.step(k, *when))
+        if reason != e.reason:
+            result.model_mismatch = ModelMismatch(k, "revert", -1, e.reason, reason, {}, {})
+            return False
+    result.pool.setdefault("expected_reverts", []).append(
+        {"block": k, "function": e.function, "reason": e.reason, "chain_block": e.chain_block})
+    return True
 
 
 def check_model_step(result: LockstepResult, k: int, chain_values: dict, model, when) -> bool:
@@ -186,8 +223,8 @@ def check_model_step(result: LockstepResult, k: int, chain_values: dict, model, 
 def record_revert(result: LockstepResult, k: int, e: StepReverted, jax_values: dict, model, when) -> None:
     """The chain reverted at block k: record the revert, what JAX computed, and whether the model agrees."""
     result.revert = RevertInfo(
-        block=k, function=e.function, reason=e.reason, inputs=e.inputs, backend=e.backend,
-        chain_block=e.chain_block, jax_weights=[float(x) for x in np.asarray(jax_values["weights"])],
+        block=k, function=e.function, reason=e.reason, inputs=e.inputs, backend=e.backend, chain_block=e.chain_block,
+        jax_weights=None if jax_values is None else [float(x) for x in np.asarray(jax_values["weights"])],
     )
     if model is not None:
         result.revert.model_reason = revert_reason_of(lambda: model.step(k, *when))
@@ -240,8 +277,14 @@ def finish(result: LockstepResult, plan: Plan, inputs: RunInputs, sides: Sides, 
         excused = excused_masks(result)
         result.first_divergence = cmp.first_divergence(result.errors, result.block_ids, counted, excused)
         result.worst = cmp.worst_per_field(result.errors, result.block_ids, counted, excused)
-    if cross_check and result.block_ids:
-        result.vectorized = sides.jax.cross_check(result, inputs, plan.seeded)
+    if cross_check and result.block_ids and result.pool_error is None:
+        try:
+            result.vectorized = sides.jax.cross_check(result, inputs, plan.seeded)
+        except Exception as e:  # a user's pool failed in its vectorized path (anything else re-raised)
+            error = user_code_error(sides.jax.pool, e)
+            if not isinstance(error, PoolCodeError):
+                raise
+            result.record_pool_error(error, "the vectorized cross-check")
     result.timing["total_s"] = time.perf_counter() - t_start
 
 

@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.adapters.quarantine import check_finite, quiet_callbacks, user_code_error
 from parity.harness import compare as cmp
 from parity.harness.lockstep.inputs import RunInputs, rejected
 from parity.harness.lockstep.jaxstep import as_np, initial_carries, vectorized_trajectory
@@ -94,6 +95,7 @@ class RuleJaxSide:
         self.jax_params, self.fp = inputs.mapped.jax_params, inputs.fingerprint
         self.make_step = make_step
         self.step_fn = make_step(pool, self.jax_params, self.fp)
+        self.state_keys = state_map.keys  # the compared states (start() may narrow them, see prepare)
         self.fields = (*state_map.keys, "weights")
         self._resync = None
 
@@ -101,7 +103,18 @@ class RuleJaxSide:
         """Initial carries (warmed up over `seeded` blocks); returns the initial state and weights as the
         integers the contract receives, and sets the carry to exactly what those integers decode to."""
         smap, wkey = self.smap, self.smap.weight_key
+        prepare = getattr(self.pool, "prepare", None)
+        if callable(prepare):  # a plug-in pool that needs the run's prices first (parity.adapters.quantammsim)
+            prepare(inputs.price_dec, self.jax_params, self.fp, smap.keys)
+        compared = getattr(self.pool, "compared_state_keys", None)
+        self.state_keys = smap.keys if compared is None else tuple(k for k in smap.keys if k in compared)
+        self.fields = (*self.state_keys, "weights")
         est, wt = initial_carries(self.pool, self.jax_params, self.fp, inputs.price_dec[0], inputs.w0, wkey)
+        missing = [k for k in (smap.moving_average_key, smap.init_key, *self.state_keys) if k not in est]
+        if missing:
+            raise ValueError(f"pool {getattr(self.pool, 'rule', type(self.pool).__name__)}: its scan carry has no "
+                             f"{', '.join(map(repr, dict.fromkeys(missing)))} (the rule contract stores "
+                             f"{', '.join(smap.keys)}; carry keys: {', '.join(map(str, est))})")
         for k in range(1, seeded + 1):
             est, wt, _ = self.step_fn(est, wt, inputs.price_dec[k])
         ma_key = smap.moving_average_key
@@ -130,10 +143,15 @@ class RuleJaxSide:
             decoded, weights = self._resync
             self.est = {**self.est, **{key: jnp.asarray(v) for key, v in decoded.items()}}
             self.wt = {**self.wt, self.smap.weight_key: jnp.asarray(from_wei_array(weights))}
-        self.est, self.wt, w = self.step_fn(self.est, self.wt, price)
-        est, w = jax.device_get((self.est, w))
-        out = {key: np.asarray(est[key], dtype=np.float64).reshape(self.n) for key in self.smap.keys}
+        try:
+            with quiet_callbacks(self.pool):
+                self.est, self.wt, w = self.step_fn(self.est, self.wt, price)
+                est, w = jax.device_get((self.est, w))
+        except Exception as exc:  # a user's pool failed inside its compiled step: one line (else unchanged)
+            raise user_code_error(self.pool, exc) from None
+        out = {key: np.asarray(est[key], dtype=np.float64).reshape(self.n) for key in self.state_keys}
         out["weights"] = np.asarray(w, dtype=np.float64).reshape(self.n)
+        check_finite(self.pool, out)  # a user's pool: NaN or infinity named (the session adds the block)
         return out
 
     def tolerance_basis(self, result: LockstepResult, prices: np.ndarray) -> tuple[dict, dict, dict]:
@@ -150,6 +168,9 @@ class RuleJaxSide:
     def cross_check(self, result: LockstepResult, inputs: RunInputs, start: int) -> dict:
         """Vectorized path vs the scan path's (independent) trajectory over the same prices."""
         price_dec, w0 = inputs.price_dec, inputs.w0
+        skip = getattr(self.pool, "cross_check_skip_reason", None)
+        if skip:
+            return {"skipped": skip}
         if result.mode != "independent" or start:
             # The scan trajectory to compare with is the independent one from the initial price: recompute it.
             scan, first = self._independent_scan(result, price_dec, w0), 1
@@ -173,7 +194,7 @@ class RuleJaxSide:
         for k in range(1, result.block_ids[-1] + 1):
             est, wt, w = step(est, wt, price_dec[k])
             e, w = jax.device_get((est, w))
-            for key in self.smap.keys:
+            for key in self.state_keys:
                 out[key].append(np.asarray(e[key], dtype=np.float64))
             out["weights"].append(np.asarray(w, dtype=np.float64))
         return {f: np.array(v) for f, v in out.items()}

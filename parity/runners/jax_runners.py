@@ -1,9 +1,14 @@
 """do_run_on_historic_data: prices + params -> fine/coarse weights, zero-fee arbitrage reserves, values.
 
-Reserves follow docs/architecture.md (Reserves and results) (zero fees, perfect arbitrage): R₀ = w₀·V₀/p₀ and, for each
-row, the price sub-step ρ_price = Π(p/p⁻)^{w⁻} / (p/p⁻) and the weight sub-step
-ρ_weight = (w/w⁻) / Π(w/w⁻)^{w}, accumulated in log space. After every row the value shares
-R·p/Σ(R·p) equal the weights of that row.
+The quantammsim module path of the runner (``quantammsim.runners.jax_runners``) is kept: a quantammsim
+script runs with its package name changed to ``parity``.
+
+Reserves (zero fees, perfect arbitrage; parity.runners.value): R₀ = w₀·V₀/p₀; between two price rows the
+prices of the row are held and the pool's weights move as the pool moves them, arbitraged every
+``arb_frequency`` minutes (default 1, as quantammsim on minute prices); at the next row the price moves,
+then the weights reach that row's. ``arb_frequency = price_interval`` arbitrages once per row (the weight
+change of a whole row in one jump); a multiple of it arbitrages every few rows, the reserves held between.
+After every arbitrage the value shares R·p/Σ(R·p) equal the weights of that time.
 
 With ``weight_interpolation_method="onchain"`` the fine weights are the pool's (W + M·τ, 9 decimals, not
 summing exactly to 1). A G3M pool with weights w is in arbitrage equilibrium when its value shares are
@@ -21,6 +26,10 @@ import numpy as np
 from parity.float64 import guarded
 from parity.pools import create_pool
 from parity.pools.base import bout_rows
+from parity.pools.common import as_start_index
+from parity.runners import value
+from parity.runners.value import zero_fee_reserves  # noqa: F401  (re-exported)
+from parity.weights import onchain
 
 
 def _as_fingerprint(run_fingerprint):
@@ -58,21 +67,47 @@ def _as_prices(prices, n_assets, field="prices"):
     return arr
 
 
-def zero_fee_reserves(weights, prices, initial_value):
-    """Reserves (L, n) of a pool arbitraged to its weights every row, with no fees (docs/architecture.md (Reserves and results))."""
-    weights = jnp.asarray(weights, dtype=jnp.float64)
-    prices = jnp.asarray(prices, dtype=jnp.float64)
-    initial = weights[0] * initial_value / prices[0]
-    log_price_ratio = jnp.log(prices[1:] / prices[:-1])
-    log_weight_ratio = jnp.log(weights[1:] / weights[:-1])
-    log_rho = (
-        jnp.sum(weights[:-1] * log_price_ratio, axis=1, keepdims=True)
-        - log_price_ratio
-        + log_weight_ratio
-        - jnp.sum(weights[1:] * log_weight_ratio, axis=1, keepdims=True)
-    )
-    log_cum = jnp.concatenate([jnp.zeros((1, weights.shape[1])), jnp.cumsum(log_rho, axis=0)], axis=0)
-    return initial * jnp.exp(log_cum)
+def _normalised(weights):
+    return weights / jnp.sum(weights, axis=1, keepdims=True)
+
+
+def _onchain_row_paths(w0, out, fp, rows, t0=onchain.START_TIME):
+    """(S, end shares) of every row's in-row arbitrage times of an onchain run, one update block at a time."""
+    k = value.substeps_per_row(fp)
+    init = onchain.init_pool_carry(w0, t0)
+    carries, times = out["pool_carries"], out["update_times"]
+    if carries is None:
+        befores = afters = jax.tree_util.tree_map(lambda x: x[None], init)
+        starts = updates = jnp.full((1,), t0, dtype=jnp.int64)
+    else:
+        befores = jax.tree_util.tree_map(lambda i, c: jnp.concatenate([i[None], i[None], c[:-1]]), init, carries)
+        afters = jax.tree_util.tree_map(lambda i, c: jnp.concatenate([i[None], c]), init, carries)
+        nominal = t0 + fp.chunk_period * 60 * jnp.arange(times.shape[0] + 1, dtype=jnp.int64)
+        starts, updates = nominal, jnp.concatenate([jnp.full((1,), t0, dtype=jnp.int64), times])
+
+    def block(args):
+        before, after, start, update = args
+        path = onchain.block_path(before, after, start, update, fp.price_interval * 60, fp.chunk_steps, k)
+        return value.explicit_row_paths(path / jnp.sum(path, axis=-1, keepdims=True))
+
+    loss, end = jax.lax.map(block, (befores, afters, starts, updates))
+    n = w0.shape[0]
+    return loss.reshape(-1)[: rows - 1], end.reshape(-1, n)[: rows - 1]
+
+
+def _reserves(fine, local, fp, w0, onchain_out):
+    """The run's reserves on its fine weights (module docstring)."""
+    shares = _normalised(fine) if onchain_out is not None else fine
+    every = value.rows_per_arbitrage(fp)
+    if every > 1:
+        return value.held_reserves(shares, local, fp.initial_pool_value, every)
+    if value.substeps_per_row(fp) == 1 or fine.shape[0] < 2:
+        return value.fine_reserves(shares, local, fp.initial_pool_value)
+    if onchain_out is not None:
+        loss, end = _onchain_row_paths(w0, onchain_out, fp, fine.shape[0])
+    else:
+        loss, end = value.linear_row_paths(shares, value.substeps_per_row(fp))
+    return value.fine_reserves(shares, local, fp.initial_pool_value, loss, end)
 
 
 @lru_cache(maxsize=None)
@@ -80,18 +115,17 @@ def _compiled(rule):
     pool = create_pool(rule)
 
     def run(params, prices, oracle, run_fingerprint, start_index):
-        extra = {}
+        extra, out = {}, None
         if run_fingerprint.weight_interpolation_method == "onchain":
             out = pool.calculate_onchain_run(params, run_fingerprint, prices, start_index, oracle)
             fine, coarse = out["weights"], out["coarse_weights"]
             extra = {"update_times": out["update_times"], "pool_carries": out["pool_carries"],
                      "reverted": None if out["info"] is None else out["info"]["reverted"]}
-            shares = fine / jnp.sum(fine, axis=1, keepdims=True)
         else:
             fine, coarse = pool.calculate_weights_and_coarse(params, run_fingerprint, prices, start_index, oracle)
-            shares = fine
         local = jax.lax.dynamic_slice(prices, (start_index, 0), fine.shape)
-        reserves = zero_fee_reserves(shares, local, run_fingerprint.initial_pool_value)
+        w0 = pool.initial_weights(params, run_fingerprint)
+        reserves = _reserves(fine, local, run_fingerprint, w0, out)
         return fine, coarse, local, reserves, extra
 
     return jax.jit(run, static_argnums=(3, 4))
@@ -115,7 +149,9 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     ``run_fingerprint``: a RunFingerprint or a dict of its keys, or a quantammsim run fingerprint as it is
     (every quantammsim key accepted, see parity.quantammsim_inputs): ``tokens`` selects price columns by
     name (sorted, as quantammsim) from the prices given or, with ``prices=None``, from the bundled data;
-    ``startDateString``/``endDateString`` select the bout.
+    ``startDateString``/``endDateString`` select the bout. ``start_index``: an integer of any type.
+    Reserves and values follow the pool's fine weights between rows, arbitraged every ``arb_frequency``
+    minutes (module docstring).
 
     Returns a dict: ``weights`` (fine, L × n), ``coarse_weights`` (M × n, one per update), ``reserves``
     (L × n), ``value`` (L), ``final_value``, ``final_reserves``, ``prices`` (the L bout rows),
@@ -132,9 +168,10 @@ def do_run_on_historic_data(run_fingerprint, params, prices=None, start_index=0,
     fp, prices, start_index, options = resolve_run_inputs(run_fingerprint, prices, start_index)
     params = apply_run_options(params, options) if isinstance(params, dict) else params
     arr = _as_prices(prices.prices if isinstance(prices, PriceSeries) else prices, fp.n_assets)
-    if isinstance(start_index, (bool, np.bool_)) or not isinstance(start_index, (int, np.integer)):
-        raise ValueError(f"start_index={start_index!r}: must be an int")
-    start_index = int(start_index)
+    start_index = as_start_index(start_index)
+    if not isinstance(start_index, int):
+        raise ValueError("start_index: a traced value under jit; do_run_on_historic_data needs a concrete integer "
+                         "(call pool.calculate_weights under jit instead)")
     if not 0 <= start_index < arr.shape[0]:
         raise ValueError(f"start_index={start_index}: must be in [0, {arr.shape[0]}) (the price rows)")
     pool = create_pool(fp.rule)
