@@ -1,4 +1,5 @@
-"""The `parity` command: `verify` (lockstep JAX vs on-chain rule), `record` and `replay` (golden fixtures).
+"""The `parity` command: `verify` (lockstep JAX vs on-chain rule), `record` and `replay` (golden fixtures),
+`sweep`, `drift` and `fuzz`.
 
 Exit codes: 0 parity, 1 divergence (including a revert or a chain/integer-model mismatch), 2 bad input or
 set-up error (one line on stderr saying what to fix; no traceback).
@@ -455,6 +456,9 @@ from parity.drift import add_drift_arguments, run_drift  # noqa: E402  (drift im
 
 SUBCOMMANDS["drift"] = ("drift report: the idealised simulator vs the production loop (pool weights, 9 decimals)",
                         add_drift_arguments, run_drift)
+from parity.fuzz.command import HELP as FUZZ_HELP, add_fuzz_arguments, run_fuzz  # noqa: E402  (light: imports lazily)
+
+SUBCOMMANDS["fuzz"] = (FUZZ_HELP, add_fuzz_arguments, run_fuzz)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -215,6 +215,20 @@ def record(
         from parity.harness.report import summary
 
         raise RecordError(f"the {rule} run did not complete on {backend}, so it cannot be a golden fixture:\n{summary(result)}", result)
+    data = fixture_data(result, rule, series, values, backend=backend, runner=chain.accounts[0],
+                        start_timestamp=start_timestamp, rel=rel, root=root, compiler_profile=compiler_profile)
+    return data, result
+
+
+def fixture_data(result, rule: str, series, values, *, backend: str, runner: str, start_timestamp: int, rel=None,
+                 root=REPO_ROOT, compiler_profile: str = "legacy", artifact=None) -> dict:
+    """The fixture of a rule-level LockstepResult over its compared blocks (up to a revert, if any): `series`
+    names the columns and interval, `values` holds the price rows; `artifact` is the build that ran when it
+    was not parity's own (a user's contract: its hashes are recorded under the rule's contract name)."""
+    from parity.harness.driver import POOL_ADDRESS
+
+    blocks = len(result.block_ids)
+    values = np.asarray(values, dtype=np.float64)[: blocks * result.mapped.fingerprint.chunk_steps + 1]
     data = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -226,18 +240,18 @@ def record(
         "parameters": _parameters_entry(result.mapped),
         "prices": _price_entry(series, rel, root, values),
         "initial": _initial_entry(result, values[0]),
-        "contract_artifact": _artifact_entry(result.contract, compiler_profile),
+        "contract_artifact": _artifact_entry(result.contract, compiler_profile, artifact),
         "chain": {
             "backend": backend,
             "start_timestamp": int(start_timestamp),
-            "runner": chain.accounts[0],
+            "runner": runner,
             "pool": POOL_ADDRESS,
             "rule_address": result.artifact_info.get("address"),
         },
         "per_block": _per_block_entries(result),
     }
     data["content_sha256"] = content_hash(data)
-    return data, result
+    return data
 
 
 def _record_inputs(rule, series, blocks, chunk_period, epsilon_max, guard_rail):
@@ -298,15 +312,15 @@ def _initial_entry(result, price0: np.ndarray) -> dict:
     }
 
 
-def _artifact_entry(contract: str, compiler_profile: str) -> dict:
+def _artifact_entry(contract: str, compiler_profile: str, artifact=None) -> dict:
     from parity.harness.driver import _rule_artifacts
 
-    artifact = _rule_artifacts(compiler_profile)[contract]
+    artifact = artifact or _rule_artifacts(compiler_profile)[contract]
     return {
-        "contract_name": artifact.contract_name,
+        "contract_name": contract,
         "compiler_version": artifact.compiler_version,
         "settings": artifact.settings,
-        "source_hash": artifact.source_hash,
+        "source_hash": artifact.source_hash.removeprefix("sha256:"),
         "deployed_bytecode_sha256": hashlib.sha256(artifact.deployed_bytecode.encode()).hexdigest(),
         "compiler_profile": compiler_profile,
     }

@@ -68,9 +68,18 @@ def record_pool(rule: str, params: dict, prices, *, assets=None, blocks: int | N
         from parity.harness.report import summary
 
         raise fx.RecordError(f"the {rule} pool-level run did not complete on {backend}:\n{summary(result)}", result)
-    data = _fixture_body(result, rule, series, rel, root, values, rows, backend, start_timestamp)
+    return pool_fixture_data(result, rule, series, values[:rows], backend=backend, start_timestamp=start_timestamp,
+                             rel=rel, root=root), result
+
+
+def pool_fixture_data(result, rule: str, series, values, *, backend: str, start_timestamp: int, rel=None,
+                      root=fx.REPO_ROOT) -> dict:
+    """The pool-level fixture of a finished pool-level LockstepResult (its blocks up to a revert, if any):
+    `series` names the columns and interval, `values` holds the price rows of those blocks."""
+    rows = len(result.block_ids) * int(result.mapped.fingerprint.chunk_steps) + 1
+    data = _fixture_body(result, rule, series, rel, root, np.asarray(values)[:rows], rows, backend, start_timestamp)
     data["content_sha256"] = fx.content_hash(data)
-    return data, result
+    return data
 
 
 def _run_inputs(rule, series, blocks, chunk_period, epsilon_max, guard_rail):
@@ -118,6 +127,8 @@ def _fixture_body(result, rule, series, rel, root, values, rows, backend, start_
             "backups": stack["backups"], "actions": stack["actions"],
             "samples_per_interval": result.pool["samples_per_interval"], "update_jitter": result.pool["update_jitter"],
             "jitter_seed": str(result.pool["jitter_seed"]),
+            **({"update_delays": result.pool["update_delays"][: len(result.block_ids)]}
+               if "update_delays" in result.pool else {}),
         },
         "per_block": [_block_entry(result, row, k) for row, k in enumerate(result.block_ids)],
     }
@@ -171,7 +182,13 @@ def validate_pool(data: dict, *, file="<fixture>", root=fx.REPO_ROOT) -> PoolFix
         ck.fail("fingerprint", str(e))
     decoded = fx._check_parameters(data["parameters"], rule, n, fp, ck)
     prices = fx._load_prices(data["prices"], n, blocks * fp.chunk_steps + 1, root, ck)
-    stack = ck.obj(data["stack"], "stack", _STACK_KEYS)
+    stack = ck.obj(data["stack"], "stack", _STACK_KEYS | {"update_delays"}, {"update_delays"})
+    if "update_delays" in stack:
+        delays = stack["update_delays"]
+        if not isinstance(delays, list) or len(delays) != blocks:
+            ck.fail("stack.update_delays", f"expected {blocks} delays (one per block)")
+        for i, d in enumerate(delays):
+            ck.integer(d, f"stack.update_delays[{i}]", 0, 2**32 - 1)
     ck.obj(stack["addresses"], "stack.addresses", _ADDRESS_KEYS)
     per_block = data["per_block"]
     if not isinstance(per_block, list) or len(per_block) != blocks:
@@ -269,6 +286,8 @@ def replay_pool(fixture: PoolFixture, *, tolerances=None, model_check: bool = Tr
     s = fixture.data["stack"]
     options = {"samples_per_interval": s["samples_per_interval"], "update_jitter": s["update_jitter"],
                "jitter_seed": int(s["jitter_seed"])}
+    if "update_delays" in s:  # explicit late updates and gaps (parity fuzz)
+        options["update_delays"] = list(s["update_delays"])
     req = LockstepRequest(create_pool(fixture.rule), fx.replay_params(fixture), fixture.fingerprint, fixture.prices,
                           blocks=fixture.blocks, tolerances=tolerances, model_check=model_check,
                           vectorized_check=vectorized_check, progress=False, level="pool", options=options)

@@ -131,6 +131,7 @@ def run_pool_lockstep(
     samples_per_interval: int = 3,
     update_jitter: int = 0,
     jitter_seed: int = 0,
+    update_delays=None,
     artifacts: dict | None = None,
     **options,
 ) -> LockstepResult:
@@ -139,13 +140,16 @@ def run_pool_lockstep(
     `samples_per_interval` times inside each interval (plus the rail time) with the JAX production loop;
     the chain against the ProductionModel at zero tolerance.
 
-    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). artifacts:
+    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). update_delays:
+    instead, the seconds each update is late (any size: a delay of an interval or more is a missed update). artifacts:
     compiled contracts to deploy instead of the project's (e.g. a deliberately broken runner or pool).
     options: run_lockstep's blocks, mode, burn_in, burn_in_mode, tolerances, model_check, vectorized_check,
     progress, start_timestamp. Raises ValueError for bad inputs and SetupError for set-up failures.
     """
     t_start = time.perf_counter()
     level_options = {"samples_per_interval": samples_per_interval, "update_jitter": update_jitter, "jitter_seed": jitter_seed}
+    if update_delays is not None:
+        level_options["update_delays"] = [int(d) for d in update_delays]
     request = LockstepRequest(pool, params, run_fingerprint, prices, level="pool", options=level_options, **options)
     plan = validate(request)
     inputs = map_inputs(plan, chain)

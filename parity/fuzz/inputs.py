@@ -1,0 +1,194 @@
+"""`parity fuzz`'s command-line input checked and turned into the pieces of a FuzzConfig. Every check raises
+parity.validation.InputError with one line naming the flag, the value and the rule it broke (exit code 2,
+nothing written). (Belongs with the other input checks: parity/inputs/ once that package exists.)"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from parity.fuzz.outcome import PROPERTIES
+from parity.fuzz.space import MAX_ASSETS, SpaceError, auto_space, fixed_space, load_space
+from parity.validation import InputError, check_parameter_keys, load_json_file
+
+__all__ = ["InputError"]
+
+
+def check_rule(rule: str) -> str:
+    from parity.chain import RULE_CONTRACTS
+
+    if rule not in RULE_CONTRACTS:
+        raise InputError(f"--rule {rule!r}: choose one of {', '.join(RULE_CONTRACTS)}")
+    return rule
+
+
+def positive(flag: str, value, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (maximum is not None and value > maximum):
+        top = f" and at most {maximum}" if maximum is not None else ""
+        raise InputError(f"{flag} {value}: must be an integer ≥ 1{top}")
+    return value
+
+
+def positive_float(flag: str, value) -> float:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise InputError(f"{flag} {value}: must be a number of seconds > 0")
+    return float(value)
+
+
+def budget(examples, seconds, level: str) -> tuple[int | None, float | None]:
+    """(examples, seconds): one of them; the level's default example count when neither is given."""
+    if seconds is not None:
+        return None, positive_float("--time", seconds)
+    if examples is None:
+        return (1000 if level == "rule" else 100), None
+    return positive("--examples", examples), None
+
+
+def asset_range(text: str | None) -> tuple[int, int] | None:
+    """`--assets N` or `LO-HI` as (lo, hi) within 2..8."""
+    if text is None:
+        return None
+    parts = text.strip().split("-")
+    try:
+        lo, hi = (int(parts[0]), int(parts[-1])) if len(parts) in (1, 2) and all(p.isascii() for p in parts) else (0, 0)
+    except ValueError:
+        lo = hi = 0
+    if not 2 <= lo <= hi <= MAX_ASSETS:
+        raise InputError(f"--assets {text!r}: must be N or LO-HI with 2 ≤ LO ≤ HI ≤ {MAX_ASSETS}")
+    return lo, hi
+
+
+def properties(text: str) -> tuple:
+    names = tuple(dict.fromkeys(p.strip() for p in text.split(",") if p.strip()))
+    unknown = [p for p in names if p not in PROPERTIES]
+    if unknown or not names:
+        raise InputError(f"--properties {text!r}: {'unknown ' + repr(unknown[0]) if unknown else 'empty'}; "
+                         f"choose from {', '.join(PROPERTIES)}")
+    return names
+
+
+def param_space(rule: str, params_file, space_spec, n_range, defaults: dict):
+    """The ParamSpace of --params FILE, --param-space auto|FILE or the rule's defaults, with --assets."""
+    import dataclasses
+
+    try:
+        if space_spec == "auto":
+            space = auto_space(rule, defaults)
+        elif space_spec is not None:
+            space = load_space(space_spec, rule, defaults)
+        else:
+            space = fixed_space(rule, _fixed_params(rule, params_file, defaults))
+    except SpaceError as e:
+        raise InputError(str(e)) from None
+    per_asset = {len(v) for v in space.fixed.values() if isinstance(v, list)}
+    if len(per_asset) > 1:
+        raise InputError(f"--params: per-asset lists of different lengths {sorted(per_asset)}: give one length (n)")
+    if per_asset:
+        k = per_asset.pop()
+        if not 2 <= k <= MAX_ASSETS or (n_range is not None and not n_range[0] <= k <= n_range[1]):
+            raise InputError(f"--params: per-asset lists of length {k} fix n = {k}, outside --assets {n_range} or 2..8")
+        n_range = (k, k)
+    if n_range is not None:
+        space = dataclasses.replace(space, n=n_range)
+    _check_fixed(rule, space)
+    return space
+
+
+def _fixed_params(rule: str, path, defaults: dict) -> dict:
+    if path is None:
+        return dict(defaults)
+    loaded = load_json_file(path, "--params")
+    if not isinstance(loaded, dict):
+        raise InputError(f"--params {path}: must hold a JSON object of parameter names to values")
+    params = dict(defaults)
+    if any(k in loaded for k in ("memory_days", "logit_lamb")):
+        params.pop("lamb", None)
+    if any(k in loaded for k in ("log_k", "k", "absolute_k", "sp_k")):
+        params.pop("kappa", None)
+    params.update(loaded)
+    return params
+
+
+def _check_fixed(rule: str, space) -> None:
+    """The fixed parameters are read by the rule and accepted by its contract at the smallest n."""
+    from parity.fuzz.examples import Settings, check_parameters
+    from parity.pools import create_pool
+
+    n = space.n[0]
+    settings = Settings(n)
+    try:
+        fp = settings.fingerprint(rule)
+        if not space.ranges:
+            check_parameter_keys(create_pool(rule), dict(space.fixed), set(space.fixed), fp, "--params")
+            check_parameters(rule, dict(space.fixed), settings)
+    except InputError:
+        raise
+    except ValueError as e:
+        raise InputError(f"--params: {e}") from None
+
+
+def tolerances(specs, rule: str, level: str) -> dict:
+    from parity.chain import RULE_CONTRACTS
+    from parity.harness import compare
+    from parity.harness.lockstep.plan import POOL_TOLERANCE_KEYS
+    from parity.harness.mapping import state_map_for
+
+    fields = (*state_map_for(RULE_CONTRACTS[rule]).keys, "weights")
+    if level == "pool":
+        fields += POOL_TOLERANCE_KEYS
+    out = {}
+    for spec in specs:
+        try:
+            field, value = compare.parse_tolerance(spec, fields)
+        except ValueError as e:
+            raise InputError(str(e)) from None
+        out[field] = value
+    return out
+
+
+def rule_artifact(artifact, contract, remaps, level: str, rule: str):
+    """The user's rule build (--artifact / --contract), rule level only."""
+    if remaps and contract is None:
+        raise InputError("--remap applies to --contract only")
+    if artifact is None and contract is None:
+        return None
+    if level != "rule":
+        raise InputError(f"--{'artifact' if artifact is not None else 'contract'}: applies to --level rule (a user's "
+                         "runner, pool and rule stack at pool level is given as an artifacts folder)")
+    from parity.chain.artifacts import ArtifactError, compile_contract, load_artifact
+
+    try:
+        art = load_artifact(artifact) if artifact is not None else compile_contract(contract, remaps)
+    except ArtifactError as e:
+        raise InputError(str(e)) from None
+    _check_abi(art, rule)
+    return art
+
+
+def _check_abi(art, rule: str) -> None:
+    from parity.chain import RULE_CONTRACTS
+
+    names = {f.get("name") for f in art.abi if f.get("type") == "function"}
+    needed = {"CalculateNewWeights", "initialisePoolRuleIntermediateValues", "validParameters"}
+    missing = sorted(needed - names)
+    if missing:
+        raise InputError(f"artifact {art.contract_name}: has no {', '.join(missing)}: it must keep the ABI of "
+                         f"{RULE_CONTRACTS[rule]}")
+
+
+def output_folder(path, inputs) -> Path:
+    """--out: a folder that exists or can be created, writable, not a file and not one of the inputs."""
+    import os
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--out {path}: is a file; give a folder")
+    for given in inputs:
+        if given is not None and str(given) != "auto" and Path(given).resolve() == path.resolve():
+            raise InputError(f"--out {path}: is one of the inputs")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"--out {path}: {probe} is not a writable folder")
+    return path
