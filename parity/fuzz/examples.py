@@ -38,6 +38,12 @@ class Settings:
         return {"n": self.n, "chunk_period": self.chunk_period, "epsilon_max": self.epsilon_max,
                 "guard_rail": self.guard_rail, **dict(self.statics)}
 
+    @staticmethod
+    def from_json(data: dict) -> "Settings":
+        core = ("n", "chunk_period", "epsilon_max", "guard_rail")
+        statics = tuple(sorted((k, v) for k, v in data.items() if k not in core))
+        return Settings(int(data["n"]), int(data["chunk_period"]), data["epsilon_max"], data["guard_rail"], statics)
+
 
 @dataclass
 class Example:
@@ -78,6 +84,17 @@ class Example:
                 "blocks": self.blocks, "recipe": self.recipe.to_json(),
                 "prices": [[float(x) for x in row] for row in self.prices],
                 **({"delays": list(self.delays)} if self.delays else {})}
+
+
+def example_from_json(data: dict) -> Example:
+    """The Example of a report's "example" entry (its prices as recorded; the recipe is kept for reading)."""
+    from parity.fuzz.paths import Move
+
+    r = data["recipe"]
+    recipe = PathRecipe(r["blocks"], tuple(r["levels"]), tuple(Move(**m) for m in r["moves"]), r.get("volatility", 0.0),
+                        r.get("seed", 0))
+    return Example(data["rule"], Settings.from_json(data["settings"]), dict(data["params"]), recipe,
+                   tuple(data.get("delays", ())), np.asarray(data["prices"], dtype=np.float64))
 
 
 def _plain(v):

@@ -101,6 +101,16 @@ def level_strategy(draw):
     return draw(_floats(15.0, LOG_MAX))
 
 
+def pool_horizons(shape: Shape) -> tuple:
+    """The example lengths drawn at pool level: 1, 2, 3, 5, 8, … (Fibonacci) up to the largest, and it."""
+    out, a, b = [], 1, 2
+    while a < shape.max_blocks:
+        if a >= shape.min_blocks:
+            out.append(a)
+        a, b = b, a + b
+    return tuple(out) + (shape.max_blocks,)
+
+
 @st.composite
 def move_strategy(draw, max_blocks: int):
     """A move; its bounds do not depend on the example's blocks or n (positions are clipped to the path and
@@ -119,7 +129,11 @@ def move_strategy(draw, max_blocks: int):
 def path_strategy(draw, n: int, shape: Shape):
     """Blocks, start levels of all MAX_ASSETS assets (the first n are used), a background random walk and up
     to MAX_MOVES moves."""
-    blocks = draw(_ints(shape.min_blocks, shape.max_blocks))
+    if shape.level == "pool":  # the pool level's vectorized cross-check compiles once per horizon: a few horizons
+        sizes = pool_horizons(shape)
+        blocks = sizes[draw(_ints(0, len(sizes) - 1))]
+    else:
+        blocks = draw(_ints(shape.min_blocks, shape.max_blocks))
     levels = tuple(draw(level_strategy()) for _ in range(MAX_ASSETS))[:n]
     volatility = draw(_floats(0.0, 0.2)) * 10.0 ** (-draw(_ints(0, 12)))
     seed = draw(_ints(0, 2**16)) if volatility else 0
