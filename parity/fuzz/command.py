@@ -74,16 +74,32 @@ def run_fuzz(args) -> int:
     from parity.fuzz.search import search
 
     cfg, out = fuzz_config(args)
+    executor = _executor(cfg, args.connect_timeout)
     live = not args.quiet and sys.stderr.isatty()
     try:
-        result = search(cfg, progress=_progress_line if live else None)
+        result = search(cfg, executor, progress=_progress_line if live else None)
     finally:
+        executor.close()
         if live:
             _progress_line(None)
     report = write_counterexample(result, cfg, out) if result.example is not None else None
     text = summary(result, cfg, report)
     print(text.splitlines()[0] if args.quiet else text)
     return EXIT_NONE if result.example is None else EXIT_FOUND
+
+
+def _executor(cfg, connect_timeout: float):
+    """The run's executor, connected to the Dask scheduler now (an unreachable one is a set-up error, exit 2)."""
+    from parity.fuzz.execute import Executor
+    from parity.harness.driver import SetupError
+
+    executor = Executor(cfg.workers, cfg.scheduler, connect_timeout)
+    if cfg.scheduler is not None:
+        try:
+            executor.connect()
+        except (OSError, TimeoutError) as e:
+            raise SetupError(f"--scheduler {cfg.scheduler}: cannot connect ({e})") from None
+    return executor
 
 
 def _progress_line(text) -> None:

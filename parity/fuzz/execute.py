@@ -51,6 +51,10 @@ class Executor:
                                              initializer=_worker_init)
         return self._pool
 
+    def connect(self) -> None:
+        """Connect to the Dask scheduler now (raises OSError or TimeoutError when it cannot be reached)."""
+        self._dask()
+
     def _dask(self):
         if self._client is None:
             from distributed import Client

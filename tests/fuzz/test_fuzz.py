@@ -242,3 +242,28 @@ def test_pool_level_small_budget_exits_0(tmp_path, capsys):
     rc = main(["fuzz", "--rule", "momentum", "--level", "pool", "--examples", "4", "--blocks", "4", "--workers", "1",
                "--out", str(tmp_path / "o")])
     assert rc == 0, capsys.readouterr().out
+
+
+def test_dask_cluster_runs_the_same_examples_with_the_same_outcomes():
+    """Batches split over two Dask tasks give the statistics of an in-process run (outcomes depend on the
+    example alone, not on its chunk)."""
+    distributed = pytest.importorskip("distributed")
+    from parity.fuzz.search import FuzzConfig, search
+    from parity.fuzz.space import fixed_space
+    from parity.fuzz.strategies import Shape
+
+    space = dataclasses.replace(fixed_space("momentum", DEFAULT_PARAMS["momentum"]), n=(2, 2))
+    cfg = FuzzConfig("momentum", space, Shape("rule", 1, 6, 16), examples=40, seed=5)
+    local = search(cfg).stats
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        remote = search(dataclasses.replace(cfg, scheduler=cluster.scheduler_address)).stats
+    assert (remote.examples, remote.kinds, remote.worst_ratio) == (local.examples, local.kinds, local.worst_ratio)
+
+
+def test_unreachable_scheduler_is_a_setup_error(tmp_path, capsys):
+    rc = main(["fuzz", "--rule", "momentum", "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1",
+               "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("parity fuzz: setup error: --scheduler tcp://127.0.0.1:9: cannot connect")
+    assert len(err.strip().splitlines()) == 1
