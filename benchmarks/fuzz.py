@@ -6,7 +6,7 @@ CalculateNewWeights calls and state getters in BatchCaller transactions of the s
 JAX, decoding, comparison or model), measured in the same run on the examples the search ran.
 
     PYTHONPATH=. .venv/bin/python benchmarks/fuzz.py [--rule momentum] [--examples 2000] [--blocks 50]
-                                                      [--assets 3] [--workers 2] [--batch 32]
+                                                      [--assets 3] [--workers 2] [--batch 32] [--variants 8]
 
 Target: ≥ 1,000 examples of 50 blocks per minute on 2 cores.
 """
@@ -21,7 +21,7 @@ import parity  # noqa: F401  (float64)
 
 
 def run_search(args):
-    """(FuzzResult, seconds, the examples the exploration ran)."""
+    """(FuzzResult, seconds, the examples the exploration ran, time spent running them)."""
     import parity.fuzz.search as search_mod
     from parity.cli import DEFAULT_PARAMS
     from parity.fuzz.search import FuzzConfig, search
@@ -30,22 +30,26 @@ def run_search(args):
 
     seen = []
     run_batch = search_mod.run_batch
+    engine = {"seconds": 0.0, "calls": 0}
 
-    def recording(examples, **kw):
+    def recording(examples, **kw):  # the search calls run_batch with the distinct examples it has not run yet
+        t = time.perf_counter()
         out = run_batch(examples, **kw)
+        engine["seconds"] += time.perf_counter() - t
+        engine["calls"] += 1
         seen.extend((e, o.kind) for e, o in zip(examples, out))
         return out
 
     search_mod.run_batch = recording
     space = dataclasses.replace(fixed_space(args.rule, DEFAULT_PARAMS[args.rule]), n=(args.assets, args.assets))
-    cfg = FuzzConfig(args.rule, space, Shape("rule", args.blocks, args.blocks, args.batch), examples=args.examples,
+    cfg = FuzzConfig(args.rule, space, Shape("rule", args.blocks, args.blocks, args.batch, args.variants), examples=args.examples,
                      seed=args.seed, workers=args.workers)
     t0 = time.perf_counter()
     try:
         result = search(cfg)
     finally:
         search_mod.run_batch = run_batch
-    return result, time.perf_counter() - t0, seen
+    return result, time.perf_counter() - t0, seen, engine
 
 
 def bare(args, seen) -> tuple[int, float]:
@@ -68,11 +72,12 @@ def main() -> None:
     ap.add_argument("--assets", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--variants", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bare-examples", type=int, default=640, help="examples whose calls are also executed bare")
     args = ap.parse_args()
 
-    result, seconds, seen = run_search(args)
+    result, seconds, seen, engine = run_search(args)
     s = result.stats
     ran = s.examples - s.kinds.get("refused", 0)
     per_min = s.examples / seconds * 60
@@ -81,9 +86,12 @@ def main() -> None:
     bare_n, bare_s = bare(args, seen)
     bare_rate = bare_n / bare_s
     print(f"fuzz:  {args.rule}, n={args.assets}, {args.blocks} blocks per example, {args.workers} worker(s), batches of "
-          f"{args.batch}: {s.examples} examples ({ran} run, {s.kinds.get('refused', 0)} refused up front) in {seconds:.1f} s "
+          f"{args.batch}: {s.examples} distinct examples ({ran} run, {s.kinds.get('refused', 0)} refused up front; "
+          f"{s.repeats} repeats Hypothesis submitted again, not counted) in {seconds:.1f} s "
           f"= {per_min:,.0f} examples/min; {updates} verified updates = {updates / seconds:,.0f}/s, {per_core:,.0f} per core "
           f"(outcomes {dict(s.kinds)}; integer model on every pool)")
+    print(f"       {engine['calls']} engine calls for {s.batches} Hypothesis test cases took {engine['seconds']:.1f} s; the "
+          f"rest ({seconds - engine['seconds']:.1f} s) is Hypothesis (generation, mutation, targeting) and the checks")
     print(f"bare:  {bare_n} pool updates of the first {min(args.bare_examples, ran)} examples run (BatchCaller transactions "
           f"of {max(1, args.batch // args.workers)} pools, no JAX/comparison/model, 1 process) in {bare_s:.1f} s = "
           f"{bare_rate:,.0f} updates/s")

@@ -48,6 +48,8 @@ def add_fuzz_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--assets", default=None, metavar="N|LO-HI", help="asset counts to draw from (default 2-8)")
     p.add_argument("--batch", type=int, default=None,
                    help="examples per batch (default 32 at rule level, 2 per worker at pool level; at most 64)")
+    p.add_argument("--variants", type=int, default=None, metavar="V",
+                   help="seeded variants of every market Hypothesis draws (default 8 at rule level, 1 at pool level)")
     p.add_argument("--properties", default=",".join(PROPERTIES), metavar="P[,P...]",
                    help=f"properties to check (default all: {', '.join(PROPERTIES)})")
     p.add_argument("--tolerance", action="append", default=[], metavar="FIELD=VALUE",
@@ -138,7 +140,9 @@ def fuzz_config(args):
         source = ("--artifact", args.artifact.resolve())
     elif args.contract is not None:
         source = ("--contract", args.contract, *[x for r in args.remap for x in ("--remap", r)])
-    cfg = FuzzConfig(rule, space, Shape(level, 1, blocks, batch), properties, examples, seconds, args.seed, tolerances,
+    variants = inputs.positive("--variants", args.variants if args.variants is not None else (8 if level == "rule" else 1),
+                               maximum=batch)
+    cfg = FuzzConfig(rule, space, Shape(level, 1, blocks, batch, variants), properties, examples, seconds, args.seed, tolerances,
                      artifact, source, None, workers, args.scheduler, shrink, args.vectorized_check)
     return cfg, out
 

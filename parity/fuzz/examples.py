@@ -56,11 +56,18 @@ class Example:
     params: dict
     recipe: PathRecipe
     delays: tuple = ()
-    prices: np.ndarray = field(default=None, repr=False)
+    given_prices: np.ndarray | None = field(default=None, repr=False)  # a recorded path instead of the recipe's
+    from_recipe: bool = field(default=True, init=False, repr=False)
 
     def __post_init__(self):
-        if self.prices is None:
-            self.prices = expand(self.recipe)
+        self.from_recipe = self.given_prices is None
+
+    @property
+    def prices(self) -> np.ndarray:
+        """The update prices (built from the recipe once, when first needed)."""
+        if self.given_prices is None:
+            self.given_prices = expand(self.recipe)
+        return self.given_prices
 
     @property
     def n(self) -> int:
@@ -74,10 +81,19 @@ class Example:
         """What shrinking minimises, in order: blocks, assets, distinct prices, late updates."""
         return (self.blocks, self.n, distinct_prices(self.prices), sum(1 for d in self.delays if d))
 
+    def variant(self, j: int) -> "Example":
+        """The j-th seeded variant of this example's market (parity.fuzz.paths.variant); j = 0: itself."""
+        from parity.fuzz.paths import variant
+
+        if j == 0 or not self.from_recipe:
+            return self
+        return Example(self.rule, self.settings, self.params, variant(self.recipe, j), self.delays)
+
     def key(self) -> str:
-        """Identifies the example's inputs (what its outcome depends on)."""
-        return json.dumps([self.rule, self.settings.to_json(), _plain(self.params), self.prices.tobytes().hex(),
-                           list(self.delays)], sort_keys=True)
+        """Identifies the example's inputs (what its outcome depends on): its recipe, or its recorded prices."""
+        path = self.recipe.to_json() if self.from_recipe else self.given_prices.tobytes().hex()
+        return json.dumps([self.rule, self.settings.to_json(), _plain(self.params), path, list(self.delays)],
+                          sort_keys=True)
 
     def to_json(self) -> dict:
         return {"rule": self.rule, "settings": self.settings.to_json(), "params": _plain(self.params),

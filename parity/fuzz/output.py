@@ -174,6 +174,8 @@ def summary(result, cfg, report: dict | None) -> str:
             + ("no counterexample" if result.example is None else f"COUNTEREXAMPLE: {result.outcome.kind}"))
     lines = [head, f"  {s.examples} examples in {s.batches} batches, {s.seconds:.1f} s ({kinds}); worst error/tolerance "
                    f"{s.worst_ratio:.3g}, worst stored state/limit {s.worst_headroom:.3g}"]
+    if s.repeats:
+        lines[-1] += f"; {s.repeats} repeats not re-run"
     if s.refusals:
         reason, count = s.refusals.most_common(1)[0]
         lines.append(f"  refused up front (not a market the chain can hold): {s.kinds['refused']}; most often: {reason}")

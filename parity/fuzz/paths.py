@@ -128,3 +128,17 @@ def expand(recipe: PathRecipe) -> np.ndarray:
 def distinct_prices(prices: np.ndarray) -> int:
     """How many distinct values the path holds (what shrinking minimises after blocks and assets)."""
     return int(np.unique(np.asarray(prices)).size)
+
+
+def variant(recipe: PathRecipe, j: int) -> PathRecipe:
+    """The j-th seeded variant of a recipe (j = 0: the recipe itself): the same structure (blocks, moves and
+    their kinds) with start levels moved by up to half a decade, the background walk and every move's size
+    scaled by up to 10^±0.5, shifted by up to two blocks, and new noise seeds. A function of (recipe, j)."""
+    if j == 0:
+        return recipe
+    rng = np.random.default_rng([j, recipe.seed, recipe.blocks, len(recipe.levels), len(recipe.moves)])
+    levels = tuple(float(np.clip(x + rng.uniform(-0.5, 0.5), LOG_MIN, LOG_MAX)) for x in recipe.levels)
+    moves = tuple(Move(m.kind, max(m.start + int(rng.integers(-2, 3)), 0), m.length, m.asset,
+                       m.size * 10.0 ** rng.uniform(-0.5, 0.5), m.seed + j) for m in recipe.moves)
+    vol = recipe.volatility * 10.0 ** rng.uniform(-0.5, 0.5)
+    return PathRecipe(recipe.blocks, levels, moves, vol, recipe.seed + 7919 * j)

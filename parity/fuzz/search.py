@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from parity.fuzz.execute import Executor, run_batch
@@ -72,7 +73,8 @@ class FuzzConfig:
 @dataclass
 class Stats:
     batches: int = 0
-    examples: int = 0  # examples run during exploration (refused ones included)
+    examples: int = 0  # distinct examples run during exploration (refused ones included)
+    repeats: int = 0  # examples Hypothesis submitted again (answered from the cache, not run)
     shrink_examples: int = 0
     kinds: Counter = field(default_factory=Counter)
     refusals: Counter = field(default_factory=Counter)
@@ -83,7 +85,8 @@ class Stats:
     shrink_seconds: float = 0.0
 
     def to_json(self) -> dict:
-        out = {"batches": self.batches, "examples": self.examples, "shrink_examples": self.shrink_examples,
+        out = {"batches": self.batches, "examples": self.examples, "repeats": self.repeats,
+               "shrink_examples": self.shrink_examples,
                "outcomes": dict(sorted(self.kinds.items())), "refusal_reasons": dict(self.refusals.most_common(5)),
                "worst_error_over_tolerance": _jsonable(self.worst_ratio), "worst_state_over_limit": self.worst_headroom,
                "seconds": round(self.seconds, 2), "shrink_seconds": round(self.shrink_seconds, 2)}
@@ -118,28 +121,36 @@ class _Search:
         self.found_at: float | None = None
         self.best = None  # (size, example, outcome) of the smallest failure seen
         self.cache: dict = {}  # example key -> Outcome
+        self.fresh: set = set()  # keys of the examples the current test case ran
 
     def check(self, batch) -> None:
         from hypothesis import target
 
         self._budget()
-        outcomes = self._run(batch.examples)
-        self._record(batch.examples, outcomes)
+        examples = [(ex.variant(j), j) for ex in batch.examples for j in self._variants()]
+        outcomes = self._run([ex for ex, _ in examples])
+        self._record([ex for ex, _ in examples], outcomes)
         if self.progress is not None:
             self.progress(self._status())
         ratios = [o.ratio for o in outcomes if o.kind != "refused"]
         target(min(math.log10(max(max(ratios, default=0.0), 1e-30)), 300.0), label="log10(worst error / tolerance)")
         target(max((o.headroom for o in outcomes), default=0.0), label="stored state / int128 limit")
-        for ex, o in zip(batch.examples, outcomes):
+        for (ex, j), o in zip(examples, outcomes):
             if o.kind in self.failing:
-                self._note_failure(ex, o)
+                self._note_failure(ex, o, j)
                 raise FAILURES[o.kind](ex, o)
+
+    def _variants(self):
+        """Every variant while exploring; once a failure is found, only the failing variant's index (the
+        shrinker then minimises the drawn example while that variant of it keeps failing)."""
+        return range(self.cfg.shape.variants) if self.found_at is None else (self.failing_variant,)
 
     def _run(self, examples) -> list[Outcome]:
         """Outcomes of the examples; each distinct example runs once (an outcome depends on the example
-        alone, and the shrinker re-submits the examples it leaves unchanged)."""
+        alone, and Hypothesis' targeting and shrinking re-submit the examples they leave unchanged)."""
         keys = [ex.key() for ex in examples]
         new = {k: ex for k, ex in zip(keys, examples) if k not in self.cache}
+        self.fresh = set(new)
         if new:
             cfg = self.cfg
             done = run_batch(list(new.values()), level=cfg.shape.level, executor=self.executor,
@@ -170,13 +181,17 @@ class _Search:
             raise ShrinkBudgetSpent()
 
     def _record(self, examples, outcomes) -> None:
+        """Statistics over distinct examples (a repeat is counted apart, never twice)."""
         s = self.stats
+        fresh = [(ex, o) for ex, o in zip(examples, outcomes) if ex.key() in self.fresh]
+        self.fresh = set()
         if self.found_at is not None:
-            s.shrink_examples += len(examples)
+            s.shrink_examples += len(fresh)
             return
         s.batches += 1
-        s.examples += len(examples)
-        for ex, o in zip(examples, outcomes):
+        s.examples += len(fresh)
+        s.repeats += len(examples) - len(fresh)
+        for ex, o in fresh:
             s.kinds[o.kind] += 1
             if o.kind == "refused":
                 s.refusals[_reason_class(o.detail)] += 1
@@ -186,9 +201,10 @@ class _Search:
             if o.kind == "both_refuse" and s.both_refuse is None:
                 s.both_refuse = (ex, o)
 
-    def _note_failure(self, example, outcome: Outcome) -> None:
+    def _note_failure(self, example, outcome: Outcome, variant: int) -> None:
         if self.found_at is None:
             self.found_at = time.perf_counter()
+            self.failing_variant = variant
         size = example.size()
         if self.best is None or size < self.best[0]:
             self.best = (size, example, outcome)
@@ -205,10 +221,29 @@ def hypothesis_settings(cfg: FuzzConfig):
     from hypothesis import HealthCheck, Phase, Verbosity, settings
 
     expected = cfg.examples if cfg.examples is not None else int((cfg.seconds or 60) * 16)
-    batches = max(10, math.ceil(expected / max(cfg.shape.batch / 2, 1)))
+    batches = max(10, 4 * math.ceil(expected / max(cfg.shape.batch / 2, 1)))  # our budget stops first
     return settings(max_examples=batches, database=None, deadline=None, derandomize=False,
                     suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False,
                     verbosity=Verbosity.quiet, phases=(Phase.generate, Phase.target, Phase.shrink))
+
+
+@contextmanager
+def _no_local_constants():
+    """Hypothesis sometimes draws a number found in the source of the modules loaded so far (its "local
+    constants"), so its draws would depend on what the process imported before the search. Within the
+    search that pool is empty (Hypothesis' own constants stay), so a seed gives the same examples in any
+    process. (Hypothesis 6.170 keeps the pool in hypothesis.internal.conjecture.providers.)"""
+    from hypothesis.internal.conjecture import providers
+
+    original = providers._get_local_constants
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def search(cfg: FuzzConfig, executor: Executor | None = None, progress=None) -> FuzzResult:
@@ -229,7 +264,8 @@ def search(cfg: FuzzConfig, executor: Executor | None = None, progress=None) -> 
 
     result = FuzzResult(cfg, state.stats)
     try:
-        fuzz()
+        with _no_local_constants():
+            fuzz()
     except FuzzFailure as e:
         result.example, result.outcome = e.example, e.outcome
     except BudgetSpent:

@@ -40,7 +40,13 @@ class Shape:
     level: str = "rule"
     min_blocks: int = 1
     max_blocks: int = 50
-    batch: int = 32
+    batch: int = 32  # examples the engine runs per test case: drawn examples × variants
+    variants: int = 1  # seeded variants of every drawn market (parity.fuzz.paths.variant)
+
+    @property
+    def drawn(self) -> int:
+        """Examples Hypothesis draws per test case."""
+        return max(1, -(-self.batch // self.variants))
 
 
 @dataclass
@@ -92,11 +98,12 @@ def params_strategy(draw, space: ParamSpace, settings: Settings):
 
 @st.composite
 def level_strategy(draw):
-    """log10 of a start price: ordinary (around 1), near 1 wei, or near the int128 ceiling."""
-    kind = draw(_ints(0, 2))
-    if kind == 0:
+    """log10 of a start price: ordinary (around 1; three times in four), near 1 wei, or near the int128
+    ceiling."""
+    kind = draw(_ints(0, 7))
+    if kind < 6:
         return draw(_floats(-3.0, 6.0))
-    if kind == 1:
+    if kind == 6:
         return draw(_floats(-18.0, -12.0))
     return draw(_floats(15.0, LOG_MAX))
 
@@ -171,9 +178,9 @@ def example_strategy(draw, rule: str, space: ParamSpace, settings: Settings, sha
 
 @st.composite
 def batch_strategy(draw, rule: str, space: ParamSpace, shape: Shape):
-    """A Batch: shared settings, then 1..shape.batch examples (a continue marker before each further one)."""
+    """A Batch: shared settings, then 1..shape.drawn examples (a continue marker before each further one)."""
     settings = draw(settings_strategy(space))
     examples = [draw(example_strategy(rule, space, settings, shape))]
-    while len(examples) < shape.batch and draw(_ints(0, 255)) != 0:
+    while len(examples) < shape.drawn and draw(_ints(0, 255)) != 0:
         examples.append(draw(example_strategy(rule, space, settings, shape)))
     return Batch(settings, examples)
