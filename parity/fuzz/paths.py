@@ -133,12 +133,20 @@ def distinct_prices(prices: np.ndarray) -> int:
 def variant(recipe: PathRecipe, j: int) -> PathRecipe:
     """The j-th seeded variant of a recipe (j = 0: the recipe itself): the same structure (blocks, moves and
     their kinds) with start levels moved by up to half a decade, the background walk and every move's size
-    scaled by up to 10^±0.5, shifted by up to two blocks, and new noise seeds. A function of (recipe, j)."""
+    scaled by up to 10^±0.5, shifted by up to two blocks, and new noise seeds. Each element's perturbation
+    depends on j and its own position only, so shrinking the recipe (fewer blocks, assets or moves) leaves
+    the perturbation of what remains unchanged."""
     if j == 0:
         return recipe
-    rng = np.random.default_rng([j, recipe.seed, recipe.blocks, len(recipe.levels), len(recipe.moves)])
-    levels = tuple(float(np.clip(x + rng.uniform(-0.5, 0.5), LOG_MIN, LOG_MAX)) for x in recipe.levels)
-    moves = tuple(Move(m.kind, max(m.start + int(rng.integers(-2, 3)), 0), m.length, m.asset,
-                       m.size * 10.0 ** rng.uniform(-0.5, 0.5), m.seed + j) for m in recipe.moves)
-    vol = recipe.volatility * 10.0 ** rng.uniform(-0.5, 0.5)
-    return PathRecipe(recipe.blocks, levels, moves, vol, recipe.seed + 7919 * j)
+
+    def rng(*where):
+        return np.random.default_rng([j, *where])
+
+    levels = tuple(float(np.clip(x + rng(1, i).uniform(-0.5, 0.5), LOG_MIN, LOG_MAX)) for i, x in enumerate(recipe.levels))
+    moves = []
+    for i, m in enumerate(recipe.moves):
+        r = rng(2, i)
+        moves.append(Move(m.kind, max(m.start + int(r.integers(-2, 3)), 0), m.length, m.asset,
+                          m.size * 10.0 ** r.uniform(-0.5, 0.5), m.seed + j))
+    vol = recipe.volatility * 10.0 ** rng(3).uniform(-0.5, 0.5)
+    return PathRecipe(recipe.blocks, levels, tuple(moves), vol, recipe.seed + 7919 * j)

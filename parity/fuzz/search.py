@@ -183,7 +183,12 @@ class _Search:
     def _record(self, examples, outcomes) -> None:
         """Statistics over distinct examples (a repeat is counted apart, never twice)."""
         s = self.stats
-        fresh = [(ex, o) for ex, o in zip(examples, outcomes) if ex.key() in self.fresh]
+        fresh = []
+        for ex, o in zip(examples, outcomes):
+            key = ex.key()
+            if key in self.fresh:  # counted once, also when the test case holds it twice
+                self.fresh.discard(key)
+                fresh.append((ex, o))
         self.fresh = set()
         if self.found_at is not None:
             s.shrink_examples += len(fresh)
