@@ -275,8 +275,22 @@ def _gradient_signal_errors(stats: dict, states: dict, chain_params: Mapping, co
     mul_steps = _finish_exact(kappa, G * r_c) + _finish_bound(kappa, np.abs(G) * 4 * U)
     r_other = pmax_i * WEI + states["ewma"] * R_i + 4 * U
     d_g = (1.0 - lam) ** 2 / lam * states["running_a"] * R_i + WEI / np.abs(denom)
-    err = np.abs(G) * r_other + np.abs(deriv) * d_g + np.abs(s) * 2 * U + 20 * WEI
+    moved = _signal_spread(_rule_signal(contract, chain_params, n), g, s, np.abs(g) * r_other + d_g)
+    err = moved + np.abs(s) * 2 * U + 20 * WEI
     return mul_steps + _finish_bound(kappa, err)
+
+
+def _signal_spread(rule_signal, g: np.ndarray, s: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """max |s(g + x) − s(g)| over |x| ≤ delta (sampled at nine points): how far an error of g of up to
+    delta moves the signal. Where delta is small this is |ds/dg|·delta; where it is not (tiny prices, whose
+    1-wei roundings are a large part of p − p̄, under a steep signal such as PowerChannel's |g|^q) the
+    first-order product would understate it, as `parity fuzz` found (docs/fuzz.md)."""
+    out = np.zeros_like(np.asarray(s, dtype=np.float64))
+    for k in (-1.0, -0.75, -0.5, -0.25, 0.25, 0.5, 0.75, 1.0):
+        with np.errstate(over="ignore", invalid="ignore"):
+            moved = np.abs(np.asarray(rule_signal(g + k * delta), dtype=np.float64) - s)
+        out = np.maximum(out, np.where(np.isfinite(moved), moved, np.inf))
+    return out
 
 
 def _difference_signal_errors(stats: dict, states: dict, kappa: np.ndarray) -> np.ndarray:
@@ -371,8 +385,10 @@ def default_tolerances(
       the mulFactor's exact relative error r_c for this λ (`chain_mulfactor_error`: the contract's
       integer c against the simulator's float c) plus a's r_λ, a systematic δs = G·(r_c + r_λ) whose
       common part cancels;
-      |G|·(p_max·1e-18 + b_ewma·R + 4u) (truncated 1/p̄, p̄'s error, float);
-      |ds/dg|·((1−λ)²/λ·b_a·R + 1e-18/p̄) (the state a's error; the 1-wei rounding of c⊗a over p̄);
+      how far s moves when g moves by |g|·(p_max·1e-18 + b_ewma·R + 4u) (truncated 1/p̄, p̄'s error,
+      float) plus (1−λ)²/λ·b_a·R + 1e-18/p̄ (the state a's error; the 1-wei rounding of c⊗a over p̄),
+      taken as the largest |s(g + x) − s(g)| over that range (`_signal_spread`; |ds/dg| times it where
+      the range is small);
       |s|·2u + 20 wei. DifferenceMomentum: (b_short + b_ewma)·R + |s|·(p_max·1e-18 + 4u) + 4 wei.
       MinimumVariance: (1 − Λ) × the target's error (`min_variance_target_error`) + 2u, over
       min(H, 1/(1 − Λ)) steps (the previous weights are damped by Λ).
