@@ -23,7 +23,7 @@ import parity  # noqa: F401  (float64)
 def run_search(args):
     """(FuzzResult, seconds, the examples the exploration ran, time spent running them)."""
     import parity.fuzz.search as search_mod
-    from parity.cli import DEFAULT_PARAMS
+    from parity.catalogue import DEFAULT_PARAMS
     from parity.fuzz.search import FuzzConfig, search
     from parity.fuzz.space import fixed_space
     from parity.fuzz.strategies import Shape

@@ -1,5 +1,5 @@
 """Gas of one runner.performUpdate(pool) per rule (n = 3, daily interval), on the production contracts
-(UpdateWeightRunner + QuantAMMWeightPool + MockOracles + the rule). Prints a table; asserts nothing.
+(UpdateWeightRunner + QuantAMMWeightedPool + VaultStandIn + MockOracles + the rule). Prints a table; asserts nothing.
 
 The figure is the third update's transaction gas (storage already warm from earlier updates, as in a
 running pool), sent directly to the runner (not through ProductionDriver). eth-tester is the default

@@ -25,7 +25,7 @@ import parity  # noqa: F401
 
 
 def make_spec(sets: int, blocks: int, chunk_size: int):
-    from parity.sweep.spec import parse_spec
+    from parity.inputs.sweep_spec import parse_spec
 
     side = int(np.ceil(np.sqrt(sets)))
     lambs = np.round(np.linspace(0.95, 0.995, side), 6).tolist()
@@ -45,8 +45,9 @@ def bare_execution(spec, sets: int, chunk_size: int) -> tuple[int, float]:
     """(pool updates, seconds): the first `sets` sets' calls executed bare and batched, on one core."""
     from _bare import bare_batched
 
+    from parity.catalogue import with_defaults
     from parity.harness.mapping import to_wei
-    from parity.sweep.spec import make_fingerprint, with_defaults
+    from parity.sweep.spec import make_fingerprint
 
     vs = spec.verifications[:sets]
     case = vs[0].case

@@ -8,7 +8,7 @@ parameters, with the vectorized cross-check on. For every run and field it recor
 
     .venv/bin/python benchmarks/tolerance_envelope.py [--blocks 200] [--out envelope.json] [--quick]
 
-Runs whose prices the chain cannot represent (parity.chain_limits) or that revert (min_variance on an
+Runs whose prices the chain cannot represent (parity.inputs.checks) or that revert (min_variance on an
 exact peg: σ² = 0) are counted and skipped. Nothing is asserted; the numbers go into README.md.
 """
 
@@ -26,12 +26,12 @@ import numpy as np
 
 import parity  # noqa: F401  (float64)
 from parity.chain import make_chain
-from parity.chain_limits import check_prices_for_chain
+from parity.inputs.checks import check_prices_for_chain
 from parity.fingerprint import make_run_fingerprint
 from parity.harness import run_lockstep
 from parity.pools import create_pool
 from parity.prices import generate_prices, load_prices
-from parity.validation import InputError
+from parity.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "parity"))

@@ -1,31 +1,29 @@
-"""What the chain can represent: prices checked before anything is deployed.
+"""What the rule contracts can hold, per rule: the chain-limit checks shared by the input checks
+(parity.inputs.checks, before a run) and the engines that make their own markets (parity fuzz screens every
+example it draws with them).
 
-The contracts take prices as 18-decimal integers (int256 in the ABI) and store their moving averages and
-rule state as int128 (packed pairs). A price below 1 wei encodes as 0; a price above int128 / 10^18
-(≈ 1.7e20) cannot be stored; and a state that grows past int128 makes `CalculateNewWeights` revert
-mid-run. `check_prices_for_chain` finds all three up front: it runs the rule's stored states in float64
-over the very update prices of the run (the same recurrences the contract runs, see docs/bad-input.md) and
-requires them to stay below int128 with a factor `MARGIN` to spare for rounding.
+The contracts take prices as 18-decimal integers (int256 in the ABI) and store their moving averages and rule
+state as int128 (packed pairs). A price below 1 wei encodes as 0; a price above int128 / 10^18 (≈ 1.7e20)
+cannot be stored; and a state that grows past int128 makes `CalculateNewWeights` revert mid-run.
+`check_prices_for_chain` finds all three up front: it runs the rule's stored states in float64 over the
+very update prices of the run (the same recurrences the contract runs) and requires them to stay below int128
+with a factor `MARGIN` to spare for rounding. It sits in the catalogue layer: it reads which state each rule
+contract stores from the catalogue's rows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from parity.validation import InputError
+from parity.catalogue import RULES
+from parity.errors import InputError
 
 WAD = 10**18
 INT128_MAX = 2**127 - 1
 MARGIN = 2.0  # the float64 states must stay below INT128_MAX / MARGIN (in wei)
 MAX_PRICE = INT128_MAX / WAD / MARGIN  # ≈ 8.5e19
-STATE_OF_CONTRACT = {
-    "MomentumRule": "running_a",
-    "AntiMomentumRule": "running_a",
-    "PowerChannelRule": "running_a",
-    "ChannelFollowingRule": "running_a",
-    "DifferenceMomentumRule": "short_ewma",
-    "MinimumVarianceRule": "variance",
-}
+# contract -> the stored state that grows with the prices (the rule-specific state the contract initialises)
+STATE_OF_CONTRACT = {r.contract: r.state_map.init_key for r in RULES.values() if r.contract is not None}
 
 
 def _per_asset(values, n: int) -> np.ndarray:

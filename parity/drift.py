@@ -11,15 +11,12 @@ Two runs of the same rule on the same prices:
 Reported: per asset the maximum and mean |w_production − w_idealised| over the price rows; the pool value
 difference in basis points (both runs' zero-fee arbitrage reserves, parity.runners); and the shortfall of
 the weight the pool reaches after an update interval against the rule's target.
-``parity drift`` prints the table and writes ``--report`` JSON and a ``--plot`` PNG.
+``parity drift`` (parity.commands.drift) prints the table and writes ``--report`` JSON and a ``--plot`` PNG.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -145,68 +142,3 @@ def plot_drift(report: DriftReport, path, title: str = "") -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-# --------------------------------------------------------------------------------------------- CLI
-
-
-def add_drift_arguments(p) -> None:
-    """Options of `parity drift` (the run options of `parity verify`, plus the update jitter and outputs)."""
-    import argparse
-
-    from parity.cli import _add_run_arguments
-
-    _add_run_arguments(p, "run")
-    for action in p._actions:  # a shared run option that means nothing here (no contract runs): hidden, refused
-        if action.dest == "compiler_profile":
-            action.help, action.default = argparse.SUPPRESS, None
-    p.add_argument("--update-jitter", type=int, default=0, metavar="S",
-                   help="each update is late by a seeded uniform 0..S seconds (S < the price interval)")
-    p.add_argument("--jitter-seed", type=int, default=0, help="seed of the update delays (default 0)")
-    p.add_argument("--report", type=Path, default=None, help="write the JSON summary here")
-    p.add_argument("--plot", type=Path, default=None, help="write a PNG of the drift per row here")
-
-
-def _cli_inputs(args):
-    """(fingerprint, params, prices, asset names) from the parsed options; UsageError for bad input."""
-    from parity.cli import UsageError, _load_params, _load_price_table, _make_fingerprint, _select_assets
-
-    if getattr(args, "compiler_profile", None) is not None:
-        raise UsageError("--compiler-profile: parity drift runs no contract (it compares two JAX runs)")
-    params = _load_params(args)
-    names, values, interval = _load_price_table(args.prices)
-    names, values = _select_assets(names, values, args.assets)
-    try:
-        fp = _make_fingerprint(args, len(names), interval)
-        fp = dataclasses.replace(fp, weight_interpolation_method="onchain", weight_interpolation_period=fp.chunk_period,
-                                 update_delay_seconds=args.update_jitter, update_delay_seed=args.jitter_seed)
-    except ValueError as e:
-        raise UsageError(str(e).replace("update_delay_seconds", "--update-jitter")
-                         .replace("update_delay_seed", "--jitter-seed")) from None
-    if args.blocks is not None:
-        if args.blocks < 1:
-            raise UsageError(f"--blocks {args.blocks}: must be ≥ 1")
-        values = values[: args.blocks * fp.chunk_steps + 1]
-    return fp, params, values, names
-
-
-def run_drift(args) -> int:
-    """`parity drift`: print the drift table (and write --report / --plot); 0 on success, 2 on bad input."""
-    from parity.cli import EXIT_PARITY, UsageError
-
-    fp, params, values, names = _cli_inputs(args)
-    try:
-        report = drift_report(fp, params, values, assets=names)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    title = (f"parity drift: {args.rule} on {Path(args.prices).name}, {len(names)} assets, {report.updates} updates "
-             f"every {fp.chunk_period} min, {report.rows} rows, jitter {fp.update_delay_seconds} s")
-    if args.report is not None:
-        Path(args.report).write_text(json.dumps(report.to_dict(), indent=1, sort_keys=True) + "\n")
-    if args.plot is not None:
-        plot_drift(report, args.plot, title)
-    print(format_table(report, title))
-    for label, path in (("report", args.report), ("plot", args.plot)):
-        if path is not None:
-            print(f"  {label}: {path}")
-    return EXIT_PARITY

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from numbers import Integral, Real
 
+from parity.quantammsim_keys import absorb_quantammsim_keys
+
 RULES = (
     "momentum",
     "anti_momentum",
@@ -216,9 +218,7 @@ def make_run_fingerprint(**kwargs) -> RunFingerprint:
     ``minimum_weight`` (= absolute_weight_guard_rail). A value of None means "use the default".
     """
     unknown = sorted(set(kwargs) - set(_FIELDS) - set(ALIASES))
-    if unknown:  # quantammsim's own keys are accepted as it has them (parity.quantammsim_inputs)
-        from parity.quantammsim_inputs import absorb_quantammsim_keys
-
+    if unknown:  # quantammsim's own keys are accepted as it has them (parity.quantammsim_keys)
         kwargs = absorb_quantammsim_keys(kwargs)
         unknown = sorted(set(kwargs) - set(_FIELDS) - set(ALIASES))
     if unknown:

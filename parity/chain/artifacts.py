@@ -23,7 +23,7 @@ import json
 import re
 from pathlib import Path
 
-from parity.chain.compile import NODE_MODULES, SETTINGS, Artifact, compile_sources
+from parity.chain.compile import DEFAULT_PROFILE, NODE_MODULES, Artifact, close_imports, compile_sources
 
 PLACEHOLDER = re.compile(r"__\$[0-9a-fA-F]{34}\$__|__[A-Za-z0-9_.:/-]{1,36}__")
 HARDHAT_FORMAT = "hh-sol-artifact-1"
@@ -120,36 +120,62 @@ def _read_import(name: str, remappings, base: Path) -> str | None:
     return None
 
 
-def user_sources(path: Path, remappings, base: Path) -> dict[str, str]:
-    """{unit name: source} for ``path`` and everything it imports (unit names relative to ``base``)."""
-    from parity.chain.compile import close_imports
+def _main_units(paths, base: Path) -> tuple[dict[str, str], Path]:
+    """{unit name: source} of the given files (names relative to ``base``; a file outside ``base`` is named
+    by its file name and its directory becomes the base), and that base."""
+    mains = {}
+    for path in [paths] if isinstance(paths, (str, Path)) else list(paths):
+        path = Path(path)
+        try:
+            mains[path.resolve().relative_to(Path(base).resolve()).as_posix()] = path.read_text()
+        except ValueError:
+            mains[path.name] = path.read_text()
+            base = path.parent
+    return mains, Path(base)
 
-    try:
-        main = path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        main, base = path.name, path.parent
+
+def user_sources(paths, remappings, base: Path) -> dict[str, str]:
+    """{unit name: source} for the files ``paths`` (one or several) and everything they import."""
+    mains, base = _main_units(paths, base)
 
     def missing(name: str, importer: str) -> None:
-        raise ArtifactError(f'{path}: import "{name}" (from "{importer}") not found through the remappings, '
+        raise ArtifactError(f'{importer}: import "{name}" not found through the remappings, '
                             f"{base} or {NODE_MODULES}: add --remap PREFIX=PATH")
 
-    return close_imports({main: path.read_text()}, lambda name: _read_import(name, remappings, base), missing)
+    return close_imports(mains, lambda name: _read_import(name, remappings, base), missing)
 
 
-def compile_contract(spec: str, remaps=(), *, base=None, cache_dir=None) -> Artifact:
-    """Compile ``path/X.sol[:Name]`` with the pinned compiler and the remappings; returns contract Name."""
+def compile_files(paths, remaps=(), *, base=None, cache_dir=None, profile: str = DEFAULT_PROFILE) -> dict[str, Artifact]:
+    """Compile the given .sol files (and their imports, through the remappings) with compiler `profile`;
+    every contract they define, by name (check_linked refuses unlinked library placeholders)."""
+    base = Path(base) if base is not None else Path.cwd()
+    everything = user_sources(paths, parse_remappings(remaps), base)
+    mains, _ = _main_units(paths, base)
+
+    def load(subset: dict) -> dict:  # every import is already in `everything`
+        return close_imports(subset, everything.get, lambda name, importer: None)
+
+    return compile_sources(mains, cache_dir=cache_dir, profile=profile, load=load)
+
+
+def check_linked(artifact: Artifact, where) -> Artifact:
+    """`artifact` if its creation code is deployable hex; ArtifactError for unlinked library placeholders."""
+    _hex(where, f"{artifact.contract_name} bytecode", artifact.bytecode)
+    return artifact
+
+
+def compile_contract(spec: str, remaps=(), *, base=None, cache_dir=None, profile: str = DEFAULT_PROFILE) -> Artifact:
+    """Compile ``path/X.sol[:Name]`` with compiler `profile` and the remappings; returns contract Name."""
     file_part, _, name = str(spec).partition(":")
     path = Path(file_part)
     if path.suffix != ".sol" or not path.is_file():
         raise ArtifactError(f"--contract {spec!r}: {path} is not a .sol file")
-    sources = user_sources(path, parse_remappings(remaps), Path(base) if base is not None else Path.cwd())
-    artifacts = compile_sources(sources, cache_dir=cache_dir)
+    artifacts = compile_files([path], remaps, base=base, cache_dir=cache_dir, profile=profile)
     name = name or path.stem
     if name not in artifacts:
         raise ArtifactError(f"--contract {spec!r}: no contract {name!r} in {path} (compiled: {', '.join(sorted(artifacts))}); "
                             "name it as path/X.sol:Name")
-    _hex(path, f"{name} bytecode", artifacts[name].bytecode)
-    return artifacts[name]
+    return check_linked(artifacts[name], path)
 
 
 # ---------------------------------------------------------------------------------------------- writers
@@ -160,7 +186,7 @@ def write_foundry_artifact(artifact: Artifact, out_dir, source_file: str) -> Pat
     target = Path(out_dir) / Path(source_file).name / f"{artifact.contract_name}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"compiler": {"version": artifact.compiler_version}, "language": "Solidity",
-                "settings": {**SETTINGS, "compilationTarget": {source_file: artifact.contract_name}}}
+                "settings": {**artifact.settings, "compilationTarget": {source_file: artifact.contract_name}}}
     target.write_text(json.dumps({
         "abi": artifact.abi,
         "bytecode": {"object": artifact.bytecode, "sourceMap": "", "linkReferences": {}},

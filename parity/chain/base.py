@@ -74,18 +74,37 @@ def _needs_normalize(params: list) -> bool:
 
 _CALLDATA_CACHE = 256  # cached calldata per function
 _WORD = re.compile(r"(u?)int(\d+)(\[\])?")
+BOOL_BITS = 0  # the layout's `bits` of a bool word (0 or 1, decoded as False / True)
 
 
 def _word_layout(types: list[str]) -> tuple | None:
-    """(signed, bits, is_array) per output when every output is a (u)intN or a (u)intN[] (intN only for
-    N = 256); None otherwise. Such outputs decode word by word (:func:`_decode_words`)."""
+    """(signed, bits, is_array) per output when every output is a (u)intN, a (u)intN[] (intN only for
+    N = 256) or a bool; None otherwise. Such outputs decode word by word (:func:`_decode_words`)."""
     layout = []
     for t in types:
+        if t == "bool":
+            layout.append((False, BOOL_BITS, False))
+            continue
         m = _WORD.fullmatch(t)
         if m is None or (not m.group(1) and m.group(2) != "256"):
             return None
         layout.append((not m.group(1), int(m.group(2)), bool(m.group(3))))
     return tuple(layout)
+
+
+def _struct_layout(outputs: list) -> tuple | None:
+    """The word layout of a single struct output whose fields all have one (e.g. a pool's dynamic data)."""
+    if len(outputs) != 1 or outputs[0]["type"] != "tuple":
+        return None
+    return _word_layout([canonical_type(c) for c in outputs[0]["components"]])
+
+
+def _decode_struct(layout: tuple, output: bytes) -> tuple | None:
+    """A single dynamic struct output (head: the offset 32) decoded word by word, or None (see _decode_words)."""
+    if len(output) < 32 or int.from_bytes(output[:32], "big") != 32:
+        return None
+    values = _decode_words(layout, output[32:])
+    return None if values is None else (values,)
 
 
 def _decode_words(layout: tuple, output: bytes) -> tuple | None:
@@ -118,7 +137,9 @@ def _decode_words(layout: tuple, output: bytes) -> tuple | None:
     return tuple(values)
 
 
-def _word_value(word: int, signed: bool, bits: int) -> int | None:
+def _word_value(word: int, signed: bool, bits: int) -> int | bool | None:
+    if bits == BOOL_BITS:
+        return bool(word) if word <= 1 else None
     if signed:
         return word - (1 << 256) if word >> 255 else word
     return word if bits == 256 or word >> bits == 0 else None
@@ -139,6 +160,7 @@ class FunctionCodec:
         self._decoder = _REGISTRY.get_tuple_decoder(*out_types, strict=False)
         self._normalize = _needs_normalize(self.outputs)
         self._word_layout = _word_layout(out_types)
+        self._struct_layout = None if self._word_layout else _struct_layout(self.outputs)
         self._calldata: dict[tuple, bytes] = {}  # calldata of argument tuples of plain ints and strings
 
     def encode(self, args: Sequence) -> bytes:
@@ -162,7 +184,10 @@ class FunctionCodec:
         """Decoded return value: None for no outputs, the value for one, a tuple for several."""
         if not self.outputs:
             return None
-        values = _decode_words(self._word_layout, output) if self._word_layout else None
+        if self._word_layout:
+            values = _decode_words(self._word_layout, output)
+        else:
+            values = _decode_struct(self._struct_layout, output) if self._struct_layout else None
         if values is not None:
             return values[0] if len(values) == 1 else values
         values = self._decoder(ContextFramesBytesIO(output))

@@ -1,5 +1,7 @@
-"""Deploy and drive the production loop on any Chain backend: UpdateWeightRunner + QuantAMMWeightPool +
-one rule + MockOracles (contracts/production/, docs/production-loop.md).
+"""Deploy and drive the production loop on any Chain backend with V1's deployment flow: UpdateWeightRunner,
+one rule, the vault stand-in, QuantAMMWeightedPool, MockOracles and the harness's ProductionDriver
+(contracts/production/, docs/production-loop.md). The same path deploys parity's reference stack and a
+user's artifacts (parity.chain.stack.StackArtifacts), role by role.
 
 The calls here mirror :class:`parity.fixedpoint.production.ProductionModel` one for one, so a harness can
 run the chain and the exact integer model side by side and compare at zero tolerance::
@@ -10,6 +12,12 @@ run the chain and the exact integer model side by side and compare at zero toler
         chain_up = perform_update(chain, stack, t, prices=p, oracle_timestamp=t)
         model_up = model.perform_update(t, prices=p, oracle_timestamp=t)
         assert chain_up.events == model_up.events and read_pool(chain, stack) == model.read_pool()
+
+Deployment (V1's bring-up): runner(admin, ethOracle), rule(runner), oracles, driver, the vault stand-in (from
+its own account, so the other contracts keep their addresses), pool(NewPoolParams, vault); the admin
+approves every oracle; ``pool.initialize(CreationNewPoolParams)`` (the rule's initialisation, then
+``runner.setRuleForPool`` with the pool as sender, then the initial weights); the admin sets the pool's
+action mask. Everything reads and writes V1's ABI only, so a user's runner and pool work the same way.
 
 Blocks: every transaction is mined in its own block with a strictly increasing timestamp.
 ``deploy_pool_stack`` mines its set-up blocks at ``chain.timestamp() + 1, + 2, ...`` before ``timestamp``,
@@ -32,16 +40,22 @@ from typing import Any, Sequence
 from eth_utils import to_checksum_address
 
 from .base import Chain, Deployed, TxResult
-from .compile import RULE_CONTRACTS, compile_rules
+from .errors import ChainError
+from .compile import RULE_CONTRACTS
+from .stack import StackArtifacts, reference_stack
 
 # approvedPoolActions masks (docs/production-loop.md)
 MASK_PERFORM_UPDATE = 1
 MASK_GET_DATA = 2
 MASK_POOL_OWNER_OVERRIDES = 8
 MASK_ADMIN_OVERRIDES = 16
+MASK_RULE_SETS_WEIGHTS = 32
 DEFAULT_ACTIONS = MASK_PERFORM_UPDATE | MASK_GET_DATA | MASK_ADMIN_OVERRIDES
 DEFAULT_STALENESS_S = 3_600
 ORACLE_MODES = {"ok": 0, "revert": 1, "short": 2, "bad_word": 3, "invalid": 4}
+ETH_ORACLE = to_checksum_address("0x" + "e7e0".rjust(40, "0"))  # the runner's ethOracle: any non-zero address
+POOL_NAME, POOL_SYMBOL, POOL_VERSION = "Q", "Q", "v1"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class StackConfig:
     staleness_threshold: int
     backups: tuple  # number of backup oracles per asset
     actions: int
+    max_trade_size_ratio: int = 0
+    pool_registry: int = DEFAULT_ACTIONS
 
 
 def _jsonable(value):
@@ -93,8 +109,9 @@ class StackAddresses:
     driver: str
     oracles: tuple  # per asset: (primary, backup1, ...)
     admin: str  # the runner's quantammAdmin
-    deployer: str  # deployed and initialised the pool
+    deployer: str  # deployed the contracts and called the pool's initialize
     pool_manager: str
+    vault: str = ZERO_ADDRESS
 
 
 @dataclass
@@ -109,6 +126,8 @@ class PoolStack:
     driver: Deployed
     oracles: list  # per asset: [Deployed primary, Deployed backup1, ...]
     setup_timestamps: list = field(default_factory=list)  # (what, timestamp) of every set-up block
+    vault: Deployed | None = None
+    contracts: StackArtifacts | None = None  # what was deployed, role by role, and where it came from
 
     @property
     def n(self) -> int:
@@ -151,6 +170,7 @@ def make_config(rule: str, **kw) -> StackConfig:
     for name in ("initial_weights_wei", "moving_averages_wei", "oracle_prices_wei"):
         if len(kw[name]) != n:
             raise ValueError(f"{name}: got {len(kw[name])} entries, need n={n}")
+    actions = kw.get("actions", DEFAULT_ACTIONS)
     return StackConfig(
         rule=rule, n=n, lambda_store=tuple(kw["lambda_store"]), epsilon_max=kw["epsilon_max"],
         guard_rail=kw["guard_rail"], parameters=_as_tuple(kw["parameters"]),
@@ -158,7 +178,8 @@ def make_config(rule: str, **kw) -> StackConfig:
         moving_averages_wei=tuple(kw["moving_averages_wei"]), initial_values_wei=tuple(kw["initial_values_wei"]),
         oracle_prices_wei=tuple(kw["oracle_prices_wei"]), timestamp=kw["timestamp"],
         staleness_threshold=kw.get("staleness_threshold", DEFAULT_STALENESS_S),
-        backups=_backups(kw.get("backups"), n), actions=kw.get("actions", DEFAULT_ACTIONS),
+        backups=_backups(kw.get("backups"), n), actions=actions,
+        max_trade_size_ratio=kw.get("max_trade_size_ratio", 0), pool_registry=kw.get("pool_registry", actions),
     )
 
 
@@ -167,31 +188,59 @@ def pool_settings(config: StackConfig, addresses: StackAddresses) -> tuple:
     assets = [to_checksum_address(f"0x{0xA55E7000 + i:040x}") for i in range(config.n)]
     return (
         assets, addresses.rule, [list(o) for o in addresses.oracles], config.update_interval_s,
-        list(config.lambda_store), config.epsilon_max, config.guard_rail, 0,
+        list(config.lambda_store), config.epsilon_max, config.guard_rail, config.max_trade_size_ratio,
         [list(row) for row in config.parameters], addresses.pool_manager,
+    )
+
+
+def new_pool_params(config: StackConfig, runner: str) -> tuple:
+    """The pool constructor's NewPoolParams (name, symbol, numTokens, version, runner, poolRegistry, details)."""
+    return (POOL_NAME, POOL_SYMBOL, config.n, POOL_VERSION, runner, config.pool_registry, [])
+
+
+def creation_params(config: StackConfig, addresses: StackAddresses, *, settings: tuple | None = None,
+                    initial_weights=None, moving_averages=None, initial_values=None, staleness=None) -> tuple:
+    """The pool's initialize argument (CreationNewPoolParams) from the config, or the given values; the
+    factory-only fields are left empty."""
+    return (
+        POOL_NAME, POOL_SYMBOL, [], [], (ZERO_ADDRESS,) * 3, 0, ZERO_ADDRESS, False, False, b"\x00" * 32,
+        list(config.initial_weights_wei if initial_weights is None else initial_weights),
+        settings if settings is not None else pool_settings(config, addresses),
+        list(config.moving_averages_wei if moving_averages is None else moving_averages),
+        list(config.initial_values_wei if initial_values is None else initial_values),
+        config.staleness_threshold if staleness is None else staleness, config.pool_registry, [],
     )
 
 
 def _setup_blocks(config: StackConfig) -> int:
     oracles = sum(1 + b for b in config.backups)
-    return 5 + 2 * oracles  # runner, rule, oracles, driver, pool, addOracle each, one setPrices
+    return 6 + 2 * oracles  # runner, rule, oracles, driver, vault, pool, addOracle each, one setPrices
+
+
+def stack_artifacts(rule: str, artifacts) -> StackArtifacts:
+    """`artifacts` as a StackArtifacts: itself, the reference stack of a compile_rules dict, or (None) the
+    reference stack compiled with the default profile."""
+    return artifacts if isinstance(artifacts, StackArtifacts) else reference_stack(rule, artifacts)
 
 
 def deploy_pool_stack(
-    chain: Chain, rule: str, *, artifacts: dict | None = None, admin: str | None = None,
-    pool_manager: str | None = None, **kw: Any,
+    chain: Chain, rule: str, *, artifacts: "dict | StackArtifacts | None" = None, admin: str | None = None,
+    pool_manager: str | None = None, register: bool = True, **kw: Any,
 ) -> PoolStack:
-    """Deploy runner, rule, oracles, driver and pool, and register them in V1's order.
+    """Deploy runner, rule, oracles, driver, vault and pool, and register them in V1's order.
 
     Keyword arguments: n, lambda_store, epsilon_max, guard_rail, parameters, update_interval_s,
     initial_weights_wei, moving_averages_wei, initial_values_wei, oracle_prices_wei, timestamp (the
     pool's initialize block), staleness_threshold (default 3600 s), backups (backup oracles per asset:
     an int or n ints, default 0; every oracle of asset i starts at oracle_prices_wei[i]), actions
-    (approvedPoolActions mask, default perform update | get data | admin overrides).
+    (approvedPoolActions mask, default perform update | get data | admin overrides), max_trade_size_ratio
+    (default 0) and pool_registry (default: the actions mask).
+    ``artifacts``: a StackArtifacts (any mix of reference and user contracts) or a compile_rules dict.
     ``admin`` (runner admin) and ``pool_manager`` default to chain.accounts[0] and chain.accounts[1].
+    ``register=False`` stops after the oracles are approved and priced: the pool is not initialised.
     """
     config = make_config(rule, **kw)
-    artifacts = artifacts or compile_rules()
+    contracts = stack_artifacts(rule, artifacts)
     deployer = chain.accounts[0]
     admin = to_checksum_address(admin or chain.accounts[0])
     manager = to_checksum_address(pool_manager or chain.accounts[1])
@@ -202,48 +251,79 @@ def deploy_pool_stack(
         )
     log: list = []
 
-    def deploy(name, *args):
-        c = chain.deploy(artifacts[name], *args, sender=deployer)
-        log.append((f"deploy {name}", chain.timestamp()))
+    def deploy(role, *args, sender=deployer):
+        art = getattr(contracts, role).artifact
+        try:
+            c = chain.deploy(art, *args, sender=sender)
+        except ChainError as e:
+            raise ChainError(f"deploying the {role} {art.contract_name}: {e}{_size_hint(art)}") from e
+        log.append((f"deploy {role}", chain.timestamp()))
         return c
 
-    runner = deploy("UpdateWeightRunner", admin)
-    rule_c = deploy(RULE_CONTRACTS[rule], runner.address)
-    oracles = [[deploy("MockOracle") for _ in range(1 + b)] for b in config.backups]
-    driver = deploy("ProductionDriver")
-    pool = deploy("QuantAMMWeightPool", runner.address, config.n, config.staleness_threshold)
+    runner = deploy("runner", admin, ETH_ORACLE)
+    rule_c = deploy("rule", runner.address)
+    oracles = [[deploy("oracle") for _ in range(1 + b)] for b in config.backups]
+    driver = deploy("driver")
+    vault = deploy("vault", *_vault_args(contracts.vault.artifact, config.n), sender=chain.accounts[-1])
+    pool = deploy("pool", new_pool_params(config, runner.address), vault.address)
     addresses = StackAddresses(
         runner=runner.address, pool=pool.address, rule=rule_c.address, driver=driver.address,
         oracles=tuple(tuple(o.address for o in per) for per in oracles), admin=admin, deployer=deployer,
-        pool_manager=manager,
+        pool_manager=manager, vault=vault.address,
     )
-    stack = PoolStack(config, addresses, runner, pool, rule_c, driver, oracles, log)
-    for per in oracles:
-        for o in per:
-            chain.transact(runner, "addOracle", [o.address], sender=admin)
-            log.append(("addOracle", chain.timestamp()))
-    flat = [(o, config.oracle_prices_wei[i]) for i, per in enumerate(oracles) for o in per]
-    chain.transact(driver, "setPrices", [[o.address for o, _ in flat], [p for _, p in flat],
-                                         [config.timestamp] * len(flat)])
-    log.append(("setPrices", chain.timestamp()))
-    chain.transact(
-        pool, "initialize",
-        [pool_settings(config, addresses), list(config.initial_weights_wei), list(config.moving_averages_wei),
-         list(config.initial_values_wei)],
-        timestamp=config.timestamp, sender=deployer,
-    )
-    log.append(("initialize", config.timestamp))
-    chain.transact(runner, "setApprovedActionsForPool", [pool.address, config.actions],
-                   timestamp=config.timestamp + 1, sender=admin)
-    log.append(("setApprovedActionsForPool", config.timestamp + 1))
+    stack = PoolStack(config, addresses, runner, pool, rule_c, driver, oracles, log, vault, contracts)
+    _register(chain, stack, log, initialize=register)
     return stack
+
+
+EIP170_LIMIT = 24_576
+
+
+def _size_hint(artifact) -> str:
+    size = max(len(artifact.deployed_bytecode or "0x") // 2 - 1, 0)
+    if size <= EIP170_LIMIT:
+        return ""
+    return (f" (its runtime code is {size:,} bytes, over EIP-170's {EIP170_LIMIT:,}: V1's legacy-built pool is; "
+            "verify on --backend revm with --unlimited-code-size, as Hardhat's allowUnlimitedContractSize)")
+
+
+def _vault_args(artifact, n: int) -> tuple:
+    """The vault's constructor arguments: (n) for a constructor(uint256) such as VaultStandIn, () for none."""
+    ctor = next((item for item in artifact.abi if item.get("type") == "constructor"), {"inputs": []})
+    types = [p["type"] for p in ctor["inputs"]]
+    if types == ["uint256"]:
+        return (n,)
+    if not types:
+        return ()
+    raise ValueError(f"vault contract {artifact.contract_name}: constructor({', '.join(types)}) takes arguments parity "
+                     "cannot supply (it deploys a vault with constructor() or constructor(uint256 numTokens))")
+
+
+def _register(chain: Chain, stack: PoolStack, log: list, *, initialize: bool = True) -> None:
+    """addOracle for every oracle, the oracles' first prices, pool.initialize, setApprovedActionsForPool."""
+    config, a = stack.config, stack.addresses
+    for per in stack.oracles:
+        for o in per:
+            chain.transact(stack.runner, "addOracle", [o.address], sender=a.admin)
+            log.append(("addOracle", chain.timestamp()))
+    flat = [(o, config.oracle_prices_wei[i]) for i, per in enumerate(stack.oracles) for o in per]
+    chain.transact(stack.driver, "setPrices", [[o.address for o, _ in flat], [p for _, p in flat],
+                                               [config.timestamp] * len(flat)])
+    log.append(("setPrices", chain.timestamp()))
+    if not initialize:
+        return
+    chain.transact(stack.pool, "initialize", [creation_params(config, a)], timestamp=config.timestamp, sender=a.deployer)
+    log.append(("initialize", config.timestamp))
+    chain.transact(stack.runner, "setApprovedActionsForPool", [a.pool, config.actions],
+                   timestamp=config.timestamp + 1, sender=a.admin)
+    log.append(("setApprovedActionsForPool", config.timestamp + 1))
 
 
 # ---- driving -------------------------------------------------------------------------------------------
 def decode_events(stack: PoolStack, tx: TxResult) -> list:
     """The tx's logs as (emitter role, event name, args dict) with checksum addresses, in log order."""
     roles = {stack.addresses.runner: "runner", stack.addresses.pool: "pool", stack.addresses.rule: "rule",
-             stack.addresses.driver: "driver"}
+             stack.addresses.driver: "driver", stack.addresses.vault: "vault"}
     for per in stack.addresses.oracles:
         roles.update({a: "oracle" for a in per})
     return [(roles.get(log.address, log.address), log.event, _plain(log.args)) for log in tx.logs]
@@ -310,13 +390,6 @@ def perform_update(chain: Chain, stack: PoolStack, timestamp: int, *, prices: Se
     return UpdateResult(tx, decode_events(stack, tx))
 
 
-def set_staleness_threshold(chain: Chain, stack: PoolStack, threshold: int, *, tx_timestamp: int | None = None,
-                            sender: str | None = None) -> TxResult:
-    """The pool's oracle staleness threshold (seconds; a harness setter, the deployer only)."""
-    return chain.transact(stack.pool, "setOracleStalenessThreshold", [threshold], timestamp=tx_timestamp,
-                          sender=sender or stack.addresses.deployer)
-
-
 def set_weights_manually(chain: Chain, stack: PoolStack, weights_and_multipliers: Sequence[int], last_interp: int,
                          n: int | None = None, *, tx_timestamp: int | None = None,
                          sender: str | None = None) -> UpdateResult:
@@ -339,32 +412,20 @@ def set_target_weights_manually(chain: Chain, stack: PoolStack, targets: Sequenc
 
 def set_intermediate_values_manually(chain: Chain, stack: PoolStack, moving_averages: Sequence[int],
                                      initial_values: Sequence[int], n: int | None = None, *,
-                                     tx_timestamp: int | None = None, sender: str | None = None) -> TxResult:
+                                     tx_timestamp: int | None = None, sender: str | None = None) -> UpdateResult:
     """runner.setIntermediateValuesManually(pool, MAs, initial values, n): re-initialise the rule state."""
-    return chain.transact(stack.runner, "setIntermediateValuesManually",
-                          [stack.pool.address, list(moving_averages), list(initial_values),
-                           stack.n if n is None else n],
-                          timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+    tx = chain.transact(stack.runner, "setIntermediateValuesManually",
+                        [stack.pool.address, list(moving_averages), list(initial_values), stack.n if n is None else n],
+                        timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+    return UpdateResult(tx, decode_events(stack, tx))
 
 
 def initialise_pool_last_run_time(chain: Chain, stack: PoolStack, time: int, *, tx_timestamp: int | None = None,
-                                  sender: str | None = None) -> TxResult:
+                                  sender: str | None = None) -> UpdateResult:
     """runner.InitialisePoolLastRunTime(pool, time)."""
-    return chain.transact(stack.runner, "InitialisePoolLastRunTime", [stack.pool.address, time],
-                          timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
-
-
-def read_pool(chain: Chain, stack: PoolStack) -> dict:
-    """Stored W and M (18 dec, multiples of 1e9) and the two times, from the pool's getWeightState()."""
-    weights, multipliers, last_update, last_interp = chain.call(stack.pool, "getWeightState")
-    return {"weights": list(weights), "multipliers": list(multipliers), "last_update": last_update,
-            "last_interp": last_interp}
-
-
-def read_words(chain: Chain, stack: PoolStack) -> dict:
-    """The pool's raw storage words: word A, word B and the times slot."""
-    a, b, t = chain.call(stack.pool, "getStoredWords")
-    return {"word_a": a, "word_b": b, "times": t}
+    tx = chain.transact(stack.runner, "InitialisePoolLastRunTime", [stack.pool.address, time],
+                        timestamp=tx_timestamp, sender=sender or stack.addresses.admin)
+    return UpdateResult(tx, decode_events(stack, tx))
 
 
 def read_dynamic_data(chain: Chain, stack: PoolStack) -> tuple:
@@ -372,12 +433,35 @@ def read_dynamic_data(chain: Chain, stack: PoolStack) -> tuple:
     return chain.call(stack.pool, "getQuantAMMWeightedPoolDynamicData")
 
 
+def pool_state_of(dynamic_data: tuple, n: int) -> dict:
+    """Stored W and M (18 dec, multiples of 1e9), the two times and the raw words, from the dynamic data."""
+    from parity.fixedpoint.production import field_layout, words_of_fields
+
+    first, second, last_update, last_interp = dynamic_data[6:10]
+    words = (list(first), list(second))
+    values = [words[w][k] for w, k in field_layout(n)]
+    word_a, word_b = words_of_fields(words[0]), words_of_fields(words[1])
+    return {"weights": values[:n], "multipliers": values[n:], "last_update": last_update, "last_interp": last_interp,
+            "word_a": word_a, "word_b": word_b, "times": last_update | (last_interp << 40)}
+
+
+def read_pool(chain: Chain, stack: PoolStack) -> dict:
+    """Stored W and M (18 dec, multiples of 1e9) and the two times (V1's getQuantAMMWeightedPoolDynamicData)."""
+    state = pool_state_of(read_dynamic_data(chain, stack), stack.n)
+    return {k: state[k] for k in ("weights", "multipliers", "last_update", "last_interp")}
+
+
+def read_words(chain: Chain, stack: PoolStack) -> dict:
+    """The pool's two weight words and its times slot, rebuilt from the dynamic data's fields."""
+    state = pool_state_of(read_dynamic_data(chain, stack), stack.n)
+    return {k: state[k] for k in ("word_a", "word_b", "times")}
+
+
 def read_runner(chain: Chain, stack: PoolStack) -> dict:
-    """The runner's lastPoolUpdateRun and approvedPoolActions for the pool."""
-    return {
-        "last_pool_update_run": chain.call(stack.runner, "lastPoolUpdateRun", [stack.pool.address]),
-        "approved_actions": chain.call(stack.runner, "approvedPoolActions", [stack.pool.address]),
-    }
+    """The runner's lastPoolUpdateRun (poolRuleSettings) and approvedPoolActions for the pool."""
+    timing, _, _, _ = chain.call(stack.runner, "poolRuleSettings", [stack.pool.address])
+    return {"last_pool_update_run": timing[0],
+            "approved_actions": chain.call(stack.runner, "approvedPoolActions", [stack.pool.address])}
 
 
 def sample_weights(chain: Chain, stack: PoolStack, t: int) -> list[int]:
@@ -392,10 +476,11 @@ def current_weights(chain: Chain, stack: PoolStack) -> list[int]:
 
 __all__ = [
     "DEFAULT_ACTIONS", "MASK_ADMIN_OVERRIDES", "MASK_GET_DATA", "MASK_PERFORM_UPDATE",
-    "MASK_POOL_OWNER_OVERRIDES", "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig", "UpdateResult",
-    "config_from_dict", "config_to_dict", "current_weights", "decode_events", "deploy_pool_stack",
+    "MASK_POOL_OWNER_OVERRIDES", "MASK_RULE_SETS_WEIGHTS", "ORACLE_MODES", "PoolStack", "StackAddresses", "StackConfig",
+    "UpdateResult", "config_from_dict", "config_to_dict", "creation_params", "current_weights", "decode_events",
+    "deploy_pool_stack", "new_pool_params", "pool_state_of", "stack_artifacts",
     "initialise_pool_last_run_time", "make_config", "perform_update", "pool_settings", "read_dynamic_data",
     "read_pool", "read_runner", "read_words", "sample_weights", "set_intermediate_values_manually",
-    "set_oracle_mode", "set_oracles", "set_prices", "set_staleness_threshold", "set_target_weights_manually",
+    "set_oracle_mode", "set_oracles", "set_prices", "set_target_weights_manually",
     "set_weights_manually",
 ]

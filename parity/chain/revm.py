@@ -38,13 +38,17 @@ class RevmChain(Chain):
 
     name = "revm"
 
-    def __init__(self, *, genesis_timestamp: int = GENESIS_TIMESTAMP, gas_limit: int = DEFAULT_TX_GAS):
+    def __init__(self, *, genesis_timestamp: int = GENESIS_TIMESTAMP, gas_limit: int = DEFAULT_TX_GAS,
+                 code_size_limit: int | None = None):
+        """code_size_limit: the largest runtime code a deployment may leave (default EIP-170's 24,576 bytes;
+        a larger value lifts it, as Hardhat's allowUnlimitedContractSize does for V1's legacy-built pool)."""
         super().__init__()
         self.gas_limit = gas_limit
         self._number = 0
         self._timestamp = genesis_timestamp
-        self.evm = EVM(env=Env(cfg=CfgEnv(chain_id=CHAIN_ID), block=self._block_env(0, genesis_timestamp)),
-                       spec_id="CANCUN")
+        cfg = CfgEnv(chain_id=CHAIN_ID) if code_size_limit is None else \
+            CfgEnv(chain_id=CHAIN_ID, limit_contract_code_size=code_size_limit)
+        self.evm = EVM(env=Env(cfg=cfg, block=self._block_env(0, genesis_timestamp)), spec_id="CANCUN")
         self.accounts = default_accounts()
         for account in self.accounts:
             self.evm.set_balance(account, INITIAL_BALANCE)

@@ -1,1 +1,1 @@
-"""Differential fuzzing of a rule: parity fuzz (see parity.fuzz.command and docs/fuzz.md)."""
+"""Differential fuzzing of a rule: parity fuzz (the command is parity.commands.fuzz, its input checks parity.inputs.fuzz; docs/fuzz.md)."""

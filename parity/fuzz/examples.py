@@ -180,7 +180,7 @@ def screen(example: Example) -> tuple[str | None, float]:
     the contract can store: its largest stored state (or price) over its int128 limit, a search target).
     The refusal is parity.chain_limits' own check; its state peaks are computed once for both answers."""
     from parity.chain_limits import INT128_MAX, MARGIN, MAX_PRICE, STATE_OF_CONTRACT, WAD, check_prices_for_chain, state_peaks
-    from parity.validation import InputError
+    from parity.errors import InputError
 
     names = [f"A{i}" for i in range(example.n)]
     try:

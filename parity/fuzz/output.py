@@ -47,11 +47,11 @@ def fixture_of(example: Example, result, cfg) -> dict | None:
         return None
     series = load_prices(example.prices, interval_minutes=example.settings.chunk_period)
     if cfg.shape.level == "pool":
-        from parity.pool_fixtures import pool_fixture_data
+        from parity.fixtures.pool import pool_fixture_data
 
         return pool_fixture_data(result, example.rule, series, example.prices, backend="revm",
                                  start_timestamp=START_TIMESTAMP)
-    from parity.fixtures import fixture_data
+    from parity.fixtures.rule import fixture_data
 
     art = cfg.artifact
     profile = "via-ir" if art is not None and (art.settings or {}).get("viaIR") else "legacy"
@@ -136,7 +136,7 @@ def report_markdown(report: dict) -> str:
 
 def write_counterexample(result, cfg, out) -> dict:
     """Re-run the counterexample through the lockstep, write every file into `out`; returns the report."""
-    from parity.fixtures import dumps
+    from parity.fixtures.format import dumps
     from parity.io import write_atomic
     from parity.prices import load_prices, save_prices_csv
 

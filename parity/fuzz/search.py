@@ -51,7 +51,7 @@ class ShrinkBudgetSpent(BaseException):
 
 @dataclass
 class FuzzConfig:
-    """Everything one search needs (built by parity.fuzz.command from the command line)."""
+    """Everything one search needs (built by parity.inputs.fuzz from the command line)."""
 
     rule: str
     space: ParamSpace

@@ -31,7 +31,7 @@ from parity.harness.lockstep.pool_sides import PoolChainSide, PoolJaxSide, PoolM
 from parity.harness.lockstep.sides import RuleChainSide, RuleJaxSide, RuleModelSide, rule_artifacts
 from parity.harness.mapping import StateMap
 
-_rule_artifacts = rule_artifacts  # the name cli.py, fixtures.py and benchmarks import (profile="legacy")
+_rule_artifacts = rule_artifacts  # the name parity verify, parity.fixtures and benchmarks import (profile="legacy")
 
 __all__ = [
     "BURN_IN_MODES",
@@ -132,7 +132,7 @@ def run_pool_lockstep(
     update_jitter: int = 0,
     jitter_seed: int = 0,
     update_delays=None,
-    artifacts: dict | None = None,
+    artifacts=None,
     **options,
 ) -> LockstepResult:
     """Pool level: each update block sets the oracle prices and calls the runner's performUpdate; compares
@@ -141,8 +141,10 @@ def run_pool_lockstep(
     the chain against the ProductionModel at zero tolerance.
 
     update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). update_delays:
-    instead, the seconds each update is late (any size: a delay of an interval or more is a missed update). artifacts:
-    compiled contracts to deploy instead of the project's (e.g. a deliberately broken runner or pool).
+    instead, the seconds each update is late (any size: a delay of an interval or more is a missed update).
+    artifacts: what to deploy instead of the reference stack built with `compiler_profile`: a
+    parity.chain.stack.StackArtifacts (a user's runner, pool and rule, or any mix with the reference) or a
+    compile_rules dict.
     options: run_lockstep's blocks, mode, burn_in, burn_in_mode, tolerances, model_check, vectorized_check,
     progress, start_timestamp. Raises ValueError for bad inputs and SetupError for set-up failures.
     """

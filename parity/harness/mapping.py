@@ -16,8 +16,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from parity.catalogue import RULES
 from parity.fixedpoint.int256 import MASK128, UINT64_MAX, low_int128, wrap
 from parity.params import decode_array, decode_fixed, encode_array, encode_fixed
+from parity.state_maps import EWMA, GETTER_KINDS, StateField, StateMap  # noqa: F401  (StateField, EWMA, GETTER_KINDS re-exported)
 
 WAD = 10**18
 
@@ -62,71 +64,8 @@ def wei_error(x: float, i: int) -> float:
 # ---------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StateField:
-    """One compared estimator state: carry key, the getter that reads it, and how the getter returns it.
-
-    packed=False: getter(pool, n) -> int256[] of n values.
-    packed=True: getter(pool, word_index) -> one raw word holding two int128 values (docs/storage.md)."""
-
-    key: str
-    getter: str
-    packed: bool = False
-
-    @property
-    def kind(self) -> str:
-        """The compared quantity (ewma, running_a, variance, short_ewma): picks scale and default tolerance."""
-        return GETTER_KINDS.get(self.getter, self.key)
-
-
-GETTER_KINDS = {
-    "getMovingAverages": "ewma",
-    "getIntermediateGradientState": "running_a",
-    "getIntermediateVarianceState": "variance",
-    "shortMovingAverages": "short_ewma",
-}
-
-
-@dataclass(frozen=True)
-class StateMap:
-    """Which carry keys a rule keeps on chain, and which one initialises its rule-specific state."""
-
-    fields: tuple[StateField, ...]
-    init_key: str
-    weight_key: str = "prev_actual_weight"  # key of the previous weights in the weight carry
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(f.key for f in self.fields)
-
-    @property
-    def moving_average_key(self) -> str:
-        """Carry key read through getMovingAverages (initialised from `initialisePoolRuleIntermediateValues`' MAs)."""
-        for f in self.fields:
-            if f.getter == "getMovingAverages":
-                return f.key
-        raise ValueError("a StateMap needs a field read through getMovingAverages")
-
-    def field(self, key: str) -> StateField:
-        for f in self.fields:
-            if f.key == key:
-                return f
-        raise KeyError(key)
-
-
-EWMA = StateField("ewma", "getMovingAverages")
-_GRADIENT = StateMap((EWMA, StateField("running_a", "getIntermediateGradientState")), init_key="running_a")
-_VARIANCE = StateMap((EWMA, StateField("variance", "getIntermediateVarianceState")), init_key="variance")
-_SHORT = StateMap((EWMA, StateField("short_ewma", "shortMovingAverages", packed=True)), init_key="short_ewma")
-
-STATE_MAPS: dict[str, StateMap] = {
-    "MomentumRule": _GRADIENT,
-    "AntiMomentumRule": _GRADIENT,
-    "PowerChannelRule": _GRADIENT,
-    "ChannelFollowingRule": _GRADIENT,
-    "DifferenceMomentumRule": _SHORT,
-    "MinimumVarianceRule": _VARIANCE,
-}
+# contract name -> the StateMap of each shipped rule (parity.catalogue; the classes are in parity.state_maps)
+STATE_MAPS: dict[str, StateMap] = {row.contract: row.state_map for row in RULES.values() if row.contract}
 
 
 # Carry keys of the deviation form of the moving averages (parity.estimators.ewma): the last consumed

@@ -44,4 +44,16 @@ def pool_summary_lines(result) -> list[str]:
     gas = result.pool.get("gas", [])
     if gas:
         lines.append(f"  performUpdate gas: mean {sum(gas) / len(gas):,.0f} over {len(gas)} updates")
+    return lines + stack_lines(result.artifact_info.get("stack"))
+
+
+def stack_lines(stack: dict | None) -> list[str]:
+    """One line per deployed contract of the runner, pool, rule and vault roles: name, address, source."""
+    if not stack:
+        return []
+    lines = ["  deployed:"]
+    for role in ("runner", "pool", "rule", "vault"):
+        d = stack.get(role)
+        if d:
+            lines.append(f"    {role:<6} {d['contract']} at {d['address']} ({d['source']})")
     return lines

@@ -123,12 +123,12 @@ class TFMMBasePool:
     def supports_scan_path(self) -> bool:
         """parity's pools: their own class implements the per-step rule (no inherited step of another rule).
         A user's pool: its calculate_rule_output_step differs from the base class's (the seed's rule)."""
-        return supports(type(self), "scan")
+        return supports(type(self), "scan", TFMMBasePool)
 
     def supports_vectorized_path(self) -> bool:
         """parity's pools: their own class implements the whole-series rule outputs. A user's pool: its
         calculate_rule_outputs differs from the base class's (the seed's rule)."""
-        return supports(type(self), "vectorized")
+        return supports(type(self), "vectorized", TFMMBasePool)
 
     def _supports(self, path) -> bool:
         return (path == "scan" and self.supports_scan_path()) or (path == "vectorized" and self.supports_vectorized_path())

@@ -34,21 +34,20 @@ def own_pool(cls) -> bool:
     return cls.__module__.startswith("parity.pools")
 
 
-def overrides(cls, name: str) -> bool:
-    """True if ``cls`` (or a parent below TFMMBasePool) replaces the base class's method ``name``."""
-    from parity.pools.base import TFMMBasePool
-
-    return getattr(cls, name, None) is not getattr(TFMMBasePool, name)
+def overrides(cls, name: str, base: type) -> bool:
+    """True if ``cls`` (or a parent below ``base``, the pools' base class) replaces ``base``'s method ``name``."""
+    return getattr(cls, name, None) is not getattr(base, name)
 
 
-def supports(cls, path: str) -> bool:
-    """Whether ``cls`` supports ``path`` ("scan" or "vectorized"), per the rules in the module docstring."""
+def supports(cls, path: str, base: type) -> bool:
+    """Whether ``cls`` supports ``path`` ("scan" or "vectorized"), per the rules in the module docstring;
+    ``base`` is the pools' base class (TFMMBasePool, which passes itself: this module is below it)."""
     private = "_rule_step" if path == "scan" else "_rule_series"
     if private in cls.__dict__:  # honest: the class itself implements the private hook
         return True
     if own_pool(cls):
         return False
-    return overrides(cls, PUBLIC_SCAN_HOOK if path == "scan" else PUBLIC_VECTORIZED_HOOK)
+    return overrides(cls, PUBLIC_SCAN_HOOK if path == "scan" else PUBLIC_VECTORIZED_HOOK, base)
 
 
 class SeedParams(dict):

@@ -24,7 +24,7 @@ def make_chunks(spec: Spec) -> list[Chunk]:
         prices = spec.prices[case.series][case.window[0] : case.window[1], : case.n]
         for i in range(0, len(vs), spec.chunk_size):
             chunks.append(Chunk(vs[i : i + spec.chunk_size], prices, spec.blocks, spec.fingerprint, spec.tolerances,
-                                spec.model_sample, spec.vectorized_check, spec.level))
+                                spec.model_sample, spec.vectorized_check, spec.level, spec.stack))
     return chunks
 
 

@@ -15,19 +15,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from parity.catalogue import with_defaults
 from parity.float64 import guarded
 from parity.chain.base import FunctionCodec, find_function
 from parity.harness.mapping import derived_carry, encode_weights, from_wei_array, map_parameters, state_map_for, to_wei
 from parity.sweep import chainbatch as cb
 from parity.sweep.chainbatch import WORD
 from parity.sweep.errors import ChunkErrors
-from parity.sweep.spec import Verification, make_fingerprint, split_params, with_defaults
+from parity.sweep.spec import Verification, make_fingerprint, split_params
 
 START_TIMESTAMP = 2_000_000_000
 FLUSH_BLOCKS = 256  # blocks of chain output decoded and compared at a time (bounds memory)
@@ -45,6 +46,7 @@ class Chunk:
     model_sample: int
     vectorized_check: bool = True
     level: str = "rule"
+    stack: dict = field(default_factory=dict)  # level "pool": the spec's `stack` table
 
 
 _TRAJ_CACHE: dict = {}

@@ -1,5 +1,6 @@
 """FunctionCodec's fast paths give exactly what the ABI codec gives: cached calldata for int/str-only
-arguments, and word-by-word decoding of (u)int and (u)int[] outputs (anything malformed goes to eth_abi)."""
+arguments, and word-by-word decoding of (u)int, (u)int[] and bool outputs, also as the fields of one struct
+output (a pool's dynamic data); anything malformed goes to eth_abi."""
 
 import random
 
@@ -54,7 +55,32 @@ def test_malformed_output_falls_back_to_eth_abi():
 
 
 def test_other_outputs_keep_the_abi_decoder():
-    assert _word_layout(["int128"]) is None and _word_layout(["address"]) is None and _word_layout(["bool"]) is None
+    assert _word_layout(["int128"]) is None and _word_layout(["address"]) is None and _word_layout(["bool[]"]) is None
+
+
+DYNAMIC_DATA = ["uint256[]", "uint256[]", "uint256", "bool", "bool", "bool", "int256[]", "int256[]", "uint40", "uint40"]
+
+
+def test_struct_output_decodes_word_by_word_as_eth_abi():
+    item = _item([])
+    item["outputs"] = [{"name": "data", "type": "tuple", "components": [{"name": f"c{i}", "type": t}
+                                                                        for i, t in enumerate(DYNAMIC_DATA)]}]
+    codec = FunctionCodec(item)
+    assert codec._struct_layout is not None
+    rng = random.Random(3)
+    struct = f"({','.join(DYNAMIC_DATA)})"
+    for _ in range(100):
+        values = ([rng.randint(0, 2**256 - 1) for _ in range(rng.randint(0, 8))], [rng.randint(0, 10**18)] * 3,
+                  rng.randint(0, 10**30), rng.random() < 0.5, False, True,
+                  [rng.randint(-(2**255), 2**255 - 1) for _ in range(8)], [0] * 8, rng.randint(0, 2**40 - 1), 7)
+        data = abi_encode([struct], [values])
+        expected = abi_decode([struct], data, strict=False)[0]
+        got = codec.decode(data)
+        assert got == tuple(list(v) if isinstance(v, tuple) else v for v in expected) and type(got[3]) is bool
+    data = bytearray(abi_encode([struct], [values]))
+    data[32 * 5 - 1] = 2  # the first bool field holds 2: not a bool, eth_abi decides (and refuses)
+    with pytest.raises(Exception):
+        codec.decode(bytes(data))
 
 
 def test_calldata_cache_is_exact_and_skips_other_types():

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 
 from parity.chain import compile_rules, make_chain
-from parity.cli import EXIT_PARITY, EXIT_USAGE, REPO_ROOT, main
+from parity.cli import main
+from parity.errors import EXIT_PARITY, EXIT_USAGE
+from parity.fixtures import REPO_ROOT
 
 PRICES = REPO_ROOT / "fixtures" / "prices" / "btc_eth_daily_2.csv"
 

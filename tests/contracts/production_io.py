@@ -34,14 +34,15 @@ def outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
 class Lockstep:
     """One stack on the chain and its model, compared after every operation."""
 
-    def __init__(self, chain, artifacts, rule: str, where: str = "", **kw):
+    def __init__(self, chain, artifacts, rule: str, where: str = "", *, register: bool = True, **kw):
         self.chain = chain
         self.rule = rule
-        self.stack = prod.deploy_pool_stack(chain, rule, artifacts=artifacts, **kw)
-        self.model = ProductionModel.from_stack(self.stack)
+        self.stack = prod.deploy_pool_stack(chain, rule, artifacts=artifacts, register=register, **kw)
+        self.model = ProductionModel.from_stack(self.stack, register=register)
         self.where = where
         self.seen: list[str] = []
-        self.check_state("deploy")
+        if register:
+            self.check_state("deploy")
 
     @property
     def n(self) -> int:
@@ -69,6 +70,20 @@ class Lockstep:
         ms = model_state(m.rule, self.rule, s.pool.address.lower(), self.n)
         assert es == ms, f"{self.where} {what}: rule state differs\nEVM   {es}\nmodel {ms}"
 
+    def tx(self, what: str, contract, fn: str, args, model_fn, *, sender=None, t=None, state: bool = True):
+        """chain.transact(contract, fn, args) at t (default: next second) against model_fn(sender, t)."""
+        sender = sender or self.stack.addresses.admin
+        t = self.chain.timestamp() + 1 if t is None else t
+        return self.both(what, lambda: self.chain.transact(contract, fn, args, sender=sender, timestamp=t),
+                         lambda: model_fn(sender, t), state=state)
+
+    def call(self, what: str, contract, fn: str, args, model_fn, *, sender=None):
+        """chain.call (an eth_call at the latest block) against model_fn(latest timestamp)."""
+        e = outcome(lambda: self.chain.call(contract, fn, list(args), sender=sender))
+        m = outcome(lambda: model_fn(self.chain.timestamp()))
+        assert e == m, f"{self.where} {what}: EVM {e} != model {m}"
+        return e
+
     # ---- mirrored operations ----
     def update(self, t: int, prices=None, oracle_timestamp=None, sender=None):
         return self.both(
@@ -89,13 +104,6 @@ class Lockstep:
     def set_mode(self, asset: int, index: int, mode: str, t: int):
         prod.set_oracle_mode(self.chain, self.stack, asset, index, mode, t)
         self.model.set_oracle_mode(asset, index, mode)
-
-    def set_threshold(self, threshold: int, t: int, sender=None):
-        return self.both(
-            "setOracleStalenessThreshold",
-            lambda: prod.set_staleness_threshold(self.chain, self.stack, threshold, tx_timestamp=t, sender=sender),
-            lambda: self.model.set_staleness_threshold(threshold, sender=sender),
-        )
 
     def set_weights_manually(self, values, last_interp: int, t: int, n=None, sender=None):
         return self.both(

@@ -2,7 +2,7 @@
 
 Each step is one of: an update (on time, late or early; fresh or stale primaries), stale primaries with
 fresh or stale backups, an oracle failure mode, manual weights (sometimes on the wrong side of a rail),
-manual targets (sometimes beyond a rail), a new staleness threshold, a new lastPoolUpdateRun, or a
+manual targets (sometimes beyond a rail), re-initialised rule state, a new lastPoolUpdateRun, or a
 deliberate wrong-side move whose T < 0 wraps τ and leaves the pool stuck until manual weights reset it.
 Fine weights are sampled at random seconds inside the intervals.
 """
@@ -15,7 +15,7 @@ from collections import Counter
 from evm_scenarios import _lambda, _weights, initial_values, log_uniform, parameters, wad
 from production_io import E, Lockstep
 
-KINDS = ("update", "stale", "oracle_mode", "manual_weights", "manual_target", "threshold", "last_run", "wrong_side")
+KINDS = ("update", "stale", "oracle_mode", "manual_weights", "manual_target", "intermediate", "last_run", "wrong_side")
 KIND_WEIGHTS = (8, 2, 1, 1, 1.2, 0.4, 0.4, 0.6)
 
 
@@ -61,7 +61,7 @@ class Scenario:
 
     def _update_time(self) -> int:
         rng = self.rng
-        due = max(self.ls.model.runner.last_run + self.interval, self.now() + 3)
+        due = max(self.ls.model.read_runner()["last_pool_update_run"] + self.interval, self.now() + 3)
         r = rng.random()
         if r < 0.55:
             self.features["on_time"] += 1
@@ -159,11 +159,13 @@ class Scenario:
         interval = self.interval if rng.random() < 0.7 else rng.randint(1, 2 * self.interval)
         self._record(self.ls.set_target_weights_manually(targets, interval, t))
 
-    def _threshold(self) -> None:
-        t = self.now() + 1
-        self.threshold = self.rng.choice([self.interval, 2 * self.interval, 10 * self.interval, t + 10, 1])
-        self.ls.set_threshold(self.threshold, t)
-        self.threshold = min(self.threshold, 10 * self.interval)
+    def _intermediate(self) -> None:
+        """setIntermediateValuesManually: moving averages near the current prices (sometimes by a stranger)."""
+        rng, t = self.rng, self.now() + 1
+        mas = [wad(p * rng.uniform(0.95, 1.05)) for p in self.prices]
+        sender = self.chain.accounts[0] if rng.random() < 0.85 else self.chain.accounts[rng.randint(2, 5)]
+        r = self.ls.set_intermediate_values(mas, initial_values(rng, self.ls.rule, self.prices), t, sender=sender)
+        self.features["intermediate:" + (r[1] if r[0] == "revert" else "ok")] += 1
 
     def _last_run(self) -> None:
         t = self.now() + 1

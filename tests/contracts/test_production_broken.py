@@ -1,9 +1,11 @@
-"""The model-vs-EVM check catches each deliberately broken runner or pool at its first effective block.
+"""The model-vs-EVM check catches each deliberately broken runner or pool, deployed through the user path
+(an artifact directory), at its first effective operation.
 
 The stack runs a deterministic trending series (on-time and late updates, samples inside each interval and
-past the rail time). For every variant the first operation where EVM and model differ must be exactly the
-first operation where the bug can show, which is worked out here from the correct model's trajectory
-(equal to the chain's until that point)."""
+past the rail time, and after every update a stranger calling InitialisePoolLastRunTime, which must be
+refused). For every variant the first operation where EVM and model differ must be exactly the first
+operation where the bug can show, which is worked out here from the correct model's trajectory (equal to
+the chain's until that point)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from parity.chain import make_chain
 from parity.chain import production as prod
 from parity.fixedpoint.production import ProductionModel
 
-from production_broken import VARIANTS, broken_artifacts
+from production_broken import VARIANTS, broken_stack
 from production_io import E, outcome
 
 DELTA = 3_600
@@ -44,6 +46,11 @@ def run_ops(artifacts, seed: int = 7, updates: int = 40):
         c = outcome(lambda: prod.perform_update(chain, stack, t, prices=wei))
         m = outcome(lambda: model.perform_update(t, prices=wei))
         yield ("update", t), (c, prod.read_pool(chain, stack)), (m, model.read_pool()), before
+        stranger = chain.accounts[5]
+        before = (model.read_pool(), dict(vars(model.pool)))
+        c = outcome(lambda: prod.initialise_pool_last_run_time(chain, stack, t, tx_timestamp=t + 1, sender=stranger))
+        m = outcome(lambda: model.initialise_pool_last_run_time(t, sender=stranger))
+        yield ("setter", t + 1), (c, prod.read_runner(chain, stack)), (m, model.read_runner()), before
         late = rng.choice([0, 0, DELTA // 2, 2 * DELTA])
         for s in (t + DELTA // 2, t + DELTA - 1 + late):
             before = (model.read_pool(), dict(vars(model.pool)))
@@ -57,10 +64,15 @@ def effective(variant: str, op, model_result, before) -> bool:
     """Whether `variant` changes what this operation shows, judged on the correct model's data."""
     (kind, t), (pool, raw) = op, before
     if variant == "tau_without_min":  # reading past lastInteropTime with a moving weight
-        return t > raw["last_interp"] >= raw["last_update"] and any(pool["multipliers"])
+        return kind == "sample" and t > raw["last_interp"] >= raw["last_update"] and any(pool["multipliers"])
+    if variant == "unguarded_last_run":  # the stranger's call, refused by the model
+        return kind == "setter"
     if kind != "update" or model_result[0][0] != "ok":
         return False
     events = {name: args for role, name, args in model_result[0][1] if role == "runner"}
+    if variant == "swapped_event_times":
+        weights = events["WeightsUpdated"]
+        return weights["lastInterpolationTimePossible"] != weights["lastUpdateTime"]
     current, target = events["CalculateWeightsRequest"]["currentWeights"], events["CalculateWeightsResponse"]["updatedWeights"]
     if variant == "base_is_target":
         return current != target
@@ -68,9 +80,9 @@ def effective(variant: str, op, model_result, before) -> bool:
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_model_check_catches_broken_variant_at_first_effective_op(variant):
+def test_model_check_catches_broken_variant_at_first_effective_op(variant, tmp_path):
     first_effective = first_mismatch = None
-    for i, (op, chain_side, model_side, before) in enumerate(run_ops(broken_artifacts(variant))):
+    for i, (op, chain_side, model_side, before) in enumerate(run_ops(broken_stack(variant, tmp_path))):
         if first_effective is None and effective(variant, op, model_side, before):
             first_effective = (i, op)
         if chain_side != model_side:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from parity.chain import production as prod
-from parity.fixedpoint.production import ProductionModel
 
 from production_io import E, Lockstep, outcome
 
@@ -48,9 +47,9 @@ def test_registration_reverts(ls):
     mask = prod.DEFAULT_ACTIONS
     assert admin_tx(ls, "setApprovedActionsForPool", "setApprovedActionsForPool", [pool, mask],
                     lambda s: ls.model.set_approved_actions(pool, mask, sender=s)) == ("revert", "DUPEACTION")
-    with pytest.raises(Exception, match="Already initialized"):
-        settings = prod.pool_settings(ls.stack.config, ls.stack.addresses)
-        ls.chain.transact(ls.stack.pool, "initialize", [settings, [E // 3] * 3, PRICES, [0] * 3])
+    creation = prod.creation_params(ls.stack.config, ls.stack.addresses)
+    assert ls.tx("initialize", ls.stack.pool, "initialize", [creation], lambda s, t: ls.model.initialize(now=t, sender=s),
+                 sender=other) == ("revert", "InvalidInitialization")
     with pytest.raises(Exception, match="XUR"):
         ls.chain.transact(ls.stack.pool, "setWeights", [[E // 3] * 3 + [0] * 3, ls.stack.pool.address, T0])
 
@@ -77,21 +76,27 @@ def test_last_run_in_the_future_panics(ls):
     assert ls.update(t + 1_000 + 86_400, prices=PRICES)[0] == "ok"
 
 
-def test_staleness_threshold_edges(ls):
-    t = ls.chain.timestamp() + 10
-    assert ls.set_threshold(t + 1, t - 5)[0] == "ok"
-    assert ls.update(t, prices=PRICES) == ("revert", "Panic(0x11)")  # now − S underflows (checked)
-    assert ls.set_threshold(t + 1, t - 4)[0] == "ok"
-    ls.set_oracles({(i, k): (PRICES[i], 0) for i in range(3) for k in range(2)}, t - 3)
-    assert ls.set_threshold(t - 1 + 86_400, t - 2)[0] == "ok"
-    # S = now: any timestamp >= 1 is fresh, 0 is not (strict comparison)
-    assert ls.update(t - 1 + 86_400, oracle_timestamp=0, prices=PRICES) == ("revert", "No fresh oracle values available")
-    assert ls.update(t - 1 + 86_400, oracle_timestamp=1, prices=PRICES)[0] == "ok"
-    assert ls.set_threshold(3_600, t + 86_400)[0] == "ok"
-    future = t + 10 * 86_400
-    kind, events = ls.update(t + 2 * 86_400, oracle_timestamp=future, prices=PRICES)  # a future stamp is fresh
+def threshold_stack(chain, artifacts, threshold: int, t0: int) -> Lockstep:
+    return Lockstep(chain, artifacts, "momentum", where=f"threshold {threshold}", n=3, lambda_store=[9 * E // 10],
+                    epsilon_max=E // 10, guard_rail=E // 20, parameters=[[E]], update_interval_s=86_400,
+                    initial_weights_wei=[E // 3] * 3, moving_averages_wei=PRICES, initial_values_wei=[0] * 3,
+                    oracle_prices_wei=PRICES, timestamp=t0, staleness_threshold=threshold)
+
+
+def test_staleness_threshold_edges(revm_chain, artifacts):
+    """The threshold S is fixed at initialize (V1 has no setter): one fresh stack per edge."""
+    t = revm_chain.timestamp() + 100
+    ls = threshold_stack(revm_chain, artifacts, t + 10, t)
+    assert ls.update(t + 9, prices=PRICES) == ("revert", "Panic(0x11)")  # S = now + 1: now − S underflows
+    assert ls.update(t + 10, oracle_timestamp=0, prices=PRICES) == ("revert", "No fresh oracle values available")
+    assert ls.update(t + 10, oracle_timestamp=1, prices=PRICES)[0] == "ok"  # S = now: any timestamp >= 1
+    t = revm_chain.timestamp() + 100
+    ls = threshold_stack(revm_chain, artifacts, 3_600, t)
+    kind, events = ls.update(t + 2, oracle_timestamp=t + 10 * 86_400, prices=PRICES)  # a future stamp is fresh
     assert kind == "ok", events
     assert request_data(events) == PRICES
+    assert ls.update(t + 2 + 86_400, oracle_timestamp=t + 2 + 86_400 - 3_600, prices=PRICES) == (
+        "revert", "No fresh oracle values available")  # exactly S old: stale (strict comparison)
 
 
 def test_backups_and_oracle_failure_modes(ls):
@@ -155,17 +160,19 @@ def test_override_permissions(ls):
         t = ls.chain.timestamp() + 1
         assert ls.set_weights_manually(values, t, t, sender=admin) == ("revert", reason)
         assert ls.set_target_weights_manually([E // 3] * 3, 100, t, sender=admin) == ("revert", reason)
-        assert ls.set_intermediate_values(PRICES, [0] * 3, t, sender=admin) == ("revert", reason)
+        own = {"No permission to set weight values": "No permission to set intermediate values"}.get(reason, reason)
+        assert ls.set_intermediate_values(PRICES, [0] * 3, t, sender=admin) == ("revert", own)
+        own = {"No permission to set weight values": "No permission to set last run time"}.get(reason, reason)
+        assert ls.set_last_run(t, t, sender=admin) == ("revert", own)
         expected = "ok" if mask & 8 else "revert"  # mask 8: the manager may, and only the manager
         assert ls.set_weights_manually(values, t, t, sender=manager)[0] == expected
-    assert ls.set_threshold(1, t + 1, sender=other) == ("revert", "ONLYDEPLOYER")
 
 
 def test_manual_setter_bounds_and_storage_range(ls):
     t = ls.chain.timestamp() + 1
     lo, hi = E // 100, 99 * E // 100
-    assert ls.set_weights_manually([lo - 1, E // 3, E // 3, 0, 0, 0], t, t) == ("revert", "Invalid weight")
-    assert ls.set_weights_manually([hi + 1, E // 3, E // 3, 0, 0, 0], t, t) == ("revert", "Invalid weight")
+    assert ls.set_weights_manually([lo - 1, E // 3, E // 3, 0, 0, 0], t, t) == ("revert", "Below min allowed weight")
+    assert ls.set_weights_manually([hi + 1, E // 3, E // 3, 0, 0, 0], t, t) == ("revert", "Above max allowed weight")
     assert ls.set_weights_manually([lo, hi, E // 3, 0, 0, 0], t, t)[0] == "ok"
     assert ls.set_weights_manually([E // 3] * 3 + [0] * 2, t + 1, t + 1) == ("revert", "WD")
     top, bottom = 2**31 - 1, -(2**31)
@@ -220,25 +227,18 @@ def test_oracle_without_code_reverts_the_update(revm_chain, artifacts):
     """An approved oracle address with no code: the runner's decoding fails, empty revert data."""
     chain, eoa = revm_chain, revm_chain.accounts[7]
     t0 = chain.timestamp() + 100
-    kw = dict(n=2, lambda_store=[9 * E // 10], epsilon_max=E // 10, guard_rail=E // 20, parameters=[[E]],
-              update_interval_s=60, initial_weights_wei=[E // 2] * 2, moving_averages_wei=[E] * 2,
-              initial_values_wei=[0] * 2, oracle_prices_wei=[E] * 2, timestamp=t0)
-    config = prod.make_config("momentum", **kw)
-    runner = chain.deploy(artifacts["UpdateWeightRunner"], chain.accounts[0])
-    rule = chain.deploy(artifacts["MomentumRule"], runner.address)
-    oracle = chain.deploy(artifacts["MockOracle"])
-    driver = chain.deploy(artifacts["ProductionDriver"])
-    pool = chain.deploy(artifacts["QuantAMMWeightPool"], runner.address, 2, config.staleness_threshold)
-    addresses = prod.StackAddresses(runner=runner.address, pool=pool.address, rule=rule.address,
-                                    driver=driver.address, oracles=((oracle.address,), (eoa,)),
-                                    admin=chain.accounts[0], deployer=chain.accounts[0], pool_manager=chain.accounts[1])
-    for o in (oracle.address, eoa):
-        chain.transact(runner, "addOracle", [o])
-    chain.transact(oracle, "setData", [E, t0])
-    chain.transact(pool, "initialize", [prod.pool_settings(config, addresses), [E // 2] * 2, [E] * 2, [0] * 2],
-                   timestamp=t0)
-    chain.transact(runner, "setApprovedActionsForPool", [pool.address, config.actions], timestamp=t0 + 1)
-    model = ProductionModel.deployed(config, addresses)
-    model.oracles[eoa].has_code = False
-    got = outcome(lambda: chain.transact(runner, "performUpdate", [pool.address], timestamp=t0 + 5))
-    assert got == outcome(lambda: model.perform_update(t0 + 5)) == ("revert", "")
+    ls = Lockstep(chain, artifacts, "momentum", where="no-code oracle", register=False, n=2,
+                  lambda_store=[9 * E // 10], epsilon_max=E // 10, guard_rail=E // 20, parameters=[[E]],
+                  update_interval_s=60, initial_weights_wei=[E // 2] * 2, moving_averages_wei=[E] * 2,
+                  initial_values_wei=[0] * 2, oracle_prices_wei=[E] * 2, timestamp=t0)
+    s, m = ls.stack, ls.model
+    assert ls.tx("addOracle", s.runner, "addOracle", [eoa], lambda who, t: m.add_oracle(eoa, sender=who))[0] == "ok"
+    settings = m.settings(oracles=[[s.addresses.oracles[0][0]], [eoa]])
+    chain_settings = prod.pool_settings(s.config, prod.StackAddresses(**{**vars(s.addresses),
+                                                                        "oracles": ((s.addresses.oracles[0][0],), (eoa,))}))
+    creation = prod.creation_params(s.config, s.addresses, settings=chain_settings)
+    assert ls.tx("initialize", s.pool, "initialize", [creation],
+                 lambda who, t: m.initialize(now=t, sender=who, settings=settings), t=t0)[0] == "ok"
+    assert ls.tx("approve", s.runner, "setApprovedActionsForPool", [s.pool.address, prod.DEFAULT_ACTIONS],
+                 lambda who, t: m.set_approved_actions(s.pool.address, prod.DEFAULT_ACTIONS, sender=who))[0] == "ok"
+    assert ls.update(t0 + 5) == ("revert", "")

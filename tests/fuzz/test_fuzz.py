@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import parity  # noqa: F401  (float64)
-from parity.cli import DEFAULT_PARAMS, main
+from parity.catalogue import DEFAULT_PARAMS
+from parity.cli import main
 from parity.fuzz.examples import Example, Settings
 from parity.fuzz.paths import Move, PathRecipe
 

@@ -8,21 +8,20 @@ import json
 import pytest
 
 from parity import fixtures as F
-from parity import pool_fixtures as P
 from parity.cli import main
 
-SPECS = {s.name: s for s in P.POOL_GOLDEN}
+SPECS = {s.name: s for s in F.POOL_GOLDEN}
 
 
 def path_of(name: str):
-    return P.POOL_GOLDEN_DIR / f"{name}.json"
+    return F.POOL_GOLDEN_DIR / f"{name}.json"
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_pool_fixture_replays_with_parity(name):
     spec = SPECS[name]
     fx = F.load_fixture(path_of(name))
-    assert isinstance(fx, P.PoolFixture) and (fx.rule, fx.blocks) == (spec.rule, spec.blocks)
+    assert isinstance(fx, F.PoolFixture) and (fx.rule, fx.blocks) == (spec.rule, spec.blocks)
     result = F.replay(fx)
     assert result.status == "parity" and result.level == "pool"
     assert result.model_blocks_checked == spec.blocks  # the ProductionModel reproduced every recorded block
@@ -42,7 +41,7 @@ def test_min_variance_fixture_carries_its_boundary_note():
 
 def test_rerecord_is_byte_identical():
     spec = SPECS["pool_min_variance_mean_reverting_8"]
-    assert F.dumps(P.record_pool_spec(spec)) == path_of(spec.name).read_text()
+    assert F.dumps(F.record_pool_spec(spec)) == path_of(spec.name).read_text()
 
 
 def test_edited_sample_is_caught_by_the_model_and_the_jax_side(tmp_path):
@@ -61,6 +60,6 @@ def test_cli_records_and_replays_a_pool_fixture(tmp_path, capsys):
     out = tmp_path / "pool.json"
     code = main(["record", "--level", "pool", "--backend", "revm", "--rule", "anti_momentum", "--assets", "3",
                  "--blocks", "4", "--update-jitter", "600", "--out", str(out), "--quiet"])
-    assert code == 0 and json.loads(out.read_text())["format"] == P.POOL_FORMAT
+    assert code == 0 and json.loads(out.read_text())["format"] == F.POOL_FORMAT
     assert main(["replay", str(out), "--quiet"]) == 0
     assert "level pool" in capsys.readouterr().out

@@ -19,9 +19,9 @@ CI_BLOCKS = 24
 
 def load_scenario(name: str, n: int) -> np.ndarray:
     """First n price columns of a bundled scenario, (rows, n)."""
-    from parity.cli import _load_price_table
+    from parity.inputs.prices import load_price_table
 
-    _, values, _ = _load_price_table(PRICES_DIR / f"{name}.csv")
+    _, values, _ = load_price_table(PRICES_DIR / f"{name}.csv")
     if values.shape[1] < n:
         raise ValueError(f"scenario {name} has {values.shape[1]} assets, need {n}")
     return values[:, :n]

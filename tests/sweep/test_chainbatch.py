@@ -33,7 +33,7 @@ def test_sweep_on_prices_near_the_ceiling_equals_verify(tmp_path):
     from parity.pools import create_pool
     from parity.prices import load_prices, save_prices_csv
     from parity.sweep.runner import run_sweep
-    from parity.sweep.spec import parse_spec
+    from parity.inputs.sweep_spec import parse_spec
 
     prices = np.array([[1e18, 5e19], [1.2e18, 4e19], [0.9e18, 4.5e19], [1.1e18, 3e19], [1.3e18, 3.5e19]])
     path = save_prices_csv(load_prices(prices, interval_minutes=1440), tmp_path / "high.csv")

@@ -15,7 +15,7 @@ import parity  # noqa: F401
 from parity.cli import main
 from parity.prices import load_prices, save_prices_csv
 from parity.sweep.runner import make_chunks, run_sweep
-from parity.sweep.spec import SpecError, load_spec, parse_spec
+from parity.inputs.sweep_spec import SpecError, load_spec, parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
 BTC_ETH = str(REPO / "fixtures/prices/btc_eth_daily_2.csv")
@@ -136,7 +136,7 @@ def _verify_row(rule, params, prices_path, window, blocks, vectorized=False):
     from parity.fingerprint import make_run_fingerprint
     from parity.harness import run_lockstep
     from parity.pools import create_pool
-    from parity.sweep.spec import with_defaults
+    from parity.catalogue import with_defaults
 
     series = load_prices(prices_path)
     prices = series.prices[window[0] : window[1], :2]
@@ -276,7 +276,7 @@ def test_pool_level_rows_are_the_pool_level_verify_reports():
     from parity.fingerprint import make_run_fingerprint
     from parity.harness.driver import run_pool_lockstep
     from parity.pools import create_pool
-    from parity.sweep.spec import with_defaults
+    from parity.catalogue import with_defaults
 
     rows = run_sweep(parse_spec(json.loads(json.dumps(POOL_SPEC))), workers=1)
     assert [r["rule"] for r in rows] == ["momentum", "momentum", "min_variance"]
@@ -290,3 +290,24 @@ def test_pool_level_rows_are_the_pool_level_verify_reports():
     assert direct.status == "parity"
     for field, d in direct.worst.items():
         assert rows[1]["worst"][field]["scaled"] == d.scaled and rows[1]["worst"][field]["block"] == d.block
+
+
+def test_pool_level_sweep_on_a_user_stack(tmp_path):
+    """The spec's `stack` table deploys a user's artifact directory (here parity's reference stack written in
+    Hardhat's layout, built with the v1 profile): same verdicts, rows naming no divergence."""
+    from parity.chain.stack import write_reference_artifacts
+
+    out = tmp_path / "artifacts"
+    write_reference_artifacts(out, layout="hardhat", profile="v1")
+    spec = json.loads(json.dumps(POOL_SPEC))
+    spec["rules"] = spec["rules"][:1]
+    spec["stack"] = {"artifacts": str(out), "compiler_profile": "v1"}
+    rows = run_sweep(parse_spec(spec), workers=1)
+    assert all(r["verdict"] == "parity" and r["model_blocks"] == 6 for r in rows), rows
+    for bad, message in (({"artifacts": str(tmp_path / "nope")}, "stack.artifacts"),
+                         ({"artifacts": str(out), "runner_contract": "Nope"}, "--runner-contract Nope"),
+                         ({"compiler_profile": "ir"}, "stack.compiler_profile='ir'")):
+        with pytest.raises(SpecError, match=message):
+            parse_spec({**spec, "stack": bad})
+    with pytest.raises(SpecError, match="stack: applies to level = 'pool' only"):
+        parse_spec({**spec, "level": "rule"})

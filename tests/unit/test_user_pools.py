@@ -142,12 +142,14 @@ def test_run_fingerprint_reads_like_a_dict():
         FP["no_such_key"]
 
 
-def test_readme_write_your_own_pool_example_runs(monkeypatch, capsys):
-    text = (REPO / "README.md").read_text()
-    match = re.search(r"<!-- example: write-your-own-pool -->\s*```python\n(.*?)```", text, re.S)
-    assert match, "README has no 'write your own pool' example block"
+def test_guide_write_your_own_pool_example_runs(monkeypatch, capsys):
+    """The example of docs/simulator.md ("Write your own pool") runs as printed and prints what the page shows."""
+    text = (REPO / "docs" / "simulator.md").read_text()
+    match = re.search(r"<!-- example: write-your-own-pool -->\s*```python\n(.*?)```\n```\n(.*?)```", text, re.S)
+    assert match, "docs/simulator.md has no 'write your own pool' example block followed by its output"
     monkeypatch.chdir(REPO)
-    exec(compile(match.group(1), "README.md:write-your-own-pool", "exec"), {"__name__": "readme_example"})
+    exec(compile(match.group(1), "docs/simulator.md:write-your-own-pool", "exec"), {"__name__": "guide_example"})
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "True True"
     assert out[1].startswith("(370, 3) [")
+    assert out == match.group(2).splitlines(), "the page shows other output than the example prints"

@@ -20,20 +20,22 @@ MODELS: dict[str, type[RuleModel]] = {
 }
 
 
-PROFILES = ("legacy", "via-ir")
-
-
 def make_model(rule: str, update_weight_runner: str, *, compiler_profile: str = "legacy") -> RuleModel:
     """A fresh model of the contract for user rule name ``rule``, deployed with ``update_weight_runner``,
-    as built by ``compiler_profile`` ("legacy", or "via-ir": two operand orders differ on malformed input)."""
+    as built by ``compiler_profile`` (a profile of parity.chain.compile: its code generator decides the
+    operand order of two malformed-input cases, docs/malformed-inputs.md)."""
+    from parity.chain.compile import pipeline_of
+
     try:
         cls = MODELS[rule]
     except KeyError:
         raise ValueError(f"rule={rule!r}: no on-chain rule model; expected one of {sorted(MODELS)}") from None
-    if compiler_profile not in PROFILES:
-        raise ValueError(f"compiler_profile={compiler_profile!r}: must be one of {', '.join(PROFILES)}")
+    try:
+        pipeline = pipeline_of(compiler_profile)
+    except ValueError as e:
+        raise ValueError(f"compiler_profile={compiler_profile!r}: {e}") from None
     model = cls(update_weight_runner)
-    model.via_ir = compiler_profile == "via-ir"
+    model.via_ir = pipeline == "via-ir"
     return model
 
 

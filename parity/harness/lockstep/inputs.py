@@ -12,17 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from parity.catalogue import RULES, rule_of_contract
 from parity.harness.lockstep.plan import Plan
 from parity.harness.mapping import MappedParams, initial_weights, map_parameters, to_wei
 
-VALID_PARAMETER_RULES = {
-    "MomentumRule": "1 or 2 arrays; every κ > 0; optional [useRawPrice] ∈ {0, 1e18}",
-    "AntiMomentumRule": "1 or 2 arrays; every κ > 0; optional [useRawPrice] ∈ {0, 1e18}",
-    "PowerChannelRule": "2 or 3 arrays; κ and q of equal length; every κ > 0; every q > 1; optional [useRawPrice] ∈ {0, 1e18}",
-    "ChannelFollowingRule": "7 arrays; arrays 1–5 as long as κ; every κ, width, amplitude, exponent, inverse scaling, pre-exp scaling > 0; [useRawPrice] ∈ {0, 1e18}",
-    "DifferenceMomentumRule": "2 arrays; every λ_short in [0, 1]; every κ ≠ 0; Σκ ≠ 0",
-    "MinimumVarianceRule": "1 array; every mixing Λ in [0, 1]",
-}
+# contract -> what its validParameters requires (for the error naming rejected parameters)
+VALID_PARAMETER_RULES = {r.contract: r.valid_parameters for r in RULES.values() if r.contract is not None}
 
 
 @dataclass(frozen=True)
@@ -42,13 +37,7 @@ class RunInputs:
         return self.mapped.fingerprint
 
 
-def contract_to_rule(contract: str) -> str | None:
-    from parity.chain.compile import RULE_CONTRACTS
-
-    for rule, c in RULE_CONTRACTS.items():
-        if c == contract:
-            return rule
-    return None
+contract_to_rule = rule_of_contract  # contract name -> rule name (None: a contract parity does not ship)
 
 
 def make_rule_model(contract: str, runner: str, compiler_profile: str = "legacy"):

@@ -48,7 +48,7 @@ class LockstepRequest:
     rule_contract: str | None = None
     pool_address: str = POOL_ADDRESS
     level: str = "rule"
-    compiler_profile: str = "legacy"  # the rule build deployed and modelled: "legacy" or "via-ir"
+    compiler_profile: str = "legacy"  # the build deployed and modelled: a parity.chain.compile profile
     options: dict = field(default_factory=dict)  # level-specific settings (pool level: samples, jitter)
 
 
@@ -94,7 +94,9 @@ class Plan:
 # ---------------------------------------------------------------------------------------------------------
 
 
-COMPILER_PROFILES = ("legacy", "via-ir")
+from parity.chain.compile import PROFILES as _PROFILES  # noqa: E402  (stdlib-only module)
+
+COMPILER_PROFILES = tuple(_PROFILES)
 
 
 def check_modes(req: LockstepRequest) -> None:

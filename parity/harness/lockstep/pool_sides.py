@@ -402,12 +402,16 @@ def canonical_events(v):
 
 
 class PoolChainSide:
-    """UpdateWeightRunner + QuantAMMWeightPool + the rule + MockOracles (parity.chain.production)."""
+    """UpdateWeightRunner + QuantAMMWeightedPool + the rule + the vault stand-in + MockOracles
+    (parity.chain.production), parity's reference build or a user's contracts (parity.chain.stack)."""
 
-    def __init__(self, chain, plan: Plan, inputs: RunInputs, samples: int, artifacts: dict | None = None):
+    def __init__(self, chain, plan: Plan, inputs: RunInputs, samples: int, artifacts=None):
+        """artifacts: a parity.chain.stack.StackArtifacts (any mix of reference and user contracts), a
+        compile_rules dict, or None (the reference stack built with the request's compiler profile)."""
         self.chain, self.plan, self.inputs, self.samples = chain, plan, inputs, samples
         self.smap, self.n, self.contract = plan.state_map, plan.n, plan.contract
         self.artifacts = artifacts
+        self.profile = plan.request.compiler_profile
         self.backend = getattr(chain, "name", type(chain).__name__)
         self.interval = int(inputs.fingerprint.chunk_period) * 60
 
@@ -419,12 +423,14 @@ class PoolChainSide:
         initial weights and rule state."""
         from parity.chain.errors import ChainError
         from parity.chain.production import deploy_pool_stack
+        from parity.chain.stack import StackArtifacts, reference_stack
 
-        m = self.inputs.mapped
+        m, rule = self.inputs.mapped, contract_to_rule(self.contract)
         try:
-            self.artifacts = self.artifacts or rule_artifacts()
+            if not isinstance(self.artifacts, StackArtifacts):
+                self.artifacts = reference_stack(rule, self.artifacts or rule_artifacts(self.profile), profile=self.profile)
             self.stack = deploy_pool_stack(
-                self.chain, contract_to_rule(self.contract), artifacts=self.artifacts, n=self.n,
+                self.chain, rule, artifacts=self.artifacts, n=self.n,
                 lambda_store=m.lambda_store, epsilon_max=m.epsilon_max, guard_rail=m.guard_rail,
                 parameters=m.parameters, update_interval_s=self.interval, initial_weights_wei=initial["weights"],
                 moving_averages_wei=initial[self.smap.moving_average_key], initial_values_wei=initial[self.smap.init_key],
@@ -435,10 +441,12 @@ class PoolChainSide:
         self.rule_call = chain_caller(self.chain, self.stack.rule)
 
     def artifact_info(self) -> dict:
-        art = self.artifacts[self.contract]
-        info = {k: getattr(art, k) for k in ("contract_name", "compiler_version", "source_hash") if hasattr(art, k)}
+        """The rule's identity (as at rule level) and every deployed contract: role, name, address, source."""
+        art = self.artifacts.rule.artifact
+        info = {k: getattr(art, k) for k in ("contract_name", "compiler_version", "source_hash")}
         a = self.stack.addresses
-        info.update({"address": a.rule, "runner": a.runner, "pool": a.pool, "driver": a.driver})
+        info.update({"address": a.rule, "runner": a.runner, "pool": a.pool, "driver": a.driver, "vault": a.vault,
+                     "compiler_profile": self.profile, "stack": stack_contracts(self.stack)})
         return info
 
     def initialise(self, initial: dict, timestamp: int) -> dict:
@@ -477,6 +485,20 @@ class PoolChainSide:
                 "backups": list(c.backups), "actions": c.actions}
 
 
+def stack_contracts(stack) -> dict:
+    """role -> {contract, address, source, compiler_version, source_hash} of every deployed contract."""
+    described = stack.contracts.describe()
+    addresses = {"runner": stack.addresses.runner, "pool": stack.addresses.pool, "rule": stack.addresses.rule,
+                 "vault": stack.addresses.vault, "driver": stack.addresses.driver,
+                 "oracle": [list(per) for per in stack.addresses.oracles]}
+    out = {}
+    for role, d in described.items():
+        art = getattr(stack.contracts, role).artifact
+        out[role] = {**d, "address": addresses[role], "compiler_version": art.compiler_version,
+                     "source_hash": art.source_hash}
+    return out
+
+
 class PoolModelSide:
     """ProductionModel of the chain side's stack, driven with the same calls (zero tolerance)."""
 
@@ -487,7 +509,7 @@ class PoolModelSide:
         from parity.fixedpoint.production import ProductionModel
 
         cs = self.chain_side
-        self.model = ProductionModel.from_stack(cs.stack)
+        self.model = ProductionModel.from_stack(cs.stack, compiler_profile=cs.profile)
         self.model.rollback = False  # set-up done; the lockstep never reads the model after a revert
         self.call = model_caller(self.model.rule)
         return read_state(self.call, cs.stack.pool.address, cs.n, cs.smap)

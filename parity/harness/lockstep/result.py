@@ -10,13 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from parity.errors import SetupError
 from parity.harness import compare as cmp
 from parity.harness.mapping import MappedParams, StateMap
 
-
-class SetupError(Exception):
-    """The run could not start for a reason outside the user's inputs (compiler, chain, deployment)."""
-
+__all__ = ["LockstepResult", "ModelMismatch", "RevertInfo", "SetupError"]
 
 @dataclass
 class RevertInfo:

@@ -1,12 +1,16 @@
 """`parity verify` options for plug-in pools and contracts: ``--pool``, ``--rule-contract``, ``--artifact``,
-``--contract`` and ``--remap`` (registered by parity.cli with two calls; the logic lives here, in
-parity.adapters and parity.chain.artifacts)."""
+``--contract`` and ``--remap`` (the logic lives here, in parity.adapters and parity.chain.artifacts). With
+a stack at the pool level (``--artifacts`` / ``--contracts``, parity.inputs.stack_options) they name the
+user's contracts instead."""
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+
+from parity.catalogue import CONTRACTS, rule_of_contract
+from parity.inputs.stack_options import stack_requested
 
 
 def add_plugin_arguments(p: argparse.ArgumentParser) -> None:
@@ -15,12 +19,14 @@ def add_plugin_arguments(p: argparse.ArgumentParser) -> None:
                    help="verify this importable pool (a harness Pool, or a quantammsim-style pool) instead of --rule's")
     p.add_argument("--rule-contract", default=None, metavar="NAME",
                    help="the on-chain rule the pool or contract implements (e.g. MomentumRule): state getters, "
-                        "parameter encoding and the integer model's rule")
+                        "parameter encoding and the integer model's rule; at --level pool with --artifacts or "
+                        "--contracts: the rule's contract name there")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--artifact", type=Path, default=None, metavar="PATH",
                      help="deploy this compiled contract (Foundry out/X.sol/X.json or Hardhat artifacts/.../X.json)")
     src.add_argument("--contract", default=None, metavar="PATH.sol[:Name]",
-                     help="compile this Solidity file with the pinned compiler and deploy its contract")
+                     help="compile this Solidity file with the pinned compiler (--compiler-profile) and deploy its "
+                          "contract")
     p.add_argument("--remap", action="append", default=[], metavar="PREFIX=PATH",
                    help="import remapping for --contract (repeatable), e.g. @prb/math=lib/prb-math")
 
@@ -35,32 +41,30 @@ class Plugins:
     rule_contract: str | None = None
 
 
-def rule_of_contract(contract: str | None) -> str | None:
-    from parity.chain.compile import RULE_CONTRACTS
-
-    return next((rule for rule, name in RULE_CONTRACTS.items() if name == contract), None)
-
-
 def resolve_plugins(args) -> Plugins:
     """Resolve the plug-in options; sets ``args.rule`` from --rule-contract when --rule is absent.
     Raises ValueError with a one-line message for bad input."""
-    from parity.chain.compile import RULE_CONTRACTS
-
-    if args.rule_contract is not None and args.rule_contract not in RULE_CONTRACTS.values():
-        raise ValueError(f"--rule-contract {args.rule_contract!r}: must be one of {', '.join(RULE_CONTRACTS.values())} "
+    if stack_requested(args):  # --rule-contract names the rule in the user's stack; --rule picks the simulator's
+        if args.rule is None:
+            raise ValueError("give --rule RULE (the simulator's rule) with --artifacts or --contracts")
+        if args.pool is not None:
+            raise ValueError("--pool: applies to --level rule only")
+        return Plugins()
+    if args.rule_contract is not None and args.rule_contract not in CONTRACTS.values():
+        raise ValueError(f"--rule-contract {args.rule_contract!r}: must be one of {', '.join(CONTRACTS.values())} "
                          "(the rule whose ABI, state getters and parameter encoding the contract keeps)")
     if args.rule is None:
         args.rule = rule_of_contract(args.rule_contract)
         if args.rule is None:
             raise ValueError("give --rule RULE (or --rule-contract NAME with --pool)")
-    elif args.rule_contract is not None and RULE_CONTRACTS.get(args.rule) != args.rule_contract:
-        raise ValueError(f"--rule {args.rule} runs {RULE_CONTRACTS.get(args.rule)}, not --rule-contract "
+    elif args.rule_contract is not None and CONTRACTS.get(args.rule) != args.rule_contract:
+        raise ValueError(f"--rule {args.rule} runs {CONTRACTS.get(args.rule)}, not --rule-contract "
                          f"{args.rule_contract}: give one of them")
     out = Plugins(rule_contract=args.rule_contract)
     if args.pool is not None:
         from parity.adapters import load_pool
 
-        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or RULE_CONTRACTS.get(args.rule))
+        out.pool, out.rule_contract = load_pool(args.pool, args.rule_contract or CONTRACTS.get(args.rule))
     if args.remap and args.contract is None:
         raise ValueError("--remap applies to --contract only")
     if args.artifact is not None:
@@ -70,5 +74,5 @@ def resolve_plugins(args) -> Plugins:
     elif args.contract is not None:
         from parity.chain.artifacts import compile_contract
 
-        out.artifact = compile_contract(args.contract, args.remap)
+        out.artifact = compile_contract(args.contract, args.remap, profile=getattr(args, "compiler_profile", "legacy"))
     return out

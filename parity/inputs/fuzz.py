@@ -1,24 +1,61 @@
-"""`parity fuzz`'s command-line input checked and turned into the pieces of a FuzzConfig. Every check raises
-parity.validation.InputError with one line naming the flag, the value and the rule it broke (exit code 2,
-nothing written). (Belongs with the other input checks: parity/inputs/ once that package exists.)"""
+"""`parity fuzz`'s command-line input checked and turned into a FuzzConfig (parity.fuzz.search). Every check
+raises InputError with one line naming the flag, the value and the rule it broke (exit code 2, nothing
+written)."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
+from parity.catalogue import CONTRACTS, DEFAULT_PARAMS
+from parity.errors import InputError
+from parity.fuzz.execute import default_workers
 from parity.fuzz.outcome import PROPERTIES
-from parity.fuzz.space import MAX_ASSETS, SpaceError, auto_space, fixed_space, load_space
-from parity.validation import InputError, check_parameter_keys, load_json_file
+from parity.fuzz.space import MAX_ASSETS, auto_space, fixed_space
+from parity.inputs.checks import check_parameter_keys
+from parity.inputs.fuzz_space import SpaceError, load_space
+from parity.io import load_json_file
 
-__all__ = ["InputError"]
+
+def fuzz_config(args):
+    """(FuzzConfig, output folder) from the parsed arguments; InputError (one line) for bad input."""
+    from parity.fuzz.search import FuzzConfig
+    from parity.fuzz.strategies import Shape
+
+    rule = check_rule(args.rule)
+    level = args.level
+    workers = positive("--workers", args.workers) if args.workers is not None else None
+    if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
+        raise InputError(f"--scheduler {args.scheduler!r}: must look like tcp://HOST:PORT")
+    workers = workers or default_workers()
+    examples, seconds = budget(args.examples, args.time, level)
+    blocks = positive("--blocks", args.blocks, maximum=10_000)
+    batch = args.batch if args.batch is not None else (32 if level == "rule" else 2 * workers)
+    batch = positive("--batch", batch, maximum=64)
+    n_range = asset_range(args.assets)
+    checked = properties(args.properties)
+    space = param_space(rule, args.params, args.param_space, n_range, dict(DEFAULT_PARAMS[rule]))
+    fields = tolerances(args.tolerance, rule, level)
+    artifact = rule_artifact(args.artifact, args.contract, args.remap, level, rule)
+    if not isinstance(args.seed, int) or not 0 <= args.seed < 2**64:
+        raise InputError(f"--seed {args.seed}: must be an integer in [0, 2^64)")
+    out = output_folder(args.out or Path(f"fuzz-{rule}-{level}"), [args.params, args.param_space, args.artifact])
+    shrink = positive_float("--shrink-time", args.shrink_time)
+    source = ()
+    if args.artifact is not None:
+        source = ("--artifact", args.artifact.resolve())
+    elif args.contract is not None:
+        source = ("--contract", args.contract, *[x for r in args.remap for x in ("--remap", r)])
+    variants = positive("--variants", args.variants if args.variants is not None else (8 if level == "rule" else 1),
+                        maximum=batch)
+    cfg = FuzzConfig(rule, space, Shape(level, 1, blocks, batch, variants), checked, examples, seconds, args.seed,
+                     fields, artifact, source, None, workers, args.scheduler, shrink, args.vectorized_check)
+    return cfg, out
 
 
 def check_rule(rule: str) -> str:
-    from parity.chain import RULE_CONTRACTS
-
-    if rule not in RULE_CONTRACTS:
-        raise InputError(f"--rule {rule!r}: choose one of {', '.join(RULE_CONTRACTS)}")
+    if rule not in CONTRACTS:
+        raise InputError(f"--rule {rule!r}: choose one of {', '.join(CONTRACTS)}")
     return rule
 
 
@@ -128,12 +165,11 @@ def _check_fixed(rule: str, space) -> None:
 
 
 def tolerances(specs, rule: str, level: str) -> dict:
-    from parity.chain import RULE_CONTRACTS
     from parity.harness import compare
     from parity.harness.lockstep.plan import POOL_TOLERANCE_KEYS
     from parity.harness.mapping import state_map_for
 
-    fields = (*state_map_for(RULE_CONTRACTS[rule]).keys, "weights")
+    fields = (*state_map_for(CONTRACTS[rule]).keys, "weights")
     if level == "pool":
         fields += POOL_TOLERANCE_KEYS
     out = {}
@@ -166,14 +202,12 @@ def rule_artifact(artifact, contract, remaps, level: str, rule: str):
 
 
 def _check_abi(art, rule: str) -> None:
-    from parity.chain import RULE_CONTRACTS
-
     names = {f.get("name") for f in art.abi if f.get("type") == "function"}
     needed = {"CalculateNewWeights", "initialisePoolRuleIntermediateValues", "validParameters"}
     missing = sorted(needed - names)
     if missing:
         raise InputError(f"artifact {art.contract_name}: has no {', '.join(missing)}: it must keep the ABI of "
-                         f"{RULE_CONTRACTS[rule]}")
+                         f"{CONTRACTS[rule]}")
 
 
 def output_folder(path, inputs) -> Path:

@@ -14,20 +14,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from parity.errors import EXIT_DIVERGENCE, EXIT_PARITY, SetupError
 from parity.fuzz.outcome import PROPERTIES
 
-EXIT_NONE, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 HELP = "search for a market on which JAX and the chain part ways; shrink it and write a fixture and a report"
 
 
-def add_fuzz_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `fuzz` on an argparse subparsers object."""
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """The `fuzz` subcommand and its options."""
     p = subparsers.add_parser("fuzz", help=HELP, description=HELP)
-    add_fuzz_arguments(p)
+    _add_arguments(p)
     return p
 
 
-def add_fuzz_arguments(p: argparse.ArgumentParser) -> None:
+def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rule", required=True, help="the rule to fuzz")
     p.add_argument("--level", choices=("rule", "pool"), default="rule",
                    help="rule: the rule contract, batched (default); pool: runner + pool + rule + oracles, with late "
@@ -70,10 +70,11 @@ def add_fuzz_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="only the verdict line")
 
 
-def run_fuzz(args) -> int:
-    """`parity fuzz`: returns the exit code; bad input raises parity.validation.InputError (exit 2)."""
+def run(args) -> int:
+    """`parity fuzz`: returns the exit code; bad input raises InputError (exit 2)."""
     from parity.fuzz.output import summary, write_counterexample
     from parity.fuzz.search import search
+    from parity.inputs.fuzz import fuzz_config
 
     cfg, out = fuzz_config(args)
     executor = _executor(cfg, args.connect_timeout)
@@ -87,13 +88,12 @@ def run_fuzz(args) -> int:
     report = write_counterexample(result, cfg, out) if result.example is not None else None
     text = summary(result, cfg, report)
     print(text.splitlines()[0] if args.quiet else text)
-    return EXIT_NONE if result.example is None else EXIT_FOUND
+    return EXIT_PARITY if result.example is None else EXIT_DIVERGENCE
 
 
 def _executor(cfg, connect_timeout: float):
     """The run's executor, connected to the Dask scheduler now (an unreachable one is a set-up error, exit 2)."""
     from parity.fuzz.execute import Executor
-    from parity.harness.driver import SetupError
 
     executor = Executor(cfg.workers, cfg.scheduler, connect_timeout)
     if cfg.scheduler is not None:
@@ -106,48 +106,3 @@ def _executor(cfg, connect_timeout: float):
 
 def _progress_line(text) -> None:
     print("\r\033[K" + (text or ""), end="" if text else "", file=sys.stderr, flush=True)
-
-
-def fuzz_config(args):
-    """(FuzzConfig, output folder) from the parsed arguments; InputError (one line) for bad input."""
-    from parity.fuzz import inputs
-    from parity.fuzz.search import FuzzConfig
-    from parity.fuzz.strategies import Shape
-
-    rule = inputs.check_rule(args.rule)
-    level = args.level
-    workers = inputs.positive("--workers", args.workers) if args.workers is not None else None
-    if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        raise inputs.InputError(f"--scheduler {args.scheduler!r}: must look like tcp://HOST:PORT")
-    from parity.fuzz.execute import default_workers
-
-    workers = workers or default_workers()
-    examples, seconds = inputs.budget(args.examples, args.time, level)
-    blocks = inputs.positive("--blocks", args.blocks, maximum=10_000)
-    batch = args.batch if args.batch is not None else (32 if level == "rule" else 2 * workers)
-    batch = inputs.positive("--batch", batch, maximum=64)
-    n_range = inputs.asset_range(args.assets)
-    properties = inputs.properties(args.properties)
-    space = inputs.param_space(rule, args.params, args.param_space, n_range, _defaults(rule))
-    tolerances = inputs.tolerances(args.tolerance, rule, level)
-    artifact = inputs.rule_artifact(args.artifact, args.contract, args.remap, level, rule)
-    if not isinstance(args.seed, int) or not 0 <= args.seed < 2**64:
-        raise inputs.InputError(f"--seed {args.seed}: must be an integer in [0, 2^64)")
-    out = inputs.output_folder(args.out or Path(f"fuzz-{rule}-{level}"), [args.params, args.param_space, args.artifact])
-    shrink = inputs.positive_float("--shrink-time", args.shrink_time)
-    source = ()
-    if args.artifact is not None:
-        source = ("--artifact", args.artifact.resolve())
-    elif args.contract is not None:
-        source = ("--contract", args.contract, *[x for r in args.remap for x in ("--remap", r)])
-    variants = inputs.positive("--variants", args.variants if args.variants is not None else (8 if level == "rule" else 1),
-                               maximum=batch)
-    cfg = FuzzConfig(rule, space, Shape(level, 1, blocks, batch, variants), properties, examples, seconds, args.seed, tolerances,
-                     artifact, source, None, workers, args.scheduler, shrink, args.vectorized_check)
-    return cfg, out
-
-
-def _defaults(rule: str) -> dict:
-    from parity.cli import DEFAULT_PARAMS
-
-    return dict(DEFAULT_PARAMS[rule])

@@ -1,104 +1,30 @@
-"""Checks of what users give the `parity` command, run before anything is computed or deployed.
+"""Checks of what users give parity, run before anything is computed or deployed.
 
 Every check raises `InputError` with one line naming the input (flag or file and field), the value and
-what is wrong; the command prints it and exits with code 2. See docs/bad-input.md.
+what is wrong; the command prints it and exits with code 2 (docs/bad-input.md).
+
+**Parameters**: every key the user gave is read by the rule (a default that hides a key the user gave for
+the same parameter is dropped first). **What the chain can represent**: the contracts take prices as
+18-decimal integers (int256 in the ABI) and store their moving averages and rule state as int128 (packed
+pairs). A price below 1 wei encodes as 0; a price above int128 / 10^18 (≈ 1.7e20) cannot be stored; and a
+state that grows past int128 makes `CalculateNewWeights` revert mid-run. `check_prices_for_chain` finds all
+three up front: it runs the rule's stored states in float64 over the very update prices of the run (the
+same recurrences the contract runs) and requires them to stay below int128 with a factor `MARGIN` to spare
+for rounding (parity.chain_limits, shared with the engines that make their own markets).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-MAX_INPUT_BYTES = 1 << 30  # 1 GiB: larger "price files" and "fixtures" are refused, not read into memory
-MAX_JSON_DEPTH = 64
+import numpy as np
 
-
-class InputError(ValueError):
-    """Bad input: one line, exit code 2."""
-
-
-# ---------------------------------------------------------------------------------------------- files
-
-
-def read_input_text(path, label: str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
-    """The UTF-8 text of the regular file `path`; InputError (naming `label`) for anything else."""
-    path = Path(path)
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError(f"{label} {path}: file not found") from None
-    except OSError as e:
-        raise InputError(f"{label} {path}: cannot be read ({e.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{label} {path}: is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{label} {path}: is not a regular file (a device, pipe or socket)")
-    if info.st_size > max_bytes:
-        raise InputError(f"{label} {path}: {info.st_size} bytes, more than the {max_bytes} this input may have")
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{label} {path}: cannot be read ({e.strerror})") from None
-    if b"\x00" in raw:
-        raise InputError(f"{label} {path}: is a binary file (it contains NUL bytes), not text")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(f"{label} {path}: not UTF-8 text (byte {e.start}: {e.reason})") from None
-
-
-def json_depth(text: str) -> int:
-    """The maximum nesting depth of brackets and braces in JSON `text`, outside strings."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
-def parse_json_text(text: str, label: str, **kwargs) -> Any:
-    """json.loads with one-line errors: syntax, nesting deeper than MAX_JSON_DEPTH, NaN/Infinity, huge ints."""
-
-    def constant(name):
-        raise InputError(f"{label}: non-finite number {name} is not allowed")
-
-    kwargs.setdefault("parse_constant", constant)
-    depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        raise InputError(f"{label}: JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are allowed")
-    try:
-        return json.loads(text, **kwargs)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{label}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
-    except RecursionError:
-        raise InputError(f"{label}: JSON nested too deeply") from None
-    except ValueError as e:
-        if isinstance(e, InputError):
-            raise
-        # e.g. an integer literal longer than Python's int-conversion limit (4300 digits)
-        raise InputError(f"{label}: unreadable JSON value ({str(e).splitlines()[0]})") from None
-
-
-def load_json_file(path, label: str) -> Any:
-    """Read and parse a JSON input file (see `read_input_text`, `parse_json_text`)."""
-    return parse_json_text(read_input_text(path, label), f"{label} {path}")
-
+from parity.chain_limits import (  # noqa: F401  (re-exported: the chain-limit checks of a run's inputs)
+    INT128_MAX, MARGIN, MAX_PRICE, STATE_OF_CONTRACT, WAD, check_price_range, check_prices_for_chain, state_peaks,
+)
+from parity.errors import InputError
+from parity.harness.mapping import state_map_for
+from parity.pools.base import TFMMBasePool
 
 # ------------------------------------------------------------------------------------------ parameters
 
@@ -125,10 +51,6 @@ class _ReadTracker(dict):
 
 def unused_parameter_keys(pool, params: dict, run_fingerprint) -> list[str]:
     """Keys of `params` the pool never reads when resolving its parameters, initial weights and state."""
-    import numpy as np
-
-    from parity.pools.base import TFMMBasePool
-
     tracked = _ReadTracker(params)
     pool.chain_params(tracked, run_fingerprint)
     if hasattr(pool, "initial_weights"):
@@ -171,8 +93,6 @@ def check_parameter_keys(pool, params: dict, given: set, run_fingerprint, label:
 def check_tolerance_fields(tolerances: dict, contract: str, extra: Sequence[str] = ()) -> None:
     """InputError for a `--tolerance` field the rule's contract does not have (`extra`: the level's own
     fields, e.g. the pool level's stored weights and samples)."""
-    from parity.harness.mapping import state_map_for
-
     fields = (*state_map_for(contract).keys, "weights", *extra)
     unknown = [f for f in tolerances if f not in fields]
     if unknown:
@@ -208,11 +128,7 @@ def check_sender(chain, sender: str | None, backend: str) -> None:
 def check_run_inputs(pool, params: dict, fp, prices, names, *, blocks, burn_in, label: str, given=None) -> None:
     """Before deploying: every parameter key is used by the rule (defaults that hide a key the user gave,
     `given`, are dropped from `params` first), and the run's update prices are representable on chain
-    (parity.chain_limits). `prices` holds every row; row 0 initialises."""
-    import numpy as np
-
-    from parity.chain_limits import check_prices_for_chain
-
+    (check_prices_for_chain). `prices` holds every row; row 0 initialises."""
     try:
         if given is not None:
             drop_shadowing_defaults(pool, params, set(given), fp)
