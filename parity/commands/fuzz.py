@@ -16,6 +16,7 @@ from pathlib import Path
 
 from parity.errors import EXIT_DIVERGENCE, EXIT_PARITY, SetupError
 from parity.fuzz.outcome import PROPERTIES
+from parity.inputs.stack_options import add_stack_arguments
 
 HELP = "search for a market on which JAX and the chain part ways; shrink it and write a fixture and a report"
 
@@ -61,10 +62,13 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="stop shrinking after this long and keep the smallest failure seen (default 300)")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--artifact", type=Path, default=None, metavar="PATH",
-                     help="rule level: deploy this compiled rule (Foundry or Hardhat artifact) instead of parity's")
+                     help="deploy this compiled rule (Foundry or Hardhat artifact) instead of parity's (at pool level "
+                          "with parity's runner and pool)")
     src.add_argument("--contract", default=None, metavar="PATH.sol[:Name]",
-                     help="rule level: compile this Solidity file with the pinned compiler and deploy it")
-    p.add_argument("--remap", action="append", default=[], metavar="PREFIX=PATH", help="import remapping for --contract")
+                     help="compile this Solidity file with the pinned compiler and deploy it as the rule")
+    p.add_argument("--remap", action="append", default=[], metavar="PREFIX=PATH",
+                   help="import remapping for --contract / --contracts (repeatable)")
+    add_stack_arguments(p)  # pool level: a user's runner, pool and rule (--artifacts / --contracts), names by role
     p.add_argument("--no-vectorized-check", dest="vectorized_check", action="store_false",
                    help="skip the vectorized-path cross-check")
     p.add_argument("--quiet", action="store_true", help="only the verdict line")

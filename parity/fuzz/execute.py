@@ -77,8 +77,9 @@ def default_workers() -> int:
 
 
 def run_batch(examples: list, *, level: str, executor: Executor, max_blocks: int, tolerances: dict, artifact=None,
-              stack_artifacts=None, vectorized_check: bool = True, batch_size: int = 1) -> list[Outcome]:
-    """One Outcome per example, in order."""
+              stack_artifacts=None, vectorized_check: bool = True, batch_size: int = 1,
+              chain_options=None) -> list[Outcome]:
+    """One Outcome per example, in order. chain_options: make_chain's at pool level (code_size_limit)."""
     outcomes: list = [None] * len(examples)
     runnable, headroom = [], {}
     for i, ex in enumerate(examples):
@@ -90,7 +91,7 @@ def run_batch(examples: list, *, level: str, executor: Executor, max_blocks: int
     if level == "rule":
         results = _rule_level(examples, runnable, executor, max_blocks, tolerances, artifact, vectorized_check, batch_size)
     else:
-        tasks = [PoolTask(examples[i], tolerances, stack_artifacts, vectorized_check) for i in runnable]
+        tasks = [PoolTask(examples[i], tolerances, stack_artifacts, vectorized_check, chain_options) for i in runnable]
         results = executor.map(run_pool_example, tasks)
     for i, out in zip(runnable, results):
         out.headroom = headroom[i]
@@ -116,26 +117,31 @@ def _rule_level(examples, runnable, executor: Executor, max_blocks, tolerances, 
 class PoolTask:
     """One pool-level example to run (picklable: sent to a worker or a Dask task)."""
 
-    def __init__(self, example: Example, tolerances: dict, stack_artifacts, vectorized_check: bool):
+    def __init__(self, example: Example, tolerances: dict, stack_artifacts, vectorized_check: bool, chain_options=None):
         self.example, self.tolerances = example, tolerances
         self.stack_artifacts, self.vectorized_check = stack_artifacts, vectorized_check
+        self.chain_options = dict(chain_options or {})
 
 
 @guarded
 def run_pool_example(task: PoolTask) -> Outcome:
     """The pool-level lockstep (runner + pool + rule + oracles on revm, the JAX production loop, the
     ProductionModel) of one example, with its update delays."""
-    return lockstep_outcome(pool_lockstep(task.example, task.tolerances, task.stack_artifacts, task.vectorized_check))
+    return lockstep_outcome(pool_lockstep(task.example, task.tolerances, task.stack_artifacts, task.vectorized_check,
+                                          task.chain_options))
 
 
-def pool_lockstep(example: Example, tolerances: dict, stack_artifacts=None, vectorized_check: bool = True):
+def pool_lockstep(example: Example, tolerances: dict, stack_artifacts=None, vectorized_check: bool = True,
+                  chain_options=None):
+    """`parity verify --level pool --backend revm` of one example, with its update delays: stack_artifacts
+    as run_pool_lockstep's artifacts, chain_options as make_chain's."""
     from parity.chain import make_chain
     from parity.harness.driver import run_pool_lockstep
     from parity.pools import create_pool
 
     fp = example.settings.fingerprint(example.rule)
     return run_pool_lockstep(
-        create_pool(example.rule), dict(example.params), fp, example.prices, make_chain("revm"),
+        create_pool(example.rule), dict(example.params), fp, example.prices, make_chain("revm", **(chain_options or {})),
         blocks=example.blocks, tolerances=dict(tolerances), update_delays=list(example.delays) or None,
         artifacts=stack_artifacts, model_check=True, vectorized_check=vectorized_check, progress=False,
         start_timestamp=START_TIMESTAMP,

@@ -33,7 +33,7 @@ def rerun(example: Example, cfg):
     """The example through `parity verify`'s lockstep (the level's own driver, revm, model and vectorized
     checks on): (LockstepResult, its Outcome)."""
     if cfg.shape.level == "pool":
-        result = pool_lockstep(example, cfg.tolerances, cfg.stack_artifacts, cfg.vectorized_check)
+        result = pool_lockstep(example, cfg.tolerances, cfg.stack_artifacts, cfg.vectorized_check, cfg.chain_options)
     else:
         result = rule_lockstep(example, cfg.tolerances, cfg.artifact, cfg.vectorized_check)
     return result, lockstep_outcome(result)

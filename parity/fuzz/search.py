@@ -63,11 +63,12 @@ class FuzzConfig:
     tolerances: dict = field(default_factory=dict)
     artifact: object | None = None  # rule level: the user's rule contract (--artifact / --contract)
     artifact_source: tuple = ()  # the flag and value it came from, for the reproduce line
-    stack_artifacts: dict | None = None  # pool level: the user's runner/pool/rule builds (the --artifacts hook)
+    stack_artifacts: object | None = None  # pool level: a StackArtifacts (--artifacts, --contracts) or compiled dict
     workers: int = 1
     scheduler: object | None = None
     shrink_seconds: float = 300.0
     vectorized_check: bool = True
+    chain_options: dict = field(default_factory=dict)  # pool level: make_chain's options (code_size_limit)
 
 
 @dataclass
@@ -156,6 +157,7 @@ class _Search:
             done = run_batch(list(new.values()), level=cfg.shape.level, executor=self.executor,
                              max_blocks=cfg.shape.max_blocks, tolerances=cfg.tolerances, artifact=cfg.artifact,
                              stack_artifacts=cfg.stack_artifacts, vectorized_check=cfg.vectorized_check,
+                             chain_options=cfg.chain_options,
                              batch_size=cfg.shape.batch)
             if len(self.cache) > CACHE_SIZE:
                 self.cache.clear()

@@ -36,20 +36,18 @@ def fuzz_config(args):
     checked = properties(args.properties)
     space = param_space(rule, args.params, args.param_space, n_range, dict(DEFAULT_PARAMS[rule]))
     fields = tolerances(args.tolerance, rule, level)
-    artifact = rule_artifact(args.artifact, args.contract, args.remap, level, rule)
+    artifact = rule_artifact(args.artifact, args.contract, args.remap, rule, args.contracts is not None)
+    stack = pool_stack(args, level, artifact)
     if not isinstance(args.seed, int) or not 0 <= args.seed < 2**64:
         raise InputError(f"--seed {args.seed}: must be an integer in [0, 2^64)")
     out = output_folder(args.out or Path(f"fuzz-{rule}-{level}"), [args.params, args.param_space, args.artifact])
     shrink = positive_float("--shrink-time", args.shrink_time)
-    source = ()
-    if args.artifact is not None:
-        source = ("--artifact", args.artifact.resolve())
-    elif args.contract is not None:
-        source = ("--contract", args.contract, *[x for r in args.remap for x in ("--remap", r)])
+    source = source_flags(args)
     variants = positive("--variants", args.variants if args.variants is not None else (8 if level == "rule" else 1),
                         maximum=batch)
     cfg = FuzzConfig(rule, space, Shape(level, 1, blocks, batch, variants), checked, examples, seconds, args.seed,
-                     fields, artifact, source, None, workers, args.scheduler, shrink, args.vectorized_check)
+                     fields, None if stack is not None else artifact, source, stack, workers, args.scheduler, shrink,
+                     args.vectorized_check, chain_options(args, level))
     return cfg, out
 
 
@@ -182,15 +180,12 @@ def tolerances(specs, rule: str, level: str) -> dict:
     return out
 
 
-def rule_artifact(artifact, contract, remaps, level: str, rule: str):
-    """The user's rule build (--artifact / --contract), rule level only."""
-    if remaps and contract is None:
-        raise InputError("--remap applies to --contract only")
+def rule_artifact(artifact, contract, remaps, rule: str, sources: bool = False):
+    """The user's rule build (--artifact / --contract); `sources`: --contracts takes the remappings too."""
+    if remaps and contract is None and not sources:
+        raise InputError("--remap applies to --contract and --contracts only")
     if artifact is None and contract is None:
         return None
-    if level != "rule":
-        raise InputError(f"--{'artifact' if artifact is not None else 'contract'}: applies to --level rule (a user's "
-                         "runner, pool and rule stack at pool level is given as an artifacts folder)")
     from parity.chain.artifacts import ArtifactError, compile_contract, load_artifact
 
     try:
@@ -226,3 +221,50 @@ def output_folder(path, inputs) -> Path:
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"--out {path}: {probe} is not a writable folder")
     return path
+
+
+def pool_stack(args, level: str, rule_art):
+    """Pool level: the StackArtifacts of --artifacts / --contracts (a user's runner, pool and rule) or of one
+    user rule (--artifact / --contract) with parity's runner and pool; None for parity's reference stack.
+    At rule level the stack options are refused."""
+    from parity.inputs.stack_options import ROLE_FLAGS, refuse_at_rule_level, stack_from_args, stack_requested
+
+    try:
+        if level == "rule":
+            refuse_at_rule_level(args)
+            if args.unlimited_code_size:
+                raise ValueError("--unlimited-code-size: applies to --level pool only")
+            return None
+        named = any(getattr(args, f"{role}_contract", None) is not None for role in ROLE_FLAGS)
+        if rule_art is None and not stack_requested(args) and not named:
+            return None
+        return stack_from_args(args, rule_art)
+    except ValueError as e:  # an ArtifactError names the option that is wrong
+        raise InputError(str(e)) from None
+
+
+def chain_options(args, level: str) -> dict:
+    """make_chain's keyword arguments at pool level (--unlimited-code-size lifts EIP-170 on revm)."""
+    from parity.inputs.stack_options import UNLIMITED_CODE_SIZE
+
+    return {"code_size_limit": UNLIMITED_CODE_SIZE} if level == "pool" and args.unlimited_code_size else {}
+
+
+def source_flags(args) -> tuple:
+    """The flags that name the user's contracts, for the report's `parity verify` line."""
+    from parity.inputs.stack_options import ROLE_FLAGS
+
+    flags: list = []
+    if args.artifact is not None:
+        flags += ["--artifact", args.artifact.resolve()]
+    elif args.contract is not None:
+        flags += ["--contract", args.contract]
+    if args.artifacts is not None:
+        flags += ["--artifacts", args.artifacts.resolve()]
+    elif args.contracts is not None:
+        flags += ["--contracts", args.contracts.resolve()]
+    for role, flag in (*ROLE_FLAGS.items(), ("rule", "--rule-contract")):
+        if getattr(args, f"{role}_contract", None) is not None:
+            flags += [flag, getattr(args, f"{role}_contract")]
+    flags += [x for r in args.remap for x in ("--remap", r)]
+    return tuple(flags) + (("--unlimited-code-size",) if args.unlimited_code_size else ())

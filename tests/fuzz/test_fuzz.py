@@ -215,6 +215,38 @@ def test_pool_level_finds_a_broken_runner_through_the_stack_hook(tmp_path):
     assert replay(fx).status == "model_mismatch"
 
 
+def test_pool_level_finds_a_broken_stack_given_as_an_artifacts_folder(tmp_path, capsys):
+    """The same broken runner written as a user's Foundry out/ folder and given with --artifacts (V1's contract
+    names): found, shrunk, and its pool fixture records the user's contracts and fails replay."""
+    from production_broken import broken_stack
+
+    from parity.fixtures import load_fixture
+
+    broken_stack("base_is_target", tmp_path / "out")
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"lamb": 0.8, "kappa": 20.0}))
+    out = tmp_path / "ce"
+    rc = main(["fuzz", "--rule", "momentum", "--level", "pool", "--artifacts", str(tmp_path / "out"), "--params",
+               str(params), "--examples", "20", "--blocks", "6", "--batch", "2", "--workers", "1", "--seed", "1",
+               "--shrink-time", "120", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert rc == 1, text
+    assert text.splitlines()[0] == "parity fuzz momentum (pool level, seed 1): COUNTEREXAMPLE: model_mismatch"
+    report = json.loads((out / "report.json").read_text())
+    assert report["shrunk"]["blocks"] <= 2 and report["verify"]["same"]
+    assert "--artifacts" in report["reproduce"]["verify"]
+    fx = load_fixture(out / "counterexample.json")
+    assert fx.data["stack"]["contracts"]["runner"]["source"] != "reference (profile legacy)"
+    assert main(["replay", str(out / "counterexample.json"), "--quiet"]) == 1
+
+
+def test_stack_options_are_refused_at_rule_level(tmp_path, capsys):
+    rc = main(["fuzz", "--rule", "momentum", "--artifacts", str(tmp_path), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("parity fuzz: error: --artifacts: applies to --level pool only"), err
+    assert not (tmp_path / "o").exists()
+
+
 def test_pool_level_late_and_missed_updates_replay(tmp_path):
     """A pool-level run with a late update and a gap of two missed intervals passes, and its fixture records
     the delays and replays them."""
