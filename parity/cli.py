@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from parity.commands import drift, fuzz, record, replay, sweep, verify
+from parity.commands import audit, drift, fuzz, record, replay, sweep, verify
 from parity.errors import EXIT_BROKEN_PIPE, EXIT_USAGE, SetupError, UsageError
 from parity.float64 import guarded
 
@@ -21,6 +21,7 @@ COMMANDS = {  # subcommand name -> its module, in the order `parity --help` list
     "replay": replay,
     "sweep": sweep,
     "drift": drift,
+    "audit": audit,
     "fuzz": fuzz,
 }
 

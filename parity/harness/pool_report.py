@@ -48,12 +48,17 @@ def pool_summary_lines(result) -> list[str]:
 
 
 def stack_lines(stack: dict | None) -> list[str]:
-    """One line per deployed contract of the runner, pool, rule and vault roles: name, address, source."""
+    """One line per deployed role: runner, pool, rule, vault, the harness's driver and the oracles (name,
+    every address, source)."""
     if not stack:
         return []
     lines = ["  deployed:"]
-    for role in ("runner", "pool", "rule", "vault"):
+    for role in ("runner", "pool", "rule", "vault", "driver", "oracle"):
         d = stack.get(role)
-        if d:
-            lines.append(f"    {role:<6} {d['contract']} at {d['address']} ({d['source']})")
+        if not d:
+            continue
+        address = d["address"]
+        if role == "oracle":  # per asset: primary, then backups
+            address = "; ".join(f"asset {i}: {', '.join(per)}" for i, per in enumerate(address))
+        lines.append(f"    {role:<6} {d['contract']} at {address} ({d['source']})")
     return lines

@@ -96,6 +96,7 @@ def to_dict(result: LockstepResult, *, include_series: bool = True) -> dict:
         out["pool_level"] = pool_json(result)
     if include_series and result.block_ids:
         out["series"] = _series_json(result)
+    out.update(result.sections)
     return out
 
 
@@ -250,4 +251,5 @@ def summary(result: LockstepResult) -> str:
         else:
             worst = ", ".join(f"{k} {d.scaled:.2g}" for k, d in v["worst"].items())
             lines.append(f"  vectorized == scan within tolerance (worst scaled: {worst})")
+    lines.extend(result.summary_lines)
     return "\n".join(lines)

@@ -50,8 +50,6 @@ def level_runner(args, run_lockstep, **rule_kwargs):
             and getattr(args, "contracts", None) is None:
         raise UsageError(f"--rule-contract {rule_kwargs['rule_contract']}: at --level pool it names the rule in "
                          "--artifacts DIR or --contracts SRC_DIR")
-    if getattr(args, "backend", None) == "rpc":
-        raise UsageError("--level pool runs on an in-process chain: use --backend revm or eth-tester")
     from parity.harness.driver import run_pool_lockstep
 
     return run_pool_lockstep, {**pool_options(args, rule_kwargs.get("artifact")),

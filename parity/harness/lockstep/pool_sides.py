@@ -167,12 +167,22 @@ class PoolJaxSide:
         out["last_update"] = np.array([float(pc["last_update"])])
         out["last_interp"] = np.array([float(pc["last_interp"])])
         self.ts, self.next_ts = ts, next_ts
-        self.times = sample_times(ts, next_ts, self.samples, int(pc["last_interp"]))
-        fine = host_weights_at(pc, self.times)
+        self.times = self.sample_times_for(ts, next_ts, int(pc["last_interp"]))
+        carry = self.sampled_carry(pc)
+        fine = host_weights_at(carry, self.times)
         if fine is None:
-            fine = np.asarray(_jitted("weights_at")(self.pc, np.asarray(self.times, dtype=np.int64)), dtype=np.float64)
+            fine = np.asarray(_jitted("weights_at")(self.pc if carry is pc else carry,
+                                                    np.asarray(self.times, dtype=np.int64)), dtype=np.float64)
         out.update({f: fine[j] for j, f in enumerate(sample_fields(self.samples))})
         return out
+
+    def sampled_carry(self, pc: dict) -> dict:
+        """The pool carry getNormalizedWeights is sampled on after the update: the step's own."""
+        return pc
+
+    def sample_times_for(self, ts: int, next_ts: int, last_interp: int) -> list[int]:
+        """The times getNormalizedWeights is compared at after the update at ts (see sample_times)."""
+        return sample_times(ts, next_ts, self.samples, last_interp)
 
     def _continue_from(self, values: dict, price_wei, with_state: bool) -> None:
         self.pc = chain_pool_carry(values)

@@ -81,6 +81,8 @@ class LockstepResult:
     level: str = "rule"  # "rule": the rule contract alone; "pool": runner + pool + rule (pool_sides)
     pool: dict = field(default_factory=dict)  # pool level only: sample times, stack addresses, gas
     excused: list = field(default_factory=list)  # pool level: boundary notes {block, field, asset, ...}
+    sections: dict = field(default_factory=dict)  # further top-level report sections an engine adds (e.g. "audit")
+    summary_lines: list = field(default_factory=list)  # and the lines it adds to the terminal summary
 
     @property
     def counted(self) -> np.ndarray:
