@@ -232,8 +232,10 @@ def pool_stack(args, level: str, rule_art):
     try:
         if level == "rule":
             refuse_at_rule_level(args)
-            if args.unlimited_code_size:
-                raise ValueError("--unlimited-code-size: applies to --level pool only")
+            for flag, given in (("--rule-contract", args.rule_contract is not None),
+                                ("--unlimited-code-size", args.unlimited_code_size)):
+                if given:
+                    raise ValueError(f"{flag}: applies to --level pool only")
             return None
         named = any(getattr(args, f"{role}_contract", None) is not None for role in ROLE_FLAGS)
         if rule_art is None and not stack_requested(args) and not named:
