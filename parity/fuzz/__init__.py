@@ -1,1 +1,2 @@
-"""Differential fuzzing of a rule: parity fuzz (the command is parity.commands.fuzz, its input checks parity.inputs.fuzz; docs/fuzz.md)."""
+"""Differential fuzzing of a rule: the engine of `parity fuzz` (the command is parity.commands.fuzz, its input
+checks parity.inputs.fuzz; docs/fuzz.md)."""

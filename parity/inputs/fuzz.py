@@ -40,7 +40,7 @@ def fuzz_config(args):
     stack = pool_stack(args, level, artifact)
     if not isinstance(args.seed, int) or not 0 <= args.seed < 2**64:
         raise InputError(f"--seed {args.seed}: must be an integer in [0, 2^64)")
-    out = output_folder(args.out or Path(f"fuzz-{rule}-{level}"), [args.params, args.param_space, args.artifact])
+    out = output_folder(args.out or Path(f"fuzz-{rule}-{level}"), [args.params, args.param_space, args.artifact, args.artifacts, args.contracts])
     shrink = positive_float("--shrink-time", args.shrink_time)
     source = source_flags(args)
     variants = positive("--variants", args.variants if args.variants is not None else (8 if level == "rule" else 1),
