@@ -1,11 +1,12 @@
 """Sweep throughput: 100 parameter sets × 8,760 hourly blocks of a 3-asset momentum pool on revm.
 
 Prints verified updates per second of `parity sweep`'s runner (JAX + chain + comparison + sampled integer
-model, worker start-up and compilation included) and the ratio of its time per verified update to the bare
-EVM execution of the same CalculateNewWeights calls, one per transaction (RevmChain.transact, ABI-encoded,
-no JAX, no comparison), measured in the same run on the first --bare-sets sets. A ratio below 1 means
-verified batch updates cost less than bare unbatched execution. `--profile` adds a cProfile of one chunk
-in process (top entries by cumulative time).
+model, worker start-up and compilation included), the same per core (divided by the worker processes), and
+the ratio of that per-core rate to bare *batched* execution of the same calls on one core: the same
+CalculateNewWeights calls and state getters in the same BatchCaller transactions (chunks of --chunk-size
+pools, one transaction per block), without JAX, decoding, comparison or integer model (benchmarks/_bare.py),
+measured in the same run on the first --bare-sets sets. The ratio is the share of the EVM's batched
+throughput that a verified update keeps: at most 1. `--profile` adds a cProfile of one chunk in process.
 
     PYTHONPATH=. .venv/bin/python benchmarks/sweep.py [--sets 100] [--blocks 8760] [--workers 2] [--profile]
 """
@@ -40,40 +41,20 @@ def make_spec(sets: int, blocks: int, chunk_size: int):
     return parse_spec(raw)
 
 
-def bare_execution(spec, sets: int) -> tuple[int, float]:
-    """(transactions, seconds): the same CalculateNewWeights calls, one transaction each, for `sets` sets."""
-    from parity.chain.revm import RevmChain
-    from parity.sweep.session import rule_artifacts
-    from parity.harness.mapping import state_map_for, to_wei
-    from parity.pools import create_pool
-    from parity.sweep.session import pool_start
+def bare_execution(spec, sets: int, chunk_size: int) -> tuple[int, float]:
+    """(pool updates, seconds): the first `sets` sets' calls executed bare and batched, on one core."""
+    from _bare import bare_batched
+
     from parity.catalogue import with_defaults
+    from parity.harness.mapping import to_wei
     from parity.sweep.spec import make_fingerprint
 
-    artifact = rule_artifacts()["MomentumRule"]
-    pool = create_pool("momentum")
     vs = spec.verifications[:sets]
     case = vs[0].case
     fp = make_fingerprint("momentum", case, {})
-    prices = spec.prices[case.series][:, : case.n]
-    price_wei = [[to_wei(x) for x in row] for row in prices.tolist()]
-    smap = state_map_for("MomentumRule")
-    count, seconds = 0, 0.0
-    for i, v in enumerate(vs):
-        s = pool_start(pool, with_defaults("momentum", v.params), fp, price_wei[0], prices[0], smap)
-        chain = RevmChain()
-        rule = chain.deploy(artifact, chain.accounts[0], timestamp=2_000_000_000)
-        key = f"0x{0xFA17E0000 + i:040x}"
-        chain.transact(rule, "initialisePoolRuleIntermediateValues", [key, s.ma_wei, s.init_wei, case.n], timestamp=2_000_000_001)
-        m, w, ts = s.mapped, s.w_wei, 2_000_000_001
-        t0 = time.perf_counter()
-        for k in range(1, len(price_wei)):
-            ts += 3600
-            w = chain.transact(rule, "CalculateNewWeights", [w, price_wei[k], key, m.parameters, m.lambda_store,
-                                                             m.epsilon_max, m.guard_rail], timestamp=ts).return_value
-        seconds += time.perf_counter() - t0
-        count += len(price_wei) - 1
-    return count, seconds
+    prices = spec.prices[case.series][: (spec.blocks or len(spec.prices[case.series]) - 1) + 1, : case.n]
+    wei = [[to_wei(x) for x in row] for row in prices.tolist()]
+    return bare_batched("momentum", [with_defaults("momentum", v.params) for v in vs], [wei] * len(vs), fp, chunk_size)
 
 
 def profile_chunk(spec, sets: int, blocks: int) -> str:
@@ -98,7 +79,7 @@ def main() -> None:
     ap.add_argument("--blocks", type=int, default=8760)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk-size", type=int, default=50)
-    ap.add_argument("--bare-sets", type=int, default=3, help="sets whose calls are also executed bare, one tx each")
+    ap.add_argument("--bare-sets", type=int, default=50, help="sets whose calls are also executed bare and batched")
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
 
@@ -110,14 +91,15 @@ def main() -> None:
     sweep_s = time.perf_counter() - t0
     updates = sum(r["blocks_compared"] for r in rows)
     verdicts = {v: sum(r["verdict"] == v for r in rows) for v in sorted({r["verdict"] for r in rows})}
-    tx, bare_s = bare_execution(spec, args.bare_sets)
-    sweep_rate, bare_rate = updates / sweep_s, tx / bare_s
+    bare_n, bare_s = bare_execution(spec, min(args.bare_sets, args.sets), args.chunk_size)
+    sweep_rate, bare_rate = updates / sweep_s, bare_n / bare_s
+    per_core = sweep_rate / args.workers
     print(f"sweep: {args.sets} sets × {args.blocks} blocks, 3-asset momentum, revm, {args.workers} worker(s), "
-          f"chunks of {args.chunk_size}: {updates} verified updates in {sweep_s:.1f} s = {sweep_rate:,.0f} verified updates/s "
-          f"(verdicts {verdicts}; integer model on 1 pool per chunk)")
-    print(f"bare:  {tx} CalculateNewWeights transactions (first {args.bare_sets} sets, one tx each, 1 process) in "
-          f"{bare_s:.1f} s = {bare_rate:,.0f} tx/s")
-    print(f"ratio: time per verified update / time per bare transaction = {bare_rate / sweep_rate:.3f}")
+          f"chunks of {args.chunk_size}: {updates} verified updates in {sweep_s:.1f} s = {sweep_rate:,.0f} verified updates/s, "
+          f"{per_core:,.0f} per core (verdicts {verdicts}; integer model on 1 pool per chunk)")
+    print(f"bare:  {bare_n} pool updates (first {min(args.bare_sets, args.sets)} sets, BatchCaller transactions of "
+          f"{args.chunk_size} pools, no JAX/comparison/model, 1 process) in {bare_s:.1f} s = {bare_rate:,.0f} updates/s")
+    print(f"ratio: verified updates per core / bare batched updates on one core = {per_core / bare_rate:.3f}")
     if args.profile:
         print(profile_chunk(spec, min(args.chunk_size, args.sets), min(args.blocks, 2000)))
 

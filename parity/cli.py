@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from parity.commands import audit, drift, explain, record, replay, sweep, verify
+from parity.commands import audit, drift, explain, fuzz, record, replay, sweep, verify
 from parity.errors import EXIT_BROKEN_PIPE, EXIT_USAGE, SetupError, UsageError
 from parity.float64 import guarded
 
@@ -23,6 +23,7 @@ COMMANDS = {  # subcommand name -> its module, in the order `parity --help` list
     "drift": drift,
     "audit": audit,
     "explain": explain,
+    "fuzz": fuzz,
 }
 
 

@@ -121,9 +121,10 @@ def _signal_derivative(rule_signal, g: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return s, (up - down) / (2 * step)
 
 
-def _state_bounds(d, L, L_short, wei, pmin) -> dict:
-    """The state bounds for deviation size d, memory L (L_short for the short EWMA) and 1 wei = `wei` in
-    scaled units; scalars or per-asset arrays. See `default_tolerances`."""
+def _state_bounds(d, L, L_short, wei, pmin, r_lam=0.0) -> dict:
+    """The state bounds for deviation size d, memory L (L_short for the short EWMA), 1 wei = `wei` in
+    scaled units and the relative error r_lam of 1/(1−λ) (`chain_quotient_error`); scalars or per-asset
+    arrays. See `default_tolerances`."""
 
     def deviation_bound(length):
         # e = p − p̄: the prices' own float representation (u·p, it telescopes and does not accumulate),
@@ -133,7 +134,7 @@ def _state_bounds(d, L, L_short, wei, pmin) -> dict:
     dev = deviation_bound(L)
     e = 2 * U + dev  # p̄ = p − e rounds once more
     short = 2 * U + deviation_bound(L_short)
-    a = L * (dev + 2 * U * d * L + 2 * wei)
+    a = L * (dev + 2 * U * d * L + 2 * wei) + np.abs(r_lam) * d * L
     var = L * (3 * U * d * d + 2 * d * dev + 2 * wei / pmin)
     return {"ewma": e, "short_ewma": short, "running_a": a, "variance": var}
 
@@ -142,7 +143,8 @@ def state_tolerances(stats: dict, lamb, horizon: int, pmin: float, lamb_short=No
     """Unscaled bounds (before SAFETY) of the state fields, as scaled errors. See `default_tolerances`."""
     L = memory_length(lamb, horizon)
     L_short = memory_length(lamb_short, horizon) if lamb_short is not None else L
-    out = _state_bounds(stats["d"], L, L_short, WEI / pmin, pmin)
+    r_lam = float(np.max(np.abs(chain_quotient_error(lamb))))
+    out = _state_bounds(stats["d"], L, L_short, WEI / pmin, pmin, r_lam)
     if lamb_short is None:
         out["short_ewma"] = out["ewma"]
     return {k: float(v) for k, v in out.items()}
@@ -159,7 +161,8 @@ def asset_state_bounds(stats: dict, lamb, horizon: int, lamb_short=None) -> dict
     L = _filled_memory(_per_asset(lamb, n), t, horizon)
     L_short = _filled_memory(_per_asset(lamb_short, n), t, horizon) if lamb_short is not None else L
     pmin_i = np.maximum(np.min(np.abs(prices), axis=0), 1e-300)
-    return _state_bounds(stats["d_i"], L, L_short, WEI / pmin_i, pmin_i)
+    r_lam = _per_asset(chain_quotient_error(lamb), n)
+    return _state_bounds(stats["d_i"], L, L_short, WEI / pmin_i, pmin_i, r_lam)
 
 
 def _filled_memory(lam: np.ndarray, t: np.ndarray, horizon: int) -> np.ndarray:
@@ -226,6 +229,26 @@ def chain_mulfactor_error(lamb) -> np.ndarray:
     return np.asarray(out)
 
 
+def chain_quotient_error(lamb) -> np.ndarray:
+    """Per asset: the exact relative error (1−λ_f)/(1−λ) − 1 = (λ − λ_f)/(1 − λ) between the contract's
+    1 − λ (λ: the 18-decimal integer) and the simulator's float 1 − λ_f (λ_f: the float nearest λ). The
+    gradient state a sums terms (p − p̄)/(1 − λ) and MinimumVariance's σ² is (1 − λ)·A, so their relative
+    error carries this amplified representation error of λ (1.1e-13 at λ = 0.999, 1.1e-12 at 0.9999): a
+    systematic error of the same sign every step. Found by `parity fuzz` (docs/fuzz.md)."""
+    from fractions import Fraction
+
+    from parity.harness.mapping import to_wei
+
+    out = []
+    for lam in np.asarray(lamb, dtype=np.float64).ravel().tolist():
+        if not 0.0 <= lam < 1.0:
+            out.append(0.0)
+            continue
+        exact = Fraction(to_wei(lam), 10**18)
+        out.append(float((exact - Fraction(lam)) / (1 - exact)))
+    return np.asarray(out)
+
+
 def _gradient_signal_errors(stats: dict, states: dict, chain_params: Mapping, contract: str | None, lamb,
                             kappa: np.ndarray) -> np.ndarray:
     """Per step: bound on the weight error the signal s(g) injects, g = c·a/p̄ (or /p), summed over terms.
@@ -248,12 +271,26 @@ def _gradient_signal_errors(stats: dict, states: dict, chain_params: Mapping, co
     R_i = pmax_i / np.min(np.abs(prices), axis=0)
     s, deriv = _signal_derivative(_rule_signal(contract, chain_params, n), g)
     G = deriv * g
-    r_c = _per_asset(chain_mulfactor_error(lam), n)
+    r_c = _per_asset(chain_mulfactor_error(lam), n) + _per_asset(chain_quotient_error(lam), n)
     mul_steps = _finish_exact(kappa, G * r_c) + _finish_bound(kappa, np.abs(G) * 4 * U)
     r_other = pmax_i * WEI + states["ewma"] * R_i + 4 * U
     d_g = (1.0 - lam) ** 2 / lam * states["running_a"] * R_i + WEI / np.abs(denom)
-    err = np.abs(G) * r_other + np.abs(deriv) * d_g + np.abs(s) * 2 * U + 20 * WEI
+    moved = _signal_spread(_rule_signal(contract, chain_params, n), g, s, np.abs(g) * r_other + d_g)
+    err = moved + np.abs(s) * 2 * U + 20 * WEI
     return mul_steps + _finish_bound(kappa, err)
+
+
+def _signal_spread(rule_signal, g: np.ndarray, s: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """max |s(g + x) − s(g)| over |x| ≤ delta (sampled at nine points): how far an error of g of up to
+    delta moves the signal. Where delta is small this is |ds/dg|·delta; where it is not (tiny prices, whose
+    1-wei roundings are a large part of p − p̄, under a steep signal such as PowerChannel's |g|^q) the
+    first-order product would understate it, as `parity fuzz` found (docs/fuzz.md)."""
+    out = np.zeros_like(np.asarray(s, dtype=np.float64))
+    for k in (-1.0, -0.75, -0.5, -0.25, 0.25, 0.5, 0.75, 1.0):
+        with np.errstate(over="ignore", invalid="ignore"):
+            moved = np.abs(np.asarray(rule_signal(g + k * delta), dtype=np.float64) - s)
+        out = np.maximum(out, np.where(np.isfinite(moved), moved, np.inf))
+    return out
 
 
 def _difference_signal_errors(stats: dict, states: dict, kappa: np.ndarray) -> np.ndarray:
@@ -278,6 +315,7 @@ def min_variance_target_error(stats: dict) -> float:
     δA ← λ·δA + 3u·π + (|p − p̄prev| + |p − p̄|)·(δe + u·p) + 2 wei (π = (p − p̄prev)(p − p̄) ≥ 0): r = δA/A, plus the
     chain's rounding of σ² = (1−λ)⊗A and of 1/σ² (1 wei each)."""
     prices, ma, lam = stats["prices"], stats["ewma"], stats["lam"]
+    r_lam = np.abs(_per_asset(chain_quotient_error(lam), prices.shape[1]))  # σ² = (1 − λ)·A on each side
     big_a = np.zeros(prices.shape[1])
     err = np.zeros_like(big_a)
     dev_err = np.zeros_like(big_a)
@@ -290,7 +328,7 @@ def min_variance_target_error(stats: dict) -> float:
         sigma2 = (1.0 - lam) * big_a
         if not np.all(big_a > 0):
             return math.inf  # σ² = 0: the contract reverts (Panic 0x12)
-        rel = err / big_a + WEI / sigma2 + WEI * sigma2
+        rel = err / big_a + WEI / sigma2 + WEI * sigma2 + r_lam
         w = (1.0 / sigma2) / np.sum(1.0 / sigma2)
         total = float(np.sum(w * rel))
         worst = max(worst, float(np.max(w * (1.0 - w) * rel + w * (total - w * rel))))
@@ -334,7 +372,8 @@ def default_tolerances(
       b_e = u + L·(2u·d + 2e-18/p_min).
     * ewma: the reported p̄ = p − e rounds once more:  b_ewma = 2u + b_e.   short_ewma: the same with λ_short.
     * running_a (scale p_max/(1−λ)): a ← λa + e/(1−λ) takes e's error (b_e), 2u·|a| ≤ 2u·d·L of rounding
-      and 2 wei per step, for L steps:  b_a = L·(b_e + 2u·d·L + 2e-18/p_min).
+      and 2 wei per step, for L steps, and the relative error r_λ of 1/(1−λ) (`chain_quotient_error`: the
+      float λ's representation error over 1 − λ) on |a| ≤ d·L:  b_a = L·(b_e + 2u·d·L + 2e-18/p_min) + r_λ·d·L.
     * variance (scale p_max²): A ← λA + (p − p̄prev)(p − p̄): 3u·d² of rounding, twice d × e's error,
       2 wei, for L steps:  b_var = L·(3u·d² + 2d·b_e + 2e-18/p_min²).
     * weights (absolute): the previous weight is carried undamped, so per-step errors add up over the
@@ -344,9 +383,12 @@ def default_tolerances(
       rules, with G = ds/dg·g and ds/dg taken on the rule's own signal at the run's g, and each asset's
       own state bounds at that update (`asset_state_bounds`: its λ_i, d_i, smallest price, memory filled):
       the mulFactor's exact relative error r_c for this λ (`chain_mulfactor_error`: the contract's
-      integer c against the simulator's float c), a systematic δs = G·r_c whose common part cancels;
-      |G|·(p_max·1e-18 + b_ewma·R + 4u) (truncated 1/p̄, p̄'s error, float);
-      |ds/dg|·((1−λ)²/λ·b_a·R + 1e-18/p̄) (the state a's error; the 1-wei rounding of c⊗a over p̄);
+      integer c against the simulator's float c) plus a's r_λ, a systematic δs = G·(r_c + r_λ) whose
+      common part cancels;
+      how far s moves when g moves by |g|·(p_max·1e-18 + b_ewma·R + 4u) (truncated 1/p̄, p̄'s error,
+      float) plus (1−λ)²/λ·b_a·R + 1e-18/p̄ (the state a's error; the 1-wei rounding of c⊗a over p̄),
+      taken as the largest |s(g + x) − s(g)| over that range (`_signal_spread`; |ds/dg| times it where
+      the range is small);
       |s|·2u + 20 wei. DifferenceMomentum: (b_short + b_ewma)·R + |s|·(p_max·1e-18 + 4u) + 4 wei.
       MinimumVariance: (1 − Λ) × the target's error (`min_variance_target_error`) + 2u, over
       min(H, 1/(1 − Λ)) steps (the previous weights are damped by Λ).

@@ -134,6 +134,7 @@ def run_pool_lockstep(
     jitter_seed: int = 0,
     stale_oracles: float = 0.0,
     stale_seed: int = 0,
+    update_delays=None,
     artifacts=None,
     **options,
 ) -> LockstepResult:
@@ -142,11 +143,12 @@ def run_pool_lockstep(
     `samples_per_interval` times inside each interval (plus the rail time) with the JAX production loop;
     the chain against the ProductionModel at zero tolerance.
 
-    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). stale_oracles:
-    the share of primary oracles that are stale at an update, with a fresh or stale backup (seeded by
-    stale_seed; parity.harness.lockstep.oracles). artifacts: what to deploy instead of the reference stack
-    built with `compiler_profile`: a parity.chain.stack.StackArtifacts (a user's runner, pool and rule, or any
-    mix with the reference) or a compile_rules dict.
+    update_jitter: each update is late by a seeded 0..update_jitter seconds (jitter_seed). update_delays:
+    instead, the seconds each update is late (any size: a delay of an interval or more is a missed update).
+    stale_oracles: the share of primary oracles that are stale at an update, with a fresh or stale backup
+    (seeded by stale_seed; parity.harness.lockstep.oracles). artifacts: what to deploy instead of the
+    reference stack built with `compiler_profile`: a parity.chain.stack.StackArtifacts (a user's runner, pool
+    and rule, or any mix with the reference) or a compile_rules dict.
     options: run_lockstep's blocks, mode, burn_in, burn_in_mode, tolerances, model_check, vectorized_check,
     progress, start_timestamp. Raises ValueError for bad inputs and SetupError for set-up failures.
     """
@@ -154,6 +156,8 @@ def run_pool_lockstep(
     level_options = {"samples_per_interval": samples_per_interval, "update_jitter": update_jitter, "jitter_seed": jitter_seed}
     if stale_oracles:
         level_options.update(stale_oracles=stale_oracles, stale_seed=stale_seed)
+    if update_delays is not None:
+        level_options["update_delays"] = [int(d) for d in update_delays]
     request = LockstepRequest(pool, params, run_fingerprint, prices, level="pool", options=level_options, **options)
     plan = validate(request)
     inputs = map_inputs(plan, chain)

@@ -26,12 +26,15 @@ def pool_json(result) -> dict:
         "perform_update_gas": {"per_block": gas, "mean": (sum(gas) / len(gas)) if gas else None},
         "boundary_notes": [n for n in notes if "explanation" in n],
         "excused_elements": [n for n in notes if "explanation" not in n],
+        **({"not_compared_with_jax": result.pool["uncomparable"]} if result.pool.get("uncomparable") else {}),
     }
 
 
 def pool_summary_lines(result) -> list[str]:
     """Summary lines: the boundary notes (named and explained) and the mean performUpdate gas."""
     lines = []
+    if result.pool.get("uncomparable"):
+        lines.append(f"  pool fields not compared with JAX: {result.pool['uncomparable']}")
     explained = [n for n in result.excused if "explanation" in n]
     if explained:
         counts = {}

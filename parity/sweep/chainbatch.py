@@ -140,7 +140,7 @@ def decode_field(block: np.ndarray, at: int, packed: bool, n: int):
         sign = np.where(w[..., 16:17] >= 128, 255, 0).astype(np.uint8)
         if not np.all(w[..., :16] == sign):
             raise ValueError("a chain value does not fit int128: the sweep decodes int128 state and weights only")
-        return check_range(*int128_parts(w[..., 16:]))
+        return int128_parts(w[..., 16:])
     nw = (n + 1) // 2
     idx = np.concatenate([np.arange(at + k * 3 * WORD, at + k * 3 * WORD + WORD) for k in range(nw)])
     w = block[:, :, idx].reshape(block.shape[0], block.shape[1], nw, WORD)
@@ -149,14 +149,7 @@ def decode_field(block: np.ndarray, at: int, packed: bool, n: int):
         if 2 * k + 1 < n:
             halves.append(w[:, :, k, :16])
         halves.append(w[:, :, k, 16:])
-    return check_range(*int128_parts(np.stack(halves, axis=2)))
-
-
-def check_range(hi: np.ndarray, lo: np.ndarray):
-    """(hi, lo) unchanged; |value| < 2^117 wei (≈ 1.7e17 units) is what wei_diff computes accurately."""
-    if hi.size and int(np.max(np.abs(hi))) >= 2**53:
-        raise ValueError("a chain value exceeds 2^117 wei (≈ 1.7e17): beyond what the sweep's comparison handles")
-    return hi, lo
+    return int128_parts(np.stack(halves, axis=2))
 
 
 def _two_sum(a, b):
@@ -179,17 +172,24 @@ def _two_prod(a, b):
 
 
 def wei_diff(x: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """|x·1e18 − (hi·2^64 + lo)| in float64, accurate to a few ulp of the difference itself (error-free
-    transformations: x·1e18 as a two-float product, the integer as three exact floats, summed with TwoSum);
-    the vectorised twin of parity.harness.mapping.wei_error for |hi| < 2^53."""
+    """|x·1e18 − (hi·2^64 + lo)| in float64, accurate to a few ulp of the difference (or 1e-12 wei; error-free
+    transformations: x·1e18 as a two-float product, the integer as four exact floats (hi split at bit 32
+    when it needs more than 53 bits, lo in 32-bit halves), summed with TwoSum); the vectorised twin of
+    parity.harness.mapping.wei_error for any int128."""
     with np.errstate(invalid="ignore", over="ignore"):
         p, e0 = _two_prod(np.asarray(x, dtype=np.float64), 1e18)
+        hi = np.asarray(hi, dtype=np.int64)
+        top = np.where(np.abs(hi) >= 2**53, hi >> np.int64(32), 0)  # hi = top·2^32 + rest, each exact in float64
+        rest = hi - (top << np.int64(32))
+        hi_hi = top.astype(np.float64) * 79228162514264337593543950336.0  # 2^96
+        hi_lo = rest.astype(np.float64) * 18446744073709551616.0  # 2^64
         lo_hi = (lo >> np.uint64(32)).astype(np.float64) * 4294967296.0
         lo_lo = (lo & np.uint64(0xFFFFFFFF)).astype(np.float64)
-        s, e1 = _two_sum(p, -(hi.astype(np.float64) * 18446744073709551616.0))
-        s, e2 = _two_sum(s, -lo_hi)
-        s, e3 = _two_sum(s, -lo_lo)
-        d = np.abs(s + (e0 + e1 + e2 + e3))
+        s, e1 = _two_sum(p, -hi_hi)
+        s, e2 = _two_sum(s, -hi_lo)
+        s, e3 = _two_sum(s, -lo_hi)
+        s, e4 = _two_sum(s, -lo_lo)
+        d = np.abs(s + (e0 + e1 + e2 + e3 + e4))
     return np.where(np.isfinite(x), d, np.inf)
 
 

@@ -62,9 +62,10 @@ def rule_artifacts() -> dict:
     return _ARTIFACTS
 
 
-def trajectory_fn(pool, fp, static: tuple, keys: tuple):
-    """Jitted (est, wt, prices (T, n), arrays) -> ({key: (T, P, n)}, weights (T, P, n)) for P stacked sets."""
-    cache_key = (type(pool), fp, static, keys)
+def trajectory_fn(pool, fp, static: tuple, keys: tuple, per_pool: bool = False):
+    """Jitted (est, wt, prices (T, n), arrays) -> ({key: (T, P, n)}, weights (T, P, n)) for P stacked sets;
+    per_pool: prices (T, P, n), each set on its own prices (parity fuzz)."""
+    cache_key = (type(pool), fp, static, keys, per_pool)
     fn = _TRAJ_CACHE.get(cache_key)
     if fn is not None:
         return fn
@@ -73,7 +74,7 @@ def trajectory_fn(pool, fp, static: tuple, keys: tuple):
     def one(est, wt, price, arr):
         return pool.calculate_coarse_weight_step(est, wt, price, {**arr, **static_d}, fp)
 
-    batched = jax.vmap(one, in_axes=(0, 0, None, 0))
+    batched = jax.vmap(one, in_axes=(0, 0, 0 if per_pool else None, 0))
 
     def run(est, wt, prices, arr):
         def body(carry, price):
@@ -90,10 +91,10 @@ def trajectory_fn(pool, fp, static: tuple, keys: tuple):
 _VEC_CACHE: dict = {}
 
 
-def vectorized_fn(pool, fp, static: tuple, keys: tuple):
+def vectorized_fn(pool, fp, static: tuple, keys: tuple, per_pool: bool = False):
     """Jitted vmap over sets of the vectorized path (all blocks at once, then the guard scan from w0):
-    (arrays, prices (T+1, n), w0 (P, n)) -> (weights (P, T, n), {key: (P, T, n)})."""
-    cache_key = (type(pool), fp, static, keys)
+    (arrays, prices (T+1, n), w0 (P, n)) -> (weights (P, T, n), {key: (P, T, n)}); per_pool: prices (P, T+1, n)."""
+    cache_key = (type(pool), fp, static, keys, per_pool)
     fn = _VEC_CACHE.get(cache_key)
     if fn is not None:
         return fn
@@ -105,7 +106,7 @@ def vectorized_fn(pool, fp, static: tuple, keys: tuple):
         cp = pool.resolve_params(p, fp, validate=False)
         return pool._coarse_scan(outputs, w0, cp, fp), {k: states[k] for k in keys if k in states}
 
-    fn = _VEC_CACHE[cache_key] = jax.jit(jax.vmap(one, in_axes=(0, None, 0)))
+    fn = _VEC_CACHE[cache_key] = jax.jit(jax.vmap(one, in_axes=(0, 0 if per_pool else None, 0)))
     return fn
 
 
@@ -121,9 +122,10 @@ class PoolStart:
     mapped: object
 
 
-def pool_start(pool, params: dict, fp, price_wei0, price_dec0, smap) -> PoolStart:
-    """As `parity verify`: JAX initial carry -> wei -> contract; the JAX carry takes the decoded values."""
-    mapped = map_parameters(pool, params, fp)
+def pool_start(pool, params: dict, fp, price_wei0, price_dec0, smap, mapped=None) -> PoolStart:
+    """As `parity verify`: JAX initial carry -> wei -> contract; the JAX carry takes the decoded values.
+    mapped: map_parameters(pool, params, fp) when the caller has it already."""
+    mapped = mapped if mapped is not None else map_parameters(pool, params, fp)
     w0 = np.asarray(pool.initial_weights(params, fp), dtype=np.float64)
     est = dict(pool.get_initial_rule_state(jnp.asarray(price_dec0), mapped.jax_params, mapped.fingerprint))
     n = len(price_wei0)
@@ -152,7 +154,9 @@ def perturbed(jax_params: dict, perturb: dict | None) -> dict:
 
 def jax_trajectories(pool, starts: list[PoolStart], perturbs: list, fp, price_dec: np.ndarray, smap, vectorized: bool = True):
     """({key: (T, P, n)}, weights (T, P, n)) of every pool over update blocks 1..T on the scan path, and the
-    same from the vectorized path (None when `vectorized` is off)."""
+    same from the vectorized path (None when `vectorized` is off). price_dec: (T+1, n) shared by every pool,
+    or (P, T+1, n), one price path per pool."""
+    per_pool = np.ndim(price_dec) == 3
     params = [perturbed(s.mapped.jax_params, p) for s, p in zip(starts, perturbs)]
     splits = [split_params(p) for p in params]
     static = splits[0][1]
@@ -161,13 +165,14 @@ def jax_trajectories(pool, starts: list[PoolStart], perturbs: list, fp, price_de
     arr = {k: jnp.asarray(np.stack([s[0][k] for s in splits])) for k in splits[0][0]}
     est = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[s.est for s in starts])
     wt = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *[s.wt for s in starts])
-    fn = trajectory_fn(pool, fp, static, tuple(smap.keys))
-    states, weights = jax.device_get(fn(est, wt, jnp.asarray(price_dec[1:]), arr))
+    fn = trajectory_fn(pool, fp, static, tuple(smap.keys), per_pool)
+    scan_prices = np.swapaxes(price_dec, 0, 1)[1:] if per_pool else price_dec[1:]  # (T, P, n) or (T, n)
+    states, weights = jax.device_get(fn(est, wt, jnp.asarray(scan_prices), arr))
     scan = ({k: np.asarray(v, dtype=np.float64) for k, v in states.items()}, np.asarray(weights, dtype=np.float64))
     if not vectorized:
         return scan, None
     w0 = jnp.stack([s.wt[smap.weight_key] for s in starts])
-    v_w, v_states = jax.device_get(vectorized_fn(pool, fp, static, tuple(smap.keys))(arr, jnp.asarray(price_dec), w0))
+    v_w, v_states = jax.device_get(vectorized_fn(pool, fp, static, tuple(smap.keys), per_pool)(arr, jnp.asarray(price_dec), w0))
     swap = lambda a: np.swapaxes(np.asarray(a, dtype=np.float64), 0, 1)  # noqa: E731  (P, T, n) -> (T, P, n)
     return scan, ({k: swap(v) for k, v in v_states.items()}, swap(v_w))
 
@@ -214,14 +219,16 @@ def run_chunk(chunk: Chunk) -> list[dict]:
 class ChainSession:
     """revm chain with one BatchCaller and one deployed rule; pools keyed 0..P−1 (see chainbatch)."""
 
-    def __init__(self, contract: str, starts: list[PoolStart], smap, n: int, model_sample: int, rule: str):
+    def __init__(self, contract: str, starts: list[PoolStart], smap, n: int, model_sample: int, rule: str, artifact=None):
+        """artifact: the rule build to deploy instead of parity's own `contract` (a user's contract)."""
         from parity.chain.revm import RevmChain
-        
+
         artifacts = rule_artifacts()
         self.chain = RevmChain(gas_limit=cb.BATCH_GAS)
         owner = self.chain.accounts[0]
         self.batch = self.chain.deploy(artifacts["BatchCaller"], sender=owner, timestamp=START_TIMESTAMP - 2)
-        self.rule = self.chain.deploy(artifacts[contract], self.batch.address, sender=owner, timestamp=START_TIMESTAMP - 1)
+        rule_build = artifact if artifact is not None else artifacts[contract]
+        self.rule = self.chain.deploy(rule_build, self.batch.address, sender=owner, timestamp=START_TIMESTAMP - 1)
         self.rule_bytes = bytes.fromhex(self.rule.address[2:])
         names = {cb.CALC, cb.INIT, *(f.getter for f in smap.fields)}
         codecs = self.codecs = {name: FunctionCodec(find_function(self.rule.abi, name)) for name in names}
@@ -269,10 +276,16 @@ class ChainSession:
             m.initialise(self.addresses[i], s.ma_wei, s.init_wei, self.n, sender=self.batch.address)
 
     def update(self, k: int, price_wei: list, chunk_period: int, errors):
-        """Block k: one transaction; returns (this block's output slices (P, size) uint8, alive mask (P,))."""
+        """Block k: one transaction; returns (this block's output slices (P, size) uint8, alive mask (P,)).
+        price_wei: one price row for every pool, or a dict pool index -> its own row (every live pool)."""
         live = np.nonzero(self.alive)[0]
-        price = cb.words(price_wei)
-        blob = b"".join(self.templates[i].calldata(self.prev[i], price) for i in live)
+        if isinstance(price_wei, dict):
+            rows = price_wei
+            blob = b"".join(self.templates[i].calldata(self.prev[i], cb.words(rows[i])) for i in live)
+        else:
+            rows = dict.fromkeys(range(len(self.starts)), price_wei)
+            price = cb.words(price_wei)
+            blob = b"".join(self.templates[i].calldata(self.prev[i], price) for i in live)
         self.timestamp += chunk_period * 60
         out = self._send(blob, self.timestamp)
         size = self.layout.size
@@ -289,7 +302,7 @@ class ChainSession:
         self.alive = alive
         for i in self.sampled:
             if alive[i] or i in live:
-                self._check_model(i, k, price_wei, full[i].tobytes() if alive[i] else None, errors)
+                self._check_model(i, k, rows[i], full[i].tobytes() if alive[i] else None, errors)
         return full, alive
 
     def _all_ok(self, out: bytes, live) -> bool:

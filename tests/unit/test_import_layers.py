@@ -28,7 +28,7 @@ LAYERS = {
     "parity.harness": 3, "parity.sweep": 3, "parity.fixtures": 3, "parity.drift": 3, "parity.audit": 3,
     "parity.fuzz": 3, "parity.explain": 3,
     # 2 catalogue: rule name -> pool class, contract, default parameters, state fields, integer model
-    "parity.catalogue": 2,
+    "parity.catalogue": 2, "parity.chain_limits": 2,
     # 1 core: the simulator, the integer model, the chain, and what every layer shares
     "parity": 1, "parity.errors": 1, "parity.float64": 1, "parity.io": 1, "parity.params": 1, "parity.prices": 1,
     "parity.fingerprint": 1, "parity.quantammsim_keys": 1, "parity.quantammsim_inputs": 1, "parity.state_maps": 1,

@@ -71,7 +71,11 @@ class Plan:
         return self.request.burn_in + self.blocks
 
     def delays(self, count: int) -> np.ndarray:
-        """Seconds each of `count` updates is late (pool level --update-jitter, seeded); zeros otherwise."""
+        """Seconds each of `count` updates is late: the explicit `update_delays` (pool level, e.g. parity fuzz:
+        late updates and gaps of whole missed intervals), else --update-jitter (seeded), else zeros."""
+        explicit = self.request.options.get("update_delays")
+        if explicit is not None:
+            return np.asarray(list(explicit)[:count] + [0] * max(count - len(explicit), 0), dtype=np.int64)
         jitter = int(self.request.options.get("update_jitter", 0))
         if not jitter:
             return np.zeros(count, dtype=np.int64)
@@ -209,6 +213,12 @@ def check_pool_options(req: LockstepRequest) -> None:
     if not isinstance(jitter, (int, np.integer)) or not 0 <= jitter < interval:
         raise ValueError(f"update_jitter={jitter!r} must be an integer number of seconds in [0, {interval}) "
                          f"(below the update interval chunk_period·60)")
+    explicit = req.options.get("update_delays")
+    if explicit is not None:
+        if jitter:
+            raise ValueError("update_delays and update_jitter: give one of them")
+        if not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and 0 <= d < 2**32 for d in explicit):
+            raise ValueError(f"update_delays={list(explicit)[:8]!r}…: must be whole seconds in [0, 2^32)")
     seed = req.options.get("jitter_seed", 0)
     if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
         raise ValueError(f"jitter_seed={seed!r} must be an integer in [0, 2^64)")

@@ -229,9 +229,13 @@ class PoolJaxSide:
         kinds.update({"raw_multipliers": "raw_multipliers", "pool_weights": "pool_weights", "multipliers": "multipliers",
                       "last_update": "time", "last_interp": "time"})
         kinds.update({f: "fine_weights" for f in sample_fields(self.samples)})
-        defaults = {**defaults, **POOL_TOLERANCES}
+        defaults = {**defaults, **pool_tolerances(defaults["weights"], self.interval)}
         scales = {**scales, "raw_multipliers": np.ones(self.n), "pool_weights": np.ones(self.n), "multipliers": np.ones(self.n), "time": np.ones(1),
                   "fine_weights": np.ones(self.n)}
+        if defaults.get("rail_time") is not None:
+            kinds["last_interp"] = "rail_time"
+            scales["rail_time"] = scales["time"]
+            result.pool["uncomparable"] = UNCOMPARABLE.format(w=defaults["weights"], q=self.interval * 1e-9)
         return kinds, defaults, scales
 
     def cross_check(self, result: LockstepResult, inputs: RunInputs, start: int) -> dict:
@@ -247,6 +251,21 @@ class PoolJaxSide:
 # float64 represents such a value to ~1e-16. Times are whole seconds: exact.
 # raw_multipliers (JAX step on the chain's weights, whole wei per second): half a wei per second.
 POOL_TOLERANCES = {"raw_multipliers": 0.5e-18, "pool_weights": 1e-15, "multipliers": 1e-15, "fine_weights": 1e-15, "time": 0.0}
+UNCOMPARABLE = ("the run's coarse-weight tolerance {w:.3g} is at least one multiplier quantum per second over the "
+                "interval ({q:.3g}): the pool's stored weights, multipliers, sampled weights and rail time follow the "
+                "coarse weights' legitimate error and are checked by the integer model only")
+
+
+def pool_tolerances(weights_tolerance: float, interval: int) -> dict:
+    """The pool fields' default tolerances. They hold to a quantum (boundary notes excuse a flip) while the
+    coarse weights agree far below one multiplier quantum per second (1e-9·Δ in weight). Where the run's own
+    coarse-weight tolerance is larger (prices the 18-decimal reciprocal cannot resolve, e.g. p̄ ≥ 1e18 whose
+    1/p̄ truncates to 0 wei), the multiplier (w − w⁰)/Δ may legitimately differ by many quanta and so do the
+    weights interpolated with it and the rail time: those fields are then not compared with JAX (tolerance 1
+    in weight, any time), and the integer model still checks them exactly."""
+    if not weights_tolerance >= interval * 1e-9:
+        return dict(POOL_TOLERANCES)
+    return {**POOL_TOLERANCES, "pool_weights": 1.0, "multipliers": 1.0, "fine_weights": 1.0, "rail_time": float(2**40)}
 
 
 _JITTED: dict = {}
