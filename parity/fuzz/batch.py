@@ -46,26 +46,7 @@ class FuzzErrors(ChunkErrors):
     def __init__(self, examples, starts, smap, price_decs: list, overrides: dict, contract: str):
         self.vs, self.P = examples, len(examples)
         self.blocks = max(len(p) - 1 for p in price_decs)
-        n = price_decs[0].shape[1]
-        self.fields = list(smap.keys) + ["weights"]
-        kinds = {f.key: f.kind for f in smap.fields}
-        kinds["weights"] = "weights"
-        self.scale = {f: np.zeros((self.P, n)) for f in self.fields}
-        self.tol = {f: np.zeros(self.P) for f in self.fields}
-        for p, (s, prices) in enumerate(zip(starts, price_decs)):
-            cp = s.mapped.chain_params
-            lamb = np.asarray(cp.get("lamb", [0.0]), dtype=np.float64)
-            defaults = cmp.tolerances_for_run(cp, prices, len(prices) - 1, contract)
-            scales = cmp.field_scales(prices, lamb)
-            for f in self.fields:
-                self.tol[f][p] = float(overrides.get(f, overrides.get(kinds[f], defaults[kinds[f]])))
-                self.scale[f][p] = scales[kinds[f]]
-        self.worst_approx = {f: np.full(self.P, -1.0) for f in self.fields}
-        self.worst = {f: [None] * self.P for f in self.fields}
-        self.first: list = [None] * self.P
-        self.compared = np.zeros(self.P, dtype=np.int64)
-        self.reverts: dict = {}
-        self.mismatches: dict = {}
+        self._init_errors(starts, smap, price_decs, [len(p) - 1 for p in price_decs], overrides, contract)
         self.vectorized = None
         self.rails: list = [None] * self.P
         self.guard = int(starts[0].mapped.guard_rail)

@@ -40,17 +40,23 @@ class ChunkErrors:
 
     def __init__(self, verifications, starts, smap, price_dec: np.ndarray, blocks: int, overrides: dict, contract: str):
         self.vs, self.P, self.blocks = verifications, len(verifications), blocks
-        n = price_dec.shape[1]
+        self._init_errors(starts, smap, [price_dec] * self.P, [blocks] * self.P, overrides, contract)
+        self.vectorized: list | None = None  # per pool {"worst", "first_divergence"} (add_vectorized)
+
+    def _init_errors(self, starts, smap, price_decs: list, horizons: list, overrides: dict, contract: str) -> None:
+        """The compared fields, each pool's scales and tolerances (from its own prices and horizon, as
+        `parity verify` takes them), and empty accumulators."""
+        n = price_decs[0].shape[1]
         self.fields = list(smap.keys) + ["weights"]
         kinds = {f.key: f.kind for f in smap.fields}
         kinds["weights"] = "weights"
         self.scale = {f: np.zeros((self.P, n)) for f in self.fields}
         self.tol = {f: np.zeros(self.P) for f in self.fields}
-        for p, s in enumerate(starts):
+        for p, (s, prices, blocks) in enumerate(zip(starts, price_decs, horizons)):
             cp = s.mapped.chain_params
             lamb = np.asarray(cp.get("lamb", [0.0]), dtype=np.float64)
-            defaults = cmp.tolerances_for_run(cp, price_dec, blocks, contract)
-            scales = cmp.field_scales(price_dec, lamb)
+            defaults = cmp.tolerances_for_run(cp, prices, blocks, contract)
+            scales = cmp.field_scales(prices, lamb)
             for f in self.fields:
                 self.tol[f][p] = float(overrides.get(f, overrides.get(kinds[f], defaults[kinds[f]])))
                 self.scale[f][p] = scales[kinds[f]]
@@ -60,7 +66,6 @@ class ChunkErrors:
         self.compared = np.zeros(self.P, dtype=np.int64)
         self.reverts: dict = {}
         self.mismatches: dict = {}
-        self.vectorized: list | None = None  # per pool {"worst", "first_divergence"} (add_vectorized)
 
     # -- events from the chain session --
     def revert(self, pool: int, block: int, reason: str) -> None:
