@@ -279,6 +279,9 @@ def test_pool_level_small_budget_exits_0(tmp_path, capsys):
     assert rc == 0, capsys.readouterr().out
 
 
+# The in-process cluster's threads use the `random` module while Hypothesis draws in the main thread, which
+# Hypothesis reports as a strategy using `random`; parity's strategies do not (the equality below checks it).
+@pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 def test_dask_cluster_runs_the_same_examples_with_the_same_outcomes():
     """Batches split over two Dask tasks give the statistics of an in-process run (outcomes depend on the
     example alone, not on its chunk)."""
