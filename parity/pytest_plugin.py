@@ -148,28 +148,35 @@ def parity_verify(parity_chain):
 
 def run_verification(rule, params=None, prices=None, *, chain, assets=None, blocks=None, chunk_period=None,
                      epsilon_max=None, guard_rail=None, level="rule", **options):
-    """One lockstep verification as `parity verify` runs it (see the parity_verify fixture)."""
+    """One lockstep verification as `parity verify` runs it, after the same up-front checks (parameter keys
+    the rule reads, prices and stored states the chain can hold: parity.inputs.checks; see the
+    parity_verify fixture)."""
     import numpy as np
 
     from parity.catalogue import DEFAULT_PARAMS
     from parity.fingerprint import make_run_fingerprint
     from parity.harness import run_lockstep, run_pool_lockstep
     from parity.inputs.arguments import DEFAULT_PRICES
+    from parity.inputs.checks import check_run_inputs
     from parity.pools import create_pool
     from parity.prices import load_prices
 
     merged = {**DEFAULT_PARAMS.get(rule, {}), **(params or {})}
     if prices is None or isinstance(prices, (str, Path)):
         series = load_prices(Path(prices or DEFAULT_PRICES), assets=assets)
-        values, interval = series.prices, int(series.interval_minutes)
+        values, interval, names = series.prices, int(series.interval_minutes), list(series.tokens)
     else:
         values, interval = np.asarray(prices, dtype=np.float64), None
+        names = [f"asset {i}" for i in range(values.shape[1])]
     chunk = chunk_period or interval or 1440
     fp_kwargs = {k: v for k, v in (("epsilon_max", epsilon_max), ("absolute_weight_guard_rail", guard_rail)) if v is not None}
     fp = make_run_fingerprint(rule=rule, n_assets=values.shape[1], chunk_period=chunk, price_interval=interval or chunk,
                               **fp_kwargs)
+    pool = create_pool(rule)
+    check_run_inputs(pool, merged, fp, values, names, blocks=blocks, burn_in=options.get("burn_in", 0),
+                     label="parity_verify prices", given=set(params or {}))
     run = run_pool_lockstep if level == "pool" else run_lockstep
-    return run(create_pool(rule), merged, fp, values, chain, blocks=blocks, progress=options.pop("progress", False),
+    return run(pool, merged, fp, values, chain, blocks=blocks, progress=options.pop("progress", False),
                **options)
 
 

@@ -121,9 +121,19 @@ def test_fixtures_for_users_tests(pytester, tmp_path):
             assert list(loaded) == ["MomentumRule"] and loaded["MomentumRule"].bytecode == built.bytecode
             res = parity_verify("momentum", assets=2, blocks=2, artifact=loaded["MomentumRule"])
             assert res.passed
+
+        def test_verify_checks_inputs_up_front(parity_verify):
+            import pytest
+            from parity.errors import UsageError
+
+            with pytest.raises(UsageError, match="lambda"):  # a key the rule never reads
+                parity_verify("momentum", {"lambda": 0.5}, assets=2, blocks=2)
+            crash = np.array([[1.0, 2.0], [1e20, 2.0], [1.0, 2.0]])  # above what int128 holds with its margin
+            with pytest.raises(UsageError, match="asset 0"):
+                parity_verify("momentum", prices=crash)
     ''')
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
 
 
 def test_start_up_imports_neither_jax_nor_web3(pytester):
