@@ -1,5 +1,5 @@
 """One fuzz example: a rule, its parameters, the run settings, a market path and (pool level) the update
-timing; and the up-front checks every example passes before it runs (what `parity verify` refuses is
+timing and the stale-oracle scenario; and the up-front checks every example passes before it runs (what `parity verify` refuses is
 refused here too, so every example is a market the chain can hold).
 """
 
@@ -49,7 +49,8 @@ class Settings:
 class Example:
     """One market on one parameter set. `prices` are the update rows (row 0 initialises), every value a
     whole number of wei; `delays` (pool level) the seconds each update is late (≥ the interval: missed
-    updates)."""
+    updates); `stale_oracles`, `stale_seed` (pool level) the seeded stale-oracle scenario of
+    run_pool_lockstep (rate 0: none)."""
 
     rule: str
     settings: Settings
@@ -58,6 +59,8 @@ class Example:
     delays: tuple = ()
     given_prices: np.ndarray | None = field(default=None, repr=False)  # a recorded path instead of the recipe's
     from_recipe: bool = field(default=True, init=False, repr=False)
+    stale_oracles: float = 0.0
+    stale_seed: int = 0
 
     def __post_init__(self):
         self.from_recipe = self.given_prices is None
@@ -78,8 +81,14 @@ class Example:
         return self.prices.shape[0] - 1
 
     def size(self) -> tuple:
-        """What shrinking minimises, in order: blocks, assets, distinct prices, late updates."""
-        return (self.blocks, self.n, distinct_prices(self.prices), sum(1 for d in self.delays if d))
+        """What shrinking minimises, in order: blocks, assets, distinct prices, late updates, the stale-oracle
+        rate (0: no scenario)."""
+        return (self.blocks, self.n, distinct_prices(self.prices), sum(1 for d in self.delays if d), self.stale_oracles)
+
+    @property
+    def scenario(self) -> dict | None:
+        """The stale-oracle scenario as {"rate", "seed"}, or None."""
+        return {"rate": self.stale_oracles, "seed": self.stale_seed} if self.stale_oracles else None
 
     def variant(self, j: int) -> "Example":
         """The j-th seeded variant of this example's market (parity.fuzz.paths.variant); j = 0: itself."""
@@ -87,19 +96,21 @@ class Example:
 
         if j == 0 or not self.from_recipe:
             return self
-        return Example(self.rule, self.settings, self.params, variant(self.recipe, j), self.delays)
+        return Example(self.rule, self.settings, self.params, variant(self.recipe, j), self.delays,
+                       stale_oracles=self.stale_oracles, stale_seed=self.stale_seed)
 
     def key(self) -> str:
         """Identifies the example's inputs (what its outcome depends on): its recipe, or its recorded prices."""
         path = self.recipe.to_json() if self.from_recipe else self.given_prices.tobytes().hex()
-        return json.dumps([self.rule, self.settings.to_json(), _plain(self.params), path, list(self.delays)],
-                          sort_keys=True)
+        return json.dumps([self.rule, self.settings.to_json(), _plain(self.params), path, list(self.delays),
+                           self.scenario], sort_keys=True)
 
     def to_json(self) -> dict:
         return {"rule": self.rule, "settings": self.settings.to_json(), "params": _plain(self.params),
                 "blocks": self.blocks, "recipe": self.recipe.to_json(),
                 "prices": [[float(x) for x in row] for row in self.prices],
-                **({"delays": list(self.delays)} if self.delays else {})}
+                **({"delays": list(self.delays)} if self.delays else {}),
+                **({"stale_oracles": self.scenario} if self.scenario else {})}
 
 
 def example_from_json(data: dict) -> Example:
@@ -109,8 +120,10 @@ def example_from_json(data: dict) -> Example:
     r = data["recipe"]
     recipe = PathRecipe(r["blocks"], tuple(r["levels"]), tuple(Move(**m) for m in r["moves"]), r.get("volatility", 0.0),
                         r.get("seed", 0))
+    stale = data.get("stale_oracles") or {"rate": 0.0, "seed": 0}
     return Example(data["rule"], Settings.from_json(data["settings"]), dict(data["params"]), recipe,
-                   tuple(data.get("delays", ())), np.asarray(data["prices"], dtype=np.float64))
+                   tuple(data.get("delays", ())), np.asarray(data["prices"], dtype=np.float64),
+                   stale_oracles=float(stale["rate"]), stale_seed=int(stale["seed"]))
 
 
 def _plain(v):

@@ -126,14 +126,15 @@ class PoolTask:
 @guarded
 def run_pool_example(task: PoolTask) -> Outcome:
     """The pool-level lockstep (runner + pool + rule + oracles on revm, the JAX production loop, the
-    ProductionModel) of one example, with its update delays."""
+    ProductionModel) of one example, with its update delays and stale-oracle scenario."""
     return lockstep_outcome(pool_lockstep(task.example, task.tolerances, task.stack_artifacts, task.vectorized_check,
                                           task.chain_options))
 
 
 def pool_lockstep(example: Example, tolerances: dict, stack_artifacts=None, vectorized_check: bool = True,
                   chain_options=None):
-    """`parity verify --level pool --backend revm` of one example, with its update delays: stack_artifacts
+    """`parity verify --level pool --backend revm` of one example, with its update delays and its stale-oracle
+    scenario (`--stale-oracles RATE --stale-seed S`): stack_artifacts
     as run_pool_lockstep's artifacts, chain_options as make_chain's."""
     from parity.chain import make_chain
     from parity.harness.driver import run_pool_lockstep
@@ -143,6 +144,7 @@ def pool_lockstep(example: Example, tolerances: dict, stack_artifacts=None, vect
     return run_pool_lockstep(
         create_pool(example.rule), dict(example.params), fp, example.prices, make_chain("revm", **(chain_options or {})),
         blocks=example.blocks, tolerances=dict(tolerances), update_delays=list(example.delays) or None,
+        stale_oracles=example.stale_oracles, stale_seed=example.stale_seed,
         artifacts=stack_artifacts, model_check=True, vectorized_check=vectorized_check, progress=False,
         start_timestamp=START_TIMESTAMP,
     )

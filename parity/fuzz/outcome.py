@@ -1,8 +1,9 @@
 """What one fuzz example showed, and which properties it broke.
 
 Properties (`--properties`, default all):
-  parity  JAX ≡ chain within the run's tolerances (scan and vectorized paths): kinds `divergence`, and
-          `jax_failed` (the simulator gave non-finite weights where the chain gave weights);
+  parity  JAX ≡ chain within the run's tolerances (scan and vectorized paths; at pool level under a
+          stale-oracle scenario also an update the JAX side expected to revert that the chain took): kinds
+          `divergence`, and `jax_failed` (the simulator gave non-finite weights where the chain gave weights);
   model   chain ≡ integer model exactly: `model_mismatch`;
   revert  no revert where the simulator produced weights: `revert` (the reverse is `jax_failed`);
   rails   the chain's weights inside the guard rails [g, 1 − (n−1)·g] and summing to exactly 1 (the rule's
@@ -93,6 +94,11 @@ def lockstep_outcome(result, headroom: float = 0.0) -> Outcome:
         return _revert_outcome(result, ratio, headroom)
     d = result.first_divergence
     vec = (result.vectorized or {}).get("first_divergence")
+    x = result.expected_revert  # pool level, stale oracles: JAX expected a revert the chain did not make
+    if x is not None and (d is None or x["block"] <= d.block):
+        return Outcome("divergence", x["block"], "performUpdate",
+                       f"the JAX side expected the update to revert with {x['reason']!r}; the chain took it",
+                       ratio, headroom)
     if d is not None or vec is not None:
         return _divergence_outcome(d, vec, ratio, headroom)
     broken = _rails_of_result(result)

@@ -7,6 +7,10 @@
   report.json, report.md   what broke, where, the shrunk inputs, how to reproduce it, and the search's
                         statistics.
 
+A pool-level example with a stale-oracle scenario gets no counterexample.json: a pool fixture records no
+oracle scenario (`parity record` refuses --stale-oracles and replay runs none), so it would replay another
+run. Its report says so and gives the `parity verify ... --stale-oracles R --stale-seed S` line instead.
+
 Every file is written atomically (parity.io.write_atomic).
 """
 
@@ -39,11 +43,26 @@ def rerun(example: Example, cfg):
     return result, lockstep_outcome(result)
 
 
+NO_SCENARIO_FIXTURE = ("no fixture written: a pool fixture records no oracle scenario (`parity record` refuses "
+                       "--stale-oracles, replay runs none), so it would replay another run")
+DELAYS_NOT_IN_VERIFY = ("the verify line runs every update on time (`parity verify` takes no explicit delays); "
+                        "the example's delays are in report.json")
+
+
+def no_fixture_reason(example: Example, result) -> str | None:
+    """Why the counterexample gets no golden fixture (None: it gets one)."""
+    if example.scenario is not None:
+        return NO_SCENARIO_FIXTURE
+    if not result.block_ids:
+        return "no fixture written: no block completed before the revert"
+    return None
+
+
 def fixture_of(example: Example, result, cfg) -> dict | None:
-    """The golden fixture of the re-run (None when no block completed)."""
+    """The golden fixture of the re-run (None when it gets none: no_fixture_reason)."""
     from parity.prices import load_prices
 
-    if not result.block_ids:
+    if no_fixture_reason(example, result) is not None:
         return None
     series = load_prices(example.prices, interval_minutes=example.settings.chunk_period)
     if cfg.shape.level == "pool":
@@ -68,7 +87,8 @@ def _runner() -> str:
 
 
 def verify_command(example: Example, out: Path, cfg) -> str:
-    """The `parity verify` line that runs the shrunk example (the pool level's delays are in the fixture)."""
+    """The `parity verify` line that runs the shrunk example, its stale-oracle scenario included (the pool
+    level's delays are in the fixture, or, under a scenario, not reproduced: DELAYS_NOT_IN_VERIFY)."""
     s = example.settings
     args = ["parity", "verify", "--rule", example.rule, "--prices", str(out / "prices.csv"), "--params",
             str(out / "params.json"), "--backend", "revm", "--chunk-period", str(s.chunk_period)]
@@ -78,25 +98,30 @@ def verify_command(example: Example, out: Path, cfg) -> str:
         args += ["--guard-rail", repr(s.guard_rail)]
     if cfg.shape.level == "pool":
         args += ["--level", "pool"]
+    if example.scenario is not None:
+        args += ["--stale-oracles", repr(example.stale_oracles), "--stale-seed", str(example.stale_seed)]
     args += [str(a) for a in cfg.artifact_source]
     return " ".join(shlex.quote(a) for a in args)
 
 
-def report_of(result, cfg, reproduced: Outcome | None, paths: dict) -> dict:
-    """report.json's content."""
+def report_of(result, cfg, reproduced: Outcome | None, paths: dict, no_fixture: str | None = None) -> dict:
+    """report.json's content; no_fixture: why no golden fixture was written (no_fixture_reason)."""
     ex, o = result.example, result.outcome
+    note = DELAYS_NOT_IN_VERIFY if ex.scenario is not None and any(ex.delays) else None
     return {
         "rule": cfg.rule, "level": cfg.shape.level, "seed": cfg.seed, "property": property_of(o.kind),
         "kind": o.kind, "block": o.block, "where": o.where, "detail": o.detail,
         "shrunk": {"blocks": ex.blocks, "assets": ex.n, "distinct_prices": ex.size()[2],
-                   "late_updates": ex.size()[3], "complete": result.shrink_complete, "note": result.note},
+                   "late_updates": ex.size()[3], "stale_oracles": ex.scenario, "complete": result.shrink_complete,
+                   "note": result.note},
         "example": ex.to_json(),
         "verify": None if reproduced is None else {"kind": reproduced.kind, "block": reproduced.block,
                                                    "where": reproduced.where, "detail": reproduced.detail,
                                                    "same": reproduced.kind == o.kind},
         "files": paths,
+        "no_fixture": no_fixture,
         "reproduce": {"replay": f"parity replay {paths['fixture']}" if paths.get("fixture") else None,
-                      "verify": verify_command(ex, Path(paths["folder"]), cfg)},
+                      "verify": verify_command(ex, Path(paths["folder"]), cfg), "note": note},
         "search": result.stats.to_json(),
         "space": cfg.space.to_json(),
     }
@@ -120,6 +145,8 @@ def report_markdown(report: dict) -> str:
     ]
     if ex.get("delays"):
         lines.append(f"- seconds late per update: `{ex['delays']}`")
+    if ex.get("stale_oracles"):
+        lines.append(f"- stale oracles: rate {ex['stale_oracles']['rate']:g}, seed {ex['stale_oracles']['seed']}")
     v = report["verify"]
     if v is not None:
         lines += ["", f"`parity verify` on the same inputs: **{v['kind']}** at block {v['block']} ({v['where']})"
@@ -128,6 +155,8 @@ def report_markdown(report: dict) -> str:
     if report["reproduce"]["replay"]:
         lines.append(f"    {report['reproduce']['replay']}")
     lines.append(f"    {report['reproduce']['verify']}")
+    notes = [f"{x[0].upper()}{x[1:]}." for x in (report["reproduce"]["note"], report["no_fixture"]) if x]
+    lines += ["", *notes] if notes else []
     s = report["search"]
     lines += ["", f"Search: seed {report['seed']}, {s['examples']} examples in {s['batches']} batches "
               f"({s['seconds']} s), shrinking {s['shrink_examples']} examples ({s['shrink_seconds']} s)."]
@@ -144,6 +173,7 @@ def write_counterexample(result, cfg, out) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     ex = result.example
     lock, reproduced = rerun(ex, cfg)
+    no_fixture = no_fixture_reason(ex, lock)
     fixture = fixture_of(ex, lock, cfg)
     paths = {"folder": str(out), "fixture": None, "prices": str(out / "prices.csv"), "params": str(out / "params.json"),
              "report": str(out / "report.json")}
@@ -152,7 +182,7 @@ def write_counterexample(result, cfg, out) -> dict:
         paths["fixture"] = str(out / "counterexample.json")
     save_prices_csv(load_prices(ex.prices, interval_minutes=ex.settings.chunk_period), out / "prices.csv")
     write_atomic(out / "params.json", json.dumps(_plain(ex.params), indent=1, sort_keys=True) + "\n")
-    report = report_of(result, cfg, reproduced, paths)
+    report = report_of(result, cfg, reproduced, paths, no_fixture)
     write_atomic(out / "report.json", json.dumps(report, indent=1, sort_keys=True, default=_default) + "\n")
     write_atomic(out / "report.md", report_markdown(report))
     return report
@@ -193,4 +223,8 @@ def summary(result, cfg, report: dict | None) -> str:
         if v is not None:
             lines.append(f"  parity verify on it: {v['kind']} at block {v['block']}" + ("" if v["same"] else " (differs)"))
         lines.append(f"  wrote {', '.join(p for p in (report['files']['fixture'], report['files']['report']) if p)}")
+        if report["files"]["fixture"] is None:
+            lines.append(f"  {report['no_fixture']}; reproduce with: {report['reproduce']['verify']}")
+        if report["reproduce"]["note"]:
+            lines.append(f"  {report['reproduce']['note']}")
     return "\n".join(lines)

@@ -4,7 +4,7 @@ A batch shares its settings (n, update interval, ε, guard rail, boolean paramet
 compiles in) and holds one to `size` examples. The batch is drawn as a first example followed by further
 ones while a continue marker is non-zero, so the shrinker deletes an example by deleting its span (or by
 zeroing a marker) and reaches a batch of one. Every draw shrinks toward the simplest market: one block,
-two assets, start prices of 1, no moves, parameters at their defaults, updates on time.
+two assets, start prices of 1, no moves, parameters at their defaults, updates on time, no stale oracle.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from parity.fuzz.paths import KINDS, LOG_MAX, Move, PathRecipe
 from parity.fuzz.space import MAX_ASSETS, ParamSpace, Range
 
 MAX_MOVES = 5
+STALE_RATES = (0.25, 0.5, 1.0)  # pool level: the share of stale primary oracles when a scenario is drawn
 MOVE_ORDER = ("jump", "trend", "oscillate", "flat", "noise", "peg")  # the shrinker prefers the first
 assert set(MOVE_ORDER) == set(KINDS)
 
@@ -167,13 +168,23 @@ def delays_strategy(draw, blocks: int, interval_s: int):
 
 
 @st.composite
+def stale_strategy(draw):
+    """Pool level: (rate, seed) of the stale-oracle scenario (parity.harness.lockstep.oracles), half the
+    time; (0.0, 0) otherwise, where shrinking goes."""
+    if not draw(_ints(0, 1)):
+        return 0.0, 0
+    return STALE_RATES[draw(_ints(0, len(STALE_RATES) - 1))], draw(_ints(0, 2**16))
+
+
+@st.composite
 def example_strategy(draw, rule: str, space: ParamSpace, settings: Settings, shape: Shape):
     params = draw(params_strategy(space, settings))
     recipe = draw(path_strategy(settings.n, shape))
-    delays = ()
-    if shape.level == "pool":
-        delays = draw(delays_strategy(shape.max_blocks, settings.chunk_period * 60))[: recipe.blocks]
-    return Example(rule, settings, params, recipe, delays)
+    if shape.level != "pool":
+        return Example(rule, settings, params, recipe)
+    delays = draw(delays_strategy(shape.max_blocks, settings.chunk_period * 60))[: recipe.blocks]
+    rate, seed = draw(stale_strategy())
+    return Example(rule, settings, params, recipe, delays, stale_oracles=rate, stale_seed=seed)
 
 
 @st.composite
