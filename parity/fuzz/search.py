@@ -5,7 +5,8 @@ scores (the batch's worst scaled error over its tolerance, in log10, and its lar
 int128 limit: the edge of a revert) and raises a failure for the first example that breaks a checked
 property. Hypothesis then shrinks the failing batch: it deletes the other examples (the batch becomes one
 example, which the engine still runs batched, padded to a compiled shape) and minimises that example's
-blocks, assets, moves, parameters and delays. The last failure Hypothesis reports is the minimal one.
+blocks, assets, moves, parameters, delays and stale-oracle scenario. The last failure Hypothesis reports is
+the minimal one.
 
 Budgets stop the search through exceptions Hypothesis does not catch (BaseException): the example or time
 budget during exploration, `shrink_seconds` during shrinking (the smallest failure seen so far is kept).

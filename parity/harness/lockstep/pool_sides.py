@@ -128,6 +128,7 @@ class PoolJaxSide:
         self.pool, self.smap, self.n, self.samples = pool, state_map, len(inputs.w0), samples
         self.scenario, self.price_wei = scenario, inputs.price_wei  # stale-oracle scenario (lockstep.oracles)
         self.expected_revert = None  # the revert this block's oracle reads lead to (scenario only)
+        self.reads: dict = {}  # scenario only: block -> the prices the runner read (None: it reverted)
         self.rule_side = RuleJaxSide(pool, inputs, state_map, make_step)  # initial estimator state
         self.fp, self.jax_params = inputs.fingerprint, inputs.mapped.jax_params
         self.interval = int(self.fp.chunk_period) * 60
@@ -175,8 +176,18 @@ class PoolJaxSide:
         index, found = jax.device_get(fresh_oracles(np.asarray(times, dtype=np.int64), ts, self.scenario.threshold))
         self.expected_revert = None if bool(np.all(found)) else NO_FRESH_VALUE
         if self.expected_revert is not None:
+            self.reads[k] = None
             return None
-        return jnp.asarray(from_wei_array([values[i][int(index[i])] for i in range(self.n)]))
+        read = np.asarray(from_wei_array([values[i][int(index[i])] for i in range(self.n)]), dtype=np.float64)
+        self.reads[k] = read
+        return jnp.asarray(read)
+
+    def prices_read(self, prices: np.ndarray) -> np.ndarray:
+        """The price path the rule read: under a stale-oracle scenario the initial row, then what each update
+        that went through read (a backup's price where the primary was stale), in order; else `prices`."""
+        if self.scenario is None or not self.reads:
+            return prices
+        return np.asarray([np.asarray(prices[0], dtype=np.float64)] + [r for _, r in sorted(self.reads.items()) if r is not None])
 
     def collect(self) -> dict | None:
         if self._pending is None:  # the update is expected to revert: nothing to compare
@@ -225,7 +236,7 @@ class PoolJaxSide:
         return notes
 
     def tolerance_basis(self, result: LockstepResult, prices: np.ndarray):
-        kinds, defaults, scales = self.rule_side.tolerance_basis(result, prices)
+        kinds, defaults, scales = self.rule_side.tolerance_basis(result, self.prices_read(prices))
         kinds.update({"raw_multipliers": "raw_multipliers", "pool_weights": "pool_weights", "multipliers": "multipliers",
                       "last_update": "time", "last_interp": "time"})
         kinds.update({f: "fine_weights" for f in sample_fields(self.samples)})
