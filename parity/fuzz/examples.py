@@ -1,6 +1,6 @@
 """One fuzz example: a rule, its parameters, the run settings, a market path and (pool level) the update
-timing and the stale-oracle scenario; and the up-front checks every example passes before it runs (what `parity verify` refuses is
-refused here too, so every example is a market the chain can hold).
+timing and the stale-oracle scenario; and the up-front checks every example passes before it runs (what
+`parity verify` refuses is refused here too, so every example is a market the chain can hold).
 """
 
 from __future__ import annotations

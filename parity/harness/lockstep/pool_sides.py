@@ -187,7 +187,8 @@ class PoolJaxSide:
         that went through read (a backup's price where the primary was stale), in order; else `prices`."""
         if self.scenario is None or not self.reads:
             return prices
-        return np.asarray([np.asarray(prices[0], dtype=np.float64)] + [r for _, r in sorted(self.reads.items()) if r is not None])
+        reads = [r for _, r in sorted(self.reads.items()) if r is not None]
+        return np.asarray([np.asarray(prices[0], dtype=np.float64), *reads])
 
     def collect(self) -> dict | None:
         if self._pending is None:  # the update is expected to revert: nothing to compare
