@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parity.errors import UsageError
-from parity.harness.compare import FIELDS, parse_tolerance
+from parity.harness.compare import FIELDS
 from parity.harness.lockstep.plan import POOL_TOLERANCE_KEYS
+from parity.inputs.tolerances import tolerances_from_specs
 from parity.inputs.node import check_address, check_block, check_block_range, check_positive, check_rpc_url
 from parity.io import check_outputs
 
@@ -27,14 +28,8 @@ class AuditRequest:
 
 
 def audit_tolerances(specs) -> dict:
-    out = {}
-    for spec in specs:
-        try:
-            field, value = parse_tolerance(spec, AUDIT_TOLERANCE_FIELDS)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-        out[field] = value
-    return out
+    """{field: tolerance} of the audit's --tolerance FIELD=VALUE (rule and pool-level fields)."""
+    return tolerances_from_specs(specs, AUDIT_TOLERANCE_FIELDS)
 
 
 def audit_request(args) -> AuditRequest:

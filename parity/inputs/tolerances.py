@@ -24,9 +24,13 @@ def level_fields(args) -> tuple[str, ...]:
 
 def parse_tolerances(args) -> dict:
     """{field: tolerance} from the repeated --tolerance FIELD=VALUE; UsageError naming a bad one."""
-    fields = tolerance_fields(args)
+    return tolerances_from_specs(args.tolerance, tolerance_fields(args))
+
+
+def tolerances_from_specs(specs, fields) -> dict:
+    """{field: tolerance} from FIELD=VALUE strings, each field one of `fields`; UsageError naming a bad one."""
     tolerances = {}
-    for spec in args.tolerance:
+    for spec in specs:
         try:
             field, value = parse_tolerance(spec, fields)
         except ValueError as e:
